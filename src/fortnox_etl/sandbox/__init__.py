@@ -1,0 +1,1 @@
+"""A local imitation of Fortnox (OAuth and the /3 API) serving generated, believable bookkeeping."""
