@@ -1,0 +1,4 @@
+-- Empty one client-year raw partition before it is loaded again (same transaction as the load).
+DELETE FROM raw_accounts WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
+DELETE FROM raw_vouchers WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
+DELETE FROM raw_voucher_rows WHERE client_key = :client_key AND financial_year_id = :financial_year_id;

@@ -1,0 +1,12 @@
+-- One row per extraction of a client's financial year: what was asked of Fortnox and what landed.
+CREATE TABLE IF NOT EXISTS load_runs (
+    load_id             VARCHAR(36) PRIMARY KEY,
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    started_at          VARCHAR(32) NOT NULL,
+    finished_at         VARCHAR(32) NOT NULL,
+    requests            INTEGER NOT NULL,
+    accounts            INTEGER NOT NULL,
+    vouchers            INTEGER NOT NULL,
+    voucher_rows        INTEGER NOT NULL
+);

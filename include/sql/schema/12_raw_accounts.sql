@@ -1,0 +1,15 @@
+-- /3/accounts?financialyear=: the chart of accounts of one financial year.
+-- Amounts are whole öre (BIGINT): exact sums on both databases, no floating point.
+CREATE TABLE IF NOT EXISTS raw_accounts (
+    client_key                  VARCHAR(40) NOT NULL,
+    financial_year_id           INTEGER NOT NULL,
+    account                     INTEGER NOT NULL,
+    description                 TEXT NOT NULL,
+    active                      BOOLEAN NOT NULL,
+    sru                         INTEGER,
+    vat_code                    TEXT,
+    balance_brought_forward_ore BIGINT NOT NULL,
+    load_id                     VARCHAR(36) NOT NULL,
+    loaded_at                   VARCHAR(32) NOT NULL,
+    PRIMARY KEY (client_key, financial_year_id, account)
+);

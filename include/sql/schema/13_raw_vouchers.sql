@@ -1,0 +1,15 @@
+-- /3/vouchers/{series}/{number}: voucher heads of one financial year.
+CREATE TABLE IF NOT EXISTS raw_vouchers (
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    voucher_series      VARCHAR(10) NOT NULL,
+    voucher_number      INTEGER NOT NULL,
+    transaction_date    DATE NOT NULL,
+    description         TEXT,
+    reference_number    TEXT,
+    reference_type      TEXT,
+    comments            TEXT,
+    load_id             VARCHAR(36) NOT NULL,
+    loaded_at           VARCHAR(32) NOT NULL,
+    PRIMARY KEY (client_key, financial_year_id, voucher_series, voucher_number)
+);

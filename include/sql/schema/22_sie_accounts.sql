@@ -1,0 +1,10 @@
+-- SIE4 #KONTO #KTYP #SRU of one financial year.
+CREATE TABLE IF NOT EXISTS sie_accounts (
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    account             INTEGER NOT NULL,
+    name                TEXT NOT NULL,
+    account_type        CHAR(1) NOT NULL,
+    sru                 INTEGER,
+    PRIMARY KEY (client_key, financial_year_id, account)
+);

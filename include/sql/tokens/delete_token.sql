@@ -1,0 +1,1 @@
+DELETE FROM fortnox_tokens WHERE client_key = :client_key;

@@ -1,0 +1,9 @@
+UPDATE fortnox_tokens SET
+    scope = :scope,
+    access_token_enc = :access_token_enc,
+    access_expires_at = :access_expires_at,
+    refresh_token_enc = :refresh_token_enc,
+    refresh_expires_at = :refresh_expires_at,
+    last_refresh_at = :now,
+    last_error = NULL
+WHERE client_key = :client_key;

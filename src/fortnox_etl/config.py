@@ -1,0 +1,93 @@
+"""The bureau's client list (config/clients.yaml) and the project's paths."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(os.environ.get("FORTNOX_ETL_HOME", Path(__file__).resolve().parents[2]))
+DEFAULT_CLIENTS_FILE = PROJECT_ROOT / "config" / "clients.yaml"
+SQL_DIR = PROJECT_ROOT / "include" / "sql"
+OUT_DIR = Path(os.environ.get("FORTNOX_ETL_OUT", PROJECT_ROOT / "out"))
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ORGNR = re.compile(r"^\d{6}-\d{4}$")
+
+
+class ConfigError(ValueError):
+    """The client configuration is wrong; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Client:
+    key: str
+    name: str
+    organisation_number: str
+    fiscal_year_start_month: int = 1
+
+
+def organisation_number_is_valid(number: str) -> bool:
+    """Swedish organisation numbers end in a Luhn check digit over the ten digits."""
+    if not _ORGNR.match(number):
+        return False
+    digits = number.replace("-", "")
+    total = 0
+    for position, char in enumerate(digits):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: client file not found; create it (see config/clients.yaml in the project)") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    entries = document.get("clients") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a top-level 'clients:' list")
+    clients = [_client_from_entry(path, index, entry) for index, entry in enumerate(entries, start=1)]
+    seen: set[str] = set()
+    for client in clients:
+        if client.key in seen:
+            raise ConfigError(f"{path}: client key '{client.key}' appears twice; keys must be unique")
+        seen.add(client.key)
+    return clients
+
+
+def _client_from_entry(path: Path, index: int, entry: object) -> Client:
+    where = f"{path}: client #{index}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping with key, name, organisation_number")
+    missing = [field for field in ("key", "name", "organisation_number") if not entry.get(field)]
+    if missing:
+        raise ConfigError(f"{where}: missing {', '.join(missing)}")
+    key = str(entry["key"])
+    if not _KEY.match(key):
+        raise ConfigError(f"{where}: key '{key}' must be lower-case letters, digits or _ and start with a letter")
+    number = str(entry["organisation_number"])
+    if not organisation_number_is_valid(number):
+        raise ConfigError(
+            f"{where} ({key}): organisation number '{number}' is not valid; write it as NNNNNN-NNNN with its check digit"
+        )
+    month = entry.get("fiscal_year_start_month", 1)
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        raise ConfigError(f"{where} ({key}): fiscal_year_start_month must be a month number 1-12, not {month!r}")
+    unknown = set(entry) - {"key", "name", "organisation_number", "fiscal_year_start_month"}
+    if unknown:
+        raise ConfigError(f"{where} ({key}): unknown field(s) {', '.join(sorted(unknown))}")
+    return Client(key=key, name=str(entry["name"]), organisation_number=number, fiscal_year_start_month=month)
+
+
+def find_client(clients: list[Client], key: str) -> Client:
+    for client in clients:
+        if client.key == key:
+            return client
+    known = ", ".join(c.key for c in clients) or "none"
+    raise ConfigError(f"no client '{key}' in the client file (known: {known})")

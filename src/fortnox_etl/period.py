@@ -1,0 +1,50 @@
+"""Accounting periods: a run of a client's sync is one calendar month of its books."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class PeriodError(ValueError):
+    """A period given by an operator that cannot be used."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, value: str) -> "Period":
+        match = _PERIOD.match(str(value).strip())
+        if not match:
+            raise PeriodError(f"period {value!r} is not a month: write it as YYYY-MM, for example 2025-06")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, day: dt.date) -> "Period":
+        return cls(day.year, day.month)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        following = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def period_for_run(requested: str | None, logical_date: dt.datetime | None, today: dt.date) -> Period:
+    """The operator's period if given; else the month of the run's logical date; else last month."""
+    if requested:
+        return Period.parse(requested)
+    if logical_date is not None:
+        return Period.containing(logical_date.date())
+    return Period.containing(today.replace(day=1) - dt.timedelta(days=1))

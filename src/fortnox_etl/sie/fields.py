@@ -1,0 +1,25 @@
+"""How SIE fields are written: quoting, amounts, dates."""
+from __future__ import annotations
+
+import datetime as dt
+
+
+def quote(value: object) -> str:
+    """A quoted SIE field: backslash and quote are escaped (\\\\, \\"), line breaks become spaces."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+    return f'"{text}"'
+
+
+def amount(ore: int) -> str:
+    """Öre as a SIE amount: a decimal point, two decimals, minus for credit."""
+    sign = "-" if ore < 0 else ""
+    whole, cents = divmod(abs(int(ore)), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def sie_date(value: dt.date | str) -> str:
+    """YYYYMMDD from a date, or from an ISO date string as SQLite returns it."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%Y%m%d")

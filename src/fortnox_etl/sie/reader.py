@@ -1,0 +1,243 @@
+"""Read SIE 4 files, including the imperfect ones real programs write.
+
+Files claim PC8 (CP437) but are sometimes UTF-8 or Windows-1252: the encoding is detected from the
+bytes. Fields are split on spaces or tabs, with quotes (\\" inside) and {object lists}. Unknown
+labels are skipped. A line that cannot be read raises SieSyntaxError with its number and why.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+# Swedish letters in each candidate encoding; whichever explains more of the high bytes wins.
+_SWEDISH = "åäöÅÄÖé"
+_CANDIDATES = ("cp437", "cp1252")
+
+
+class SieSyntaxError(ValueError):
+    def __init__(self, line_no: int, reason: str):
+        super().__init__(f"line {line_no}: {reason}")
+        self.line_no = line_no
+        self.reason = reason
+
+
+def detect_encoding(data: bytes) -> str:
+    if all(byte < 0x80 for byte in data):
+        return "cp437"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    high = [byte for byte in data if byte >= 0x80]
+
+    def swedish_share(encoding: str) -> int:
+        return sum(1 for byte in high if bytes([byte]).decode(encoding, errors="replace") in _SWEDISH)
+
+    return max(_CANDIDATES, key=swedish_share)
+
+
+@dataclass(frozen=True)
+class Record:
+    line_no: int
+    label: str
+    fields: list  # str, or list[str] for an {object list}
+
+
+def split_fields(line: str, line_no: int) -> list:
+    fields: list = []
+    position, length = 0, len(line)
+    while position < length:
+        char = line[position]
+        if char in " \t":
+            position += 1
+        elif char == '"':
+            value, position = _quoted(line, position + 1, line_no)
+            fields.append(value)
+        elif char == "{":
+            end = line.find("}", position)
+            if end < 0:
+                raise SieSyntaxError(line_no, "an object list '{' is not closed with '}'")
+            fields.append(split_fields(line[position + 1:end], line_no))
+            position = end + 1
+        else:
+            end = position
+            while end < length and line[end] not in " \t":
+                end += 1
+            fields.append(line[position:end])
+            position = end
+    return fields
+
+
+def _quoted(line: str, position: int, line_no: int) -> tuple[str, int]:
+    chars = []
+    while position < len(line):
+        char = line[position]
+        if char == "\\" and position + 1 < len(line):
+            chars.append(line[position + 1])
+            position += 2
+        elif char == '"':
+            return "".join(chars), position + 1
+        else:
+            chars.append(char)
+            position += 1
+    raise SieSyntaxError(line_no, "a quoted field is not closed")
+
+
+def iter_records(path: Path) -> Iterator[Record]:
+    data = Path(path).read_bytes()
+    for line_no, line in enumerate(data.decode(detect_encoding(data)).splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped in ("{", "}"):
+            yield Record(line_no, stripped, [])
+            continue
+        if not stripped.startswith("#"):
+            raise SieSyntaxError(line_no, f"expected a #LABEL, found {stripped[:30]!r}")
+        parts = split_fields(stripped, line_no)
+        yield Record(line_no, parts[0].upper(), parts[1:])
+
+
+def parse_amount(value: object, line_no: int) -> int:
+    """An amount in öre; a decimal comma is accepted, as some programs write one."""
+    try:
+        number = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise SieSyntaxError(line_no, f"{value!r} is not an amount") from None
+    ore = number * 100
+    if ore != ore.to_integral_value():
+        raise SieSyntaxError(line_no, f"amount {value} has more than two decimals")
+    return int(ore)
+
+
+def parse_date(value: object, line_no: int) -> dt.date:
+    try:
+        return dt.datetime.strptime(str(value), "%Y%m%d").date()
+    except ValueError:
+        raise SieSyntaxError(line_no, f"{value!r} is not a date (YYYYMMDD)") from None
+
+
+def _int(value: object, line_no: int, what: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise SieSyntaxError(line_no, f"{what} {value!r} is not a number") from None
+
+
+@dataclass
+class Transaction:
+    kind: str  # TRANS, RTRANS or BTRANS
+    account: int
+    objects: list
+    amount_ore: int
+    text: str
+    line_no: int
+
+
+@dataclass
+class Voucher:
+    series: str
+    number: str
+    date: dt.date
+    text: str
+    line_no: int
+    transactions: list[Transaction] = field(default_factory=list)
+
+    def counted(self) -> list[Transaction]:
+        """The rows that make up the voucher: #BTRANS is history, #RTRANS counts once."""
+        return [t for t in self.transactions if t.kind != "BTRANS"]
+
+
+@dataclass
+class SieFile:
+    encoding: str = "cp437"
+    labels: dict[str, list] = field(default_factory=dict)  # single-valued header records by label
+    years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    accounts: dict[int, str] = field(default_factory=dict)
+    account_types: dict[int, str] = field(default_factory=dict)
+    opening: dict[tuple[int, int], int] = field(default_factory=dict)  # (year index, account) -> öre
+    closing: dict[tuple[int, int], int] = field(default_factory=dict)
+    results: dict[tuple[int, int], int] = field(default_factory=dict)
+    vouchers: list[Voucher] = field(default_factory=list)
+
+    def header(self, label: str, default: str = "") -> str:
+        fields = self.labels.get(label)
+        return str(fields[0]) if fields else default
+
+
+_HEADER_LABELS = {"#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#PROSA", "#FTYP", "#FNR", "#ORGNR",
+                  "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA"}
+_BALANCES = {"#IB": "opening", "#UB": "closing", "#RES": "results"}
+
+
+def read_sie(path: Path) -> SieFile:
+    path = Path(path)
+    sie = SieFile(encoding=detect_encoding(path.read_bytes()))
+    voucher: Voucher | None = None
+    in_voucher = False
+    pending_rtrans: Transaction | None = None
+    for record in iter_records(path):
+        label, fields, line_no = record.label, record.fields, record.line_no
+        if label == "{":
+            if voucher is None or in_voucher:
+                raise SieSyntaxError(line_no, "'{' without a #VER before it")
+            in_voucher = True
+        elif label == "}":
+            if not in_voucher:
+                raise SieSyntaxError(line_no, "'}' without an open voucher")
+            in_voucher, voucher, pending_rtrans = False, None, None
+        elif label in ("#TRANS", "#RTRANS", "#BTRANS"):
+            if not in_voucher:
+                raise SieSyntaxError(line_no, f"{label} outside a voucher's {{ }}")
+            transaction = _transaction(label[1:], fields, line_no)
+            if label == "#TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
+                pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+                continue
+            pending_rtrans = transaction if label == "#RTRANS" else None
+            voucher.transactions.append(transaction)
+        elif label == "#VER":
+            if in_voucher:
+                raise SieSyntaxError(line_no, "#VER inside another voucher's { }")
+            if len(fields) < 3:
+                raise SieSyntaxError(line_no, "#VER needs series, number and date")
+            voucher = Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
+                              str(fields[3]) if len(fields) > 3 else "", line_no)
+            sie.vouchers.append(voucher)
+        elif label in _HEADER_LABELS:
+            sie.labels[label] = fields
+        elif label == "#RAR":
+            if len(fields) < 3:
+                raise SieSyntaxError(line_no, "#RAR needs year index, start and end")
+            sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))
+        elif label == "#KONTO":
+            if len(fields) < 2:
+                raise SieSyntaxError(line_no, "#KONTO needs account and name")
+            sie.accounts[_int(fields[0], line_no, "account")] = str(fields[1])
+        elif label == "#KTYP":
+            if len(fields) < 2:
+                raise SieSyntaxError(line_no, "#KTYP needs account and type")
+            sie.account_types[_int(fields[0], line_no, "account")] = str(fields[1]).upper()
+        elif label in _BALANCES:
+            if len(fields) < 3:
+                raise SieSyntaxError(line_no, f"{label} needs year index, account and amount")
+            key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"))
+            getattr(sie, _BALANCES[label])[key] = parse_amount(fields[2], line_no)
+        # Any other label is one we do not need here; SIE tells readers to skip those.
+    if in_voucher:
+        raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
+    return sie
+
+
+def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
+    if len(fields) < 3 or not isinstance(fields[1], list):
+        raise SieSyntaxError(line_no, f"#{kind} needs account, {{objects}} and amount")
+    text = str(fields[4]) if len(fields) > 4 and isinstance(fields[4], str) else ""
+    return Transaction(kind, _int(fields[0], line_no, "account"), fields[1], parse_amount(fields[2], line_no), text, line_no)
+
+
+def _same_row(first: Transaction, second: Transaction) -> bool:
+    return (first.account, first.amount_ore, first.objects) == (second.account, second.amount_ore, second.objects)

@@ -1,0 +1,65 @@
+"""The rules every valid SIE 4 file obeys (sie4.md, 'Rules a valid file obeys')."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from fortnox_etl.sie.fields import amount
+from fortnox_etl.sie.reader import SieFile
+
+BALANCE_ACCOUNT_LIMIT = 3000  # BAS classes 1-2 are balance accounts, 3-8 result accounts
+
+
+def kronor(ore: int) -> str:
+    return f"{amount(ore)} kr"
+
+
+def rule_violations(sie: SieFile) -> list[str]:
+    """Every broken rule, in words an accountant reads; an empty list means the file is valid."""
+    problems: list[str] = []
+    movements: dict[int, int] = defaultdict(int)
+    used_accounts: set[int] = set()
+    numbers = Counter((v.series, v.number) for v in sie.vouchers)
+    for (series, number), count in sorted(numbers.items()):
+        if count > 1:
+            problems.append(f"voucher {series} {number} appears {count} times; numbers must be unique per series")
+    year = sie.years.get(0)
+    for voucher in sie.vouchers:
+        rows = voucher.counted()
+        total = sum(t.amount_ore for t in rows)
+        if total:
+            problems.append(f"voucher {voucher.series} {voucher.number} ({voucher.date}) does not balance: off by {kronor(total)}")
+        if year and not year[0] <= voucher.date <= year[1]:
+            problems.append(f"voucher {voucher.series} {voucher.number} is dated {voucher.date}, outside the financial year")
+        for transaction in voucher.transactions:
+            used_accounts.add(transaction.account)
+        for transaction in rows:
+            movements[transaction.account] += transaction.amount_ore
+
+    balance_accounts = {a for (i, a) in (*sie.opening, *sie.closing) if i == 0}
+    balance_accounts |= {a for a in movements if a < BALANCE_ACCOUNT_LIMIT}
+    for account in sorted(balance_accounts):
+        opening = sie.opening.get((0, account), 0)
+        closing = sie.closing.get((0, account), 0)
+        if closing != opening + movements.get(account, 0):
+            problems.append(
+                f"account {account}: closing balance {kronor(closing)} is not opening balance {kronor(opening)}"
+                f" plus the year's transactions {kronor(movements.get(account, 0))}"
+            )
+    result_accounts = {a for (i, a) in sie.results if i == 0} | {a for a in movements if a >= BALANCE_ACCOUNT_LIMIT}
+    for account in sorted(result_accounts):
+        result = sie.results.get((0, account), 0)
+        if result != movements.get(account, 0):
+            problems.append(f"account {account}: result {kronor(result)} is not the year's transactions {kronor(movements.get(account, 0))}")
+    if any(index == -1 for index, _ in sie.closing):
+        previous = {a for (i, a) in sie.closing if i == -1} | {a for (i, a) in sie.opening if i == 0}
+        for account in sorted(previous):
+            if sie.opening.get((0, account), 0) != sie.closing.get((-1, account), 0):
+                problems.append(
+                    f"account {account}: opening balance {kronor(sie.opening.get((0, account), 0))} is not the previous"
+                    f" year's closing balance {kronor(sie.closing.get((-1, account), 0))}"
+                )
+    used_accounts |= {a for (_, a) in (*sie.opening, *sie.closing, *sie.results)}
+    undeclared = sorted(used_accounts - set(sie.accounts))
+    if undeclared:
+        problems.append(f"accounts used but not declared with #KONTO: {', '.join(map(str, undeclared))}")
+    return problems

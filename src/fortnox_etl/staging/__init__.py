@@ -1,0 +1,1 @@
+"""The staging database: connections, schema, and the SQL files in include/sql/."""

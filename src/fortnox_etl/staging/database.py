@@ -1,0 +1,87 @@
+"""Engines for the staging database (SQLite embedded, PostgreSQL in production) and the SQL files."""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL
+
+from fortnox_etl.config import SQL_DIR, ConfigError
+from fortnox_etl.connections import ConnectionSettings
+
+
+def staging_url(settings: ConnectionSettings) -> URL:
+    """The SQLAlchemy URL for the staging connection: type sqlite (host = file path) or postgres."""
+    kind = settings.conn_type.lower()
+    if kind == "sqlite":
+        if not settings.host:
+            raise ConfigError(f"connection '{settings.conn_id}': a sqlite connection needs the database file path as host")
+        return URL.create("sqlite", database=settings.host)
+    if kind in ("postgres", "postgresql"):
+        return URL.create(
+            "postgresql+psycopg",
+            username=settings.login,
+            password=settings.password,
+            host=settings.host or "127.0.0.1",
+            port=settings.port,
+            database=settings.schema or "postgres",
+        )
+    raise ConfigError(
+        f"connection '{settings.conn_id}' has type '{settings.conn_type}'; the staging database must be sqlite or postgres"
+    )
+
+
+def create_staging_engine(url: str | URL) -> Engine:
+    url = URL.create("sqlite", database=url) if isinstance(url, str) and "://" not in url else url
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        _make_sqlite_transactional(engine)
+        database = engine.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return engine
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    # pysqlite defers BEGIN until the first write, so two processes could both read a token and then
+    # both refresh it. Taking the write lock at BEGIN (IMMEDIATE) makes every transaction a real lock.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of include/sql/<name>.sql."""
+    path = SQL_DIR / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"SQL file {path} is missing from the installation") from None
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a SQL file, split at semicolons that end a line (our files keep none inside strings)."""
+    body = "\n".join(line for line in sql(name).splitlines() if not line.lstrip().startswith("--"))
+    return [part.strip() for part in body.split(";\n") if part.strip().rstrip(";").strip()]
+
+
+def run_sql(connection: Connection, name: str, **params) -> None:
+    for statement in statements(name):
+        connection.execute(text(statement.rstrip(";")), params)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every staging table that does not exist yet (idempotent, safe on every run)."""
+    with engine.begin() as connection:
+        for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+            run_sql(connection, f"schema/{path.stem}")

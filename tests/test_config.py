@@ -1,0 +1,42 @@
+import pytest
+
+from fortnox_etl.config import ConfigError, DEFAULT_CLIENTS_FILE, load_clients, organisation_number_is_valid
+
+
+def write(tmp_path, body: str):
+    path = tmp_path / "clients.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_project_clients_file_has_the_demo_clients():
+    clients = load_clients(DEFAULT_CLIENTS_FILE)
+    assert len(clients) >= 2
+    assert {c.fiscal_year_start_month for c in clients} >= {1, 7}, "a calendar-year and a broken-year client"
+
+
+@pytest.mark.parametrize("number, valid", [("556677-8899", True), ("559123-4561", True), ("556677-8898", False),
+                                           ("5566778899", False), ("556677-889", False)])
+def test_organisation_number_check_digit(number, valid):
+    assert organisation_number_is_valid(number) is valid
+
+
+@pytest.mark.parametrize("body, message", [
+    ("clients:\n  - key: acme\n    name: A\n    organisation_number: '556677-8898'\n", "not valid"),
+    ("clients:\n  - key: acme\n    name: A\n", "missing organisation_number"),
+    ("clients:\n  - key: Acme!\n    name: A\n    organisation_number: '556677-8899'\n", "lower-case"),
+    ("clients:\n  - {key: a, name: A, organisation_number: '556677-8899'}\n"
+     "  - {key: a, name: B, organisation_number: '559123-4561'}\n", "appears twice"),
+    ("clients:\n  - {key: a, name: A, organisation_number: '556677-8899', fiscal_year_start_month: 13}\n", "1-12"),
+    ("clients:\n  - {key: a, name: A, organisation_number: '556677-8899', fiscal_year: 7}\n", "unknown field"),
+    ("clients: [\n", "not valid YAML"),
+    ("{}\n", "'clients:' list"),
+])
+def test_bad_client_files_say_what_to_fix(tmp_path, body, message):
+    with pytest.raises(ConfigError, match=message):
+        load_clients(write(tmp_path, body))
+
+
+def test_missing_client_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_clients(tmp_path / "nope.yaml")
