@@ -1,0 +1,94 @@
+"""
+### Fortnox sync, one DAG per client: `fortnox_sync__<client>`
+
+Keeps the client's Fortnox access alive, loads the company, its financial years, chart of accounts
+and vouchers with rows into staging, rebuilds the SIE4 tables, writes the SIE4 file under `out/`
+and checks it. Trigger a run with the period (`YYYY-MM`) to sync the financial year holding it.
+
+The clients come from `config/clients.yaml`; this file only wires tasks (logic is in `fortnox_etl`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from airflow.sdk import Connection, Param, dag, get_current_context, task
+
+from fortnox_etl import sync
+from fortnox_etl.config import Client, load_clients
+from fortnox_etl.connections import ConnectionSettings
+from fortnox_etl.period import period_for_run
+
+CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
+
+
+def _airflow_connection(conn_id: str) -> ConnectionSettings:
+    return ConnectionSettings.from_airflow(Connection.get(conn_id))
+
+
+def fortnox_sync(client: Client):
+    @dag(
+        dag_id=f"fortnox_sync__{client.key}",
+        description=f"Fortnox → staging → SIE4 for {client.name} ({client.organisation_number})",
+        doc_md=__doc__,
+        schedule=None,
+        start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        max_active_runs=1,
+        tags=["fortnox", "sync", client.key],
+        params={
+            "period": Param(
+                None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                description="The accounting period to sync, YYYY-MM (empty: the month of the run's date)",
+            )
+        },
+        default_args={"retries": 2, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": True},
+    )
+    def sync_dag():
+        def context() -> sync.SyncContext:
+            return sync.SyncContext.create(client, _airflow_connection)
+
+        @task
+        def keep_tokens_alive() -> None:
+            sync.keep_tokens_alive(context())
+
+        @task
+        def extract_company() -> dict:
+            airflow_context = get_current_context()
+            period = period_for_run(airflow_context["params"].get("period"), airflow_context.get("logical_date"),
+                                    dt.date.today())
+            return sync.extract_company(context(), period)
+
+        @task
+        def extract_financial_years(years: dict) -> list[int]:
+            ids = [i for i in (years["previous_financial_year_id"], years["financial_year_id"]) if i is not None]
+            ctx = context()
+            for financial_year_id in ids:
+                sync.extract_financial_year(ctx, financial_year_id)
+            return ids
+
+        @task
+        def build_sie_tables(financial_year_ids: list[int]) -> None:
+            sync.build_sie_tables(context(), financial_year_ids)
+
+        @task
+        def write_sie_file(years: dict) -> str:
+            return str(sync.write_sie_file(context(), years["financial_year_id"]).path)
+
+        @task
+        def check_sie_file(path: str) -> None:
+            sync.check_sie_file(client.key, Path(path))
+
+        years = extract_company()
+        loaded = extract_financial_years(years)
+        keep_tokens_alive() >> years
+        sie_file = write_sie_file(years)
+        build_sie_tables(loaded) >> sie_file
+        check_sie_file(sie_file)
+
+    return sync_dag()
+
+
+for _client in load_clients(CLIENTS_FILE):
+    fortnox_sync(_client)

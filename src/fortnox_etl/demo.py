@@ -1,0 +1,119 @@
+"""The demo: a Fortnox sandbox, the demo clients connected to it, and each client's sync run through Airflow.
+
+Everything it creates stays inside the project: .airflow/ (Airflow home, SQLite metadata),
+var/ (staging database, token key) and out/ (SIE4 files). Running it again starts afresh.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from fortnox_etl.config import OUT_DIR, PROJECT_ROOT, Client, load_clients
+from fortnox_etl.connect import finish_connect
+from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
+from fortnox_etl.fortnox import oauth
+from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore
+from fortnox_etl.sandbox.consent import consent
+from fortnox_etl.sandbox.generator import CompanySpec, generate_company
+from fortnox_etl.sandbox.running import RunningSandbox
+from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from fortnox_etl.sie.reader import read_sie
+from fortnox_etl.staging.database import create_schema, create_staging_engine
+
+log = logging.getLogger("fortnox_etl.demo")
+
+AIRFLOW_HOME = PROJECT_ROOT / ".airflow"
+VAR_DIR = PROJECT_ROOT / "var"
+STAGING_DB = VAR_DIR / "staging.db"
+TOKEN_KEY_FILE = VAR_DIR / "token.key"
+
+
+def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpec:
+    """The sandbox's stand-in for the client's Fortnox company: same name, number and fiscal year."""
+    return CompanySpec(tenant_id=tenant_id, organisation_number=client.organisation_number, name=client.name,
+                       fiscal_year_start_month=client.fiscal_year_start_month, seed=seed * 10_000 + tenant_id)
+
+
+def token_key() -> str:
+    """The demo's token key, made once and kept out of the repository (var/ is ignored by git)."""
+    if not TOKEN_KEY_FILE.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        TOKEN_KEY_FILE.write_bytes(Fernet.generate_key())
+        TOKEN_KEY_FILE.chmod(0o600)
+    return TOKEN_KEY_FILE.read_text().strip()
+
+
+def airflow_environment(app: oauth.FortnoxApp, key: str) -> dict[str, str]:
+    """Airflow settings for a laptop with 2 cores, and the project's connections, as environment variables."""
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+        f"AIRFLOW_CONN_{STAGING_CONN_ID.upper()}": json.dumps({"conn_type": "sqlite", "host": str(STAGING_DB)}),
+        f"AIRFLOW_CONN_{APP_CONN_ID.upper()}": json.dumps({
+            "conn_type": "http", "login": app.client_id, "password": app.client_secret,
+            "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri},
+        }),
+        TOKEN_KEY_VARIABLE: key,
+        "FORTNOX_ETL_OUT": str(OUT_DIR),
+    }
+
+
+def _airflow(env: dict[str, str], *args: str) -> None:
+    command = [str(Path(sys.executable).with_name("airflow")), *args]
+    print(f"$ airflow {' '.join(args)}", flush=True)
+    completed = subprocess.run(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    log_file = AIRFLOW_HOME / "demo-logs" / f"{'_'.join(a for a in args if not a.startswith(('{', '-')))}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.write_text(completed.stdout)
+    if completed.returncode != 0:
+        print(completed.stdout[-6000:])
+        raise SystemExit(f"airflow {args[0]} {args[1]} failed (exit {completed.returncode}); full output in {log_file}")
+
+
+def run_demo() -> None:
+    started = time.monotonic()
+    clients = load_clients()
+    companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
+    key = token_key()
+    engine = create_staging_engine(str(STAGING_DB))
+    create_schema(engine)
+    with RunningSandbox(companies) as sandbox:
+        print(f"Fortnox sandbox running at {sandbox.base_url}", flush=True)
+        app = oauth.FortnoxApp(
+            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,
+            auth_url=f"{sandbox.base_url}/oauth-v1", api_url=sandbox.base_url,
+            redirect_uri="http://127.0.0.1:8976/fortnox/callback",
+        )
+        tokens = TokenStore(engine, key, app)
+        for client in clients:
+            url, state = oauth.authorization_url(app)
+            name = finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
+            print(f"client {client.key}: connected to {name} through Fortnox's consent flow", flush=True)
+        env = airflow_environment(app, key)
+        _airflow(env, "db", "migrate")
+        for client, company in zip(clients, companies):
+            period = company.financial_years[-1]["ToDate"][:7]
+            _airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
+            print(f"client {client.key}: year-end period {period} synced", flush=True)
+    print(f"\nDemo finished in {time.monotonic() - started:.0f} s. SIE4 files:")
+    for client in clients:
+        for path in sorted((OUT_DIR / client.key).glob("*.se")):
+            sie = read_sie(path)
+            transactions = sum(len(v.transactions) for v in sie.vouchers)
+            print(f"  {client.key:10} {path.relative_to(PROJECT_ROOT)}: {len(sie.accounts)} accounts, "
+                  f"{len(sie.vouchers)} vouchers, {transactions} transactions")
+    print(f"Task logs: {AIRFLOW_HOME.relative_to(PROJECT_ROOT)}/logs and {AIRFLOW_HOME.relative_to(PROJECT_ROOT)}/demo-logs")

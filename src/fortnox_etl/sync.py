@@ -1,0 +1,245 @@
+"""One client's sync from Fortnox to staging, SIE tables and a SIE 4 file, step by step.
+
+Each public function is one Airflow task of the client's sync DAG, and can be called without Airflow.
+Log lines are the operator's activity log: they say what happened in bookkeeping words.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from fortnox_etl.config import OUT_DIR, Client
+from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.errors import FortnoxError, WrongCompany
+from fortnox_etl.fortnox.oauth import FortnoxApp
+from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
+from fortnox_etl.period import Period
+from fortnox_etl.sie.reader import read_sie
+from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.writer import SieDataMissing, SieSummary, write_sie4
+from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
+
+log = logging.getLogger(__name__)
+
+# The SIE tables of one client-year, in build order: balances are computed from transactions.
+SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_vouchers", "sie_transactions", "sie_balances")
+SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
+
+
+class SieFileInvalid(ValueError):
+    """The SIE file breaks the rules of the format; the message lists how."""
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    client: Client
+    engine: Engine
+    app: FortnoxApp
+    token_key: str
+    out_dir: Path = OUT_DIR
+
+    @classmethod
+    def create(cls, client: Client, connection: Callable[[str], ConnectionSettings],
+               token_key: str | None = None, out_dir: Path = OUT_DIR) -> "SyncContext":
+        """`connection(conn_id)` returns the settings of an Airflow connection (from Airflow or the environment)."""
+        return cls(
+            client=client,
+            engine=create_staging_engine(staging_url(connection(STAGING_CONN_ID))),
+            app=FortnoxApp.from_connection(connection(APP_CONN_ID)),
+            token_key=token_key or token_key_from_env(),
+            out_dir=Path(out_dir),
+        )
+
+    def tokens(self) -> TokenStore:
+        return TokenStore(self.engine, self.token_key, self.app)
+
+    def api(self) -> FortnoxApi:
+        tokens = self.tokens()
+        return FortnoxApi(self.app.api_url, lambda force: tokens.access_token(self.client.key, force_refresh=force))
+
+    def sie_path(self, start: dt.date, end: dt.date) -> Path:
+        return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}.se"
+
+
+def keep_tokens_alive(ctx: SyncContext) -> None:
+    """Create the staging tables if needed and make sure the client's Fortnox access works."""
+    create_schema(ctx.engine)
+    tokens = ctx.tokens()
+    tokens.access_token(ctx.client.key)
+    stored = tokens.load(ctx.client.key)
+    days_left = (stored.refresh_expires_at - time.time()) / 86400 if stored.refresh_expires_at else None
+    log.info(
+        "client %s: Fortnox access is valid until %s UTC%s",
+        ctx.client.key,
+        dt.datetime.fromtimestamp(stored.access_expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        f"; the client must reconnect within {days_left:.0f} days unless a sync runs before then" if days_left else "",
+    )
+
+
+def extract_company(ctx: SyncContext, period: Period) -> dict:
+    """Load the company and its financial years; return the year that holds the period, and the one before."""
+    api = ctx.api()
+    company = api.get("/3/companyinformation")["CompanyInformation"]
+    organisation_number = str(company.get("OrganizationNumber") or "").strip()
+    if organisation_number != ctx.client.organisation_number:
+        raise WrongCompany(
+            f"client {ctx.client.key} is {ctx.client.organisation_number}, but its Fortnox connection belongs to "
+            f"{company.get('CompanyName')!r} ({organisation_number or 'no organisation number'}). Nothing was loaded. "
+            f"Reconnect the client with the right company, or correct config/clients.yaml"
+        )
+    years = list(api.list("/3/financialyears", "FinancialYears"))
+    load = _new_load()
+    with ctx.engine.begin() as connection:
+        run_sql(connection, "load/delete_raw_company", client_key=ctx.client.key)
+        connection.execute(text(sql("load/insert_raw_company_information")), {
+            "client_key": ctx.client.key, **load,
+            "company_name": company.get("CompanyName") or "",
+            "organisation_number": organisation_number,
+            "database_number": _int_or_none(company.get("DatabaseNumber")),
+            "address": company.get("Address"), "zip_code": company.get("ZipCode"), "city": company.get("City"),
+            "phone": company.get("Phone1"),
+        })
+        connection.execute(text(sql("load/insert_raw_financial_years")), [{
+            "client_key": ctx.client.key, **load,
+            "financial_year_id": int(year["Id"]), "from_date": year["FromDate"], "to_date": year["ToDate"],
+            "account_chart_type": year.get("AccountChartType"), "accounting_method": year.get("AccountingMethod"),
+        } for year in years])
+    current = next((y for y in years if y["FromDate"] <= period.last_day.isoformat() <= y["ToDate"]), None)
+    if current is None:
+        raise FortnoxError(
+            f"client {ctx.client.key}: Fortnox has no financial year that contains {period} "
+            f"(it has {', '.join(y['FromDate'][:7] + '..' + y['ToDate'][:7] for y in years) or 'none'}); "
+            "create the year in Fortnox or choose another period"
+        )
+    day_before = (dt.date.fromisoformat(current["FromDate"]) - dt.timedelta(days=1)).isoformat()
+    previous = next((y for y in years if y["ToDate"] == day_before), None)
+    log.info("client %s: %s (%s), %d financial years in Fortnox; period %s is in the year %s..%s",
+             ctx.client.key, company.get("CompanyName"), organisation_number, len(years), period,
+             current["FromDate"], current["ToDate"])
+    return {
+        "financial_year_id": int(current["Id"]),
+        "previous_financial_year_id": int(previous["Id"]) if previous else None,
+        "period": str(period),
+    }
+
+
+def extract_financial_year(ctx: SyncContext, financial_year_id: int) -> dict:
+    """Load one financial year's chart of accounts and vouchers with rows, replacing what was there."""
+    started = _now()
+    api = ctx.api()
+    key = ctx.client.key
+    accounts = list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id))
+    heads = list(api.list("/3/vouchers", "Vouchers", financialyear=financial_year_id))
+    vouchers = [
+        api.get(f"/3/vouchers/{head['VoucherSeries']}/{head['VoucherNumber']}", financialyear=financial_year_id)["Voucher"]
+        for head in heads
+    ]
+    load = _new_load()
+    partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
+    account_rows = [{
+        **partition, "account": int(a["Number"]), "description": a.get("Description") or "",
+        "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode"),
+        "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
+    } for a in accounts]
+    voucher_rows = [{
+        **partition, "voucher_series": v["VoucherSeries"], "voucher_number": int(v["VoucherNumber"]),
+        "transaction_date": v["TransactionDate"], "description": v.get("Description"),
+        "reference_number": v.get("ReferenceNumber"), "reference_type": v.get("ReferenceType"),
+        "comments": v.get("Comments"),
+    } for v in vouchers]
+    row_rows = [{
+        **partition, "voucher_series": v["VoucherSeries"], "voucher_number": int(v["VoucherNumber"]), "row_no": row_no,
+        "account": int(r["Account"]), "debit_ore": _ore(r.get("Debit")), "credit_ore": _ore(r.get("Credit")),
+        "description": r.get("Description"), "transaction_information": r.get("TransactionInformation"),
+        "cost_center": r.get("CostCenter") or None, "project": r.get("Project") or None,
+        "quantity": r.get("Quantity"), "removed": _bool(r.get("Removed", False)),
+    } for v in vouchers for row_no, r in enumerate(v.get("VoucherRows") or [], start=1)]
+    with ctx.engine.begin() as connection:
+        run_sql(connection, "load/delete_raw_year", client_key=key, financial_year_id=financial_year_id)
+        for statement, rows in (("insert_raw_accounts", account_rows), ("insert_raw_vouchers", voucher_rows),
+                                ("insert_raw_voucher_rows", row_rows)):
+            if rows:
+                connection.execute(text(sql(f"load/{statement}")), rows)
+        counts = {"requests": api.requests_made, "accounts": len(account_rows), "vouchers": len(voucher_rows),
+                  "voucher_rows": len(row_rows)}
+        connection.execute(text(sql("load/insert_load_run")), {
+            "load_id": load["load_id"], "client_key": key, "financial_year_id": financial_year_id,
+            "started_at": started, "finished_at": _now(), **counts,
+        })
+    log.info("client %s: %s vouchers with %s rows and %s accounts for financial year %s loaded (%s requests to Fortnox)",
+             key, f"{len(voucher_rows):,}", f"{len(row_rows):,}", f"{len(account_rows):,}", financial_year_id,
+             f"{api.requests_made:,}")
+    return counts
+
+
+def build_sie_tables(ctx: SyncContext, financial_year_ids: list[int]) -> None:
+    """Rebuild the client's SIE tables for the given years from staging, all in one transaction."""
+    key = ctx.client.key
+    with ctx.engine.begin() as connection:
+        for name in SIE_CLIENT_TRANSFORMS:
+            run_sql(connection, f"transform/{name}", client_key=key)
+        for year_id in financial_year_ids:
+            for name in SIE_YEAR_TRANSFORMS:
+                run_sql(connection, f"transform/{name}", client_key=key, financial_year_id=year_id)
+    log.info("client %s: SIE tables rebuilt for financial year(s) %s", key, ", ".join(map(str, financial_year_ids)))
+
+
+def write_sie_file(ctx: SyncContext, financial_year_id: int) -> SieSummary:
+    with ctx.engine.connect() as connection:
+        years = connection.execute(text(sql("sie/select_financial_years")), {"client_key": ctx.client.key}).mappings()
+        year = next((y for y in years if y["financial_year_id"] == financial_year_id), None)
+    if year is None:
+        raise SieDataMissing(f"client {ctx.client.key}: financial year {financial_year_id} is not in staging; run the sync")
+    start, end = (dt.date.fromisoformat(str(year[column])[:10]) for column in ("start_date", "end_date"))
+    summary = write_sie4(ctx.engine, ctx.client.key, financial_year_id, ctx.sie_path(start, end))
+    log.info("client %s: SIE4 file for %s..%s written to %s: %s accounts, %s vouchers, %s transactions",
+             ctx.client.key, start, end, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
+             f"{summary.transactions:,}")
+    return summary
+
+
+def check_sie_file(client_key: str, path: Path) -> None:
+    """Read the written file back and fail if it breaks any rule of the SIE 4 format."""
+    problems = rule_violations(read_sie(Path(path)))
+    if problems:
+        for problem in problems:
+            log.error("client %s: %s", client_key, problem)
+        raise SieFileInvalid(f"client {client_key}: the SIE4 file {path} breaks {len(problems)} rule(s); first: {problems[0]}")
+    log.info("client %s: the SIE4 file passes every format check (vouchers balance, balances add up, accounts declared)",
+             client_key)
+
+
+def _new_load() -> dict:
+    return {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _ore(value: object) -> int:
+    """Fortnox amounts (numbers, sometimes strings) in whole öre."""
+    if value in (None, ""):
+        return 0
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def _bool(value: object) -> bool:
+    # Fortnox sends some booleans as strings.
+    return value.strip().lower() == "true" if isinstance(value, str) else bool(value)
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
