@@ -73,9 +73,6 @@ class FortnoxError(Exception):
         return cls(status, {"error": error, "error_description": description})
 
 
-UNAUTHORIZED = FortnoxError(401, {"message": "unauthorized"})
-
-
 @dataclass(frozen=True)
 class _Grant:
     tenant_id: int
@@ -125,10 +122,9 @@ class SandboxState:
             )
 
     def record_request(self, authorization: str | None, path: str) -> None:
-        tenant_id = None
-        claims = self._claims(authorization)
-        if claims is not None:
-            tenant_id = claims.get("tenantId")
+        # An expired token still tells whose request it was.
+        claims = self._claims(authorization) or {}
+        tenant_id = claims.get("tenantId")
         with self._lock:
             self._requests[(tenant_id, path)] += 1
 
@@ -212,7 +208,7 @@ class SandboxState:
         claims = self._claims(authorization)
         # The expiry is checked against the injected clock, not PyJWT's wall clock.
         if claims is None or claims.get("exp", 0) <= self.clock() or claims.get("tenantId") not in self.companies:
-            raise UNAUTHORIZED
+            raise FortnoxError(401, {"message": "unauthorized"})  # not the ErrorInformation format
         return Caller(self.companies[claims["tenantId"]], frozenset(claims.get("scope", "").split()))
 
     def _claims(self, authorization: str | None) -> dict | None:
