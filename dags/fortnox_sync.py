@@ -61,30 +61,28 @@ def fortnox_sync(client: Client):
             return sync.extract_company(context(), period)
 
         @task
-        def extract_financial_years(years: dict) -> list[int]:
-            ids = [i for i in (years["previous_financial_year_id"], years["financial_year_id"]) if i is not None]
+        def extract_financial_years(company: dict) -> list[dict]:
             ctx = context()
-            for financial_year_id in ids:
-                sync.extract_financial_year(ctx, financial_year_id)
-            return ids
+            for year in company["years"]:
+                sync.extract_financial_year(ctx, year)
+            return company["years"]
 
         @task
-        def build_sie_tables(financial_year_ids: list[int]) -> None:
-            sync.build_sie_tables(context(), financial_year_ids)
+        def build_sie_tables(years: list[dict]) -> None:
+            sync.build_sie_tables(context(), years)
 
         @task
-        def write_sie_file(years: dict) -> str:
-            return str(sync.write_sie_file(context(), years["financial_year_id"]).path)
+        def write_sie_file(company: dict) -> str:
+            return str(sync.write_sie_file(context(), company["years"][-1]).path)
 
         @task
         def check_sie_file(path: str) -> None:
             sync.check_sie_file(client.key, Path(path))
 
-        years = extract_company()
-        loaded = extract_financial_years(years)
-        keep_tokens_alive() >> years
-        sie_file = write_sie_file(years)
-        build_sie_tables(loaded) >> sie_file
+        company = extract_company()
+        keep_tokens_alive() >> company
+        sie_file = write_sie_file(company)
+        build_sie_tables(extract_financial_years(company)) >> sie_file
         check_sie_file(sie_file)
 
     return sync_dag()

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -29,10 +30,21 @@ from fortnox_etl.staging.database import create_schema, create_staging_engine
 
 log = logging.getLogger("fortnox_etl.demo")
 
-AIRFLOW_HOME = PROJECT_ROOT / ".airflow"
-VAR_DIR = PROJECT_ROOT / "var"
-STAGING_DB = VAR_DIR / "staging.db"
-TOKEN_KEY_FILE = VAR_DIR / "token.key"
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    airflow_home: Path = PROJECT_ROOT / ".airflow"
+    var_dir: Path = PROJECT_ROOT / "var"
+    out_dir: Path = OUT_DIR
+
+    @property
+    def staging_db(self) -> Path:
+        return self.var_dir / "staging.db"
+
+    @property
+    def token_key_file(self) -> Path:
+        return self.var_dir / "token.key"
 
 
 def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpec:
@@ -41,55 +53,58 @@ def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpe
                        fiscal_year_start_month=client.fiscal_year_start_month, seed=seed * 10_000 + tenant_id)
 
 
-def token_key() -> str:
+def token_key(paths: DemoPaths) -> str:
     """The demo's token key, made once and kept out of the repository (var/ is ignored by git)."""
-    if not TOKEN_KEY_FILE.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        TOKEN_KEY_FILE.write_bytes(Fernet.generate_key())
-        TOKEN_KEY_FILE.chmod(0o600)
-    return TOKEN_KEY_FILE.read_text().strip()
+    if not paths.token_key_file.exists():
+        paths.var_dir.mkdir(parents=True, exist_ok=True)
+        paths.token_key_file.write_bytes(Fernet.generate_key())
+        paths.token_key_file.chmod(0o600)
+    return paths.token_key_file.read_text().strip()
 
 
-def airflow_environment(app: oauth.FortnoxApp, key: str) -> dict[str, str]:
+def airflow_environment(app: oauth.FortnoxApp, key: str, paths: DemoPaths) -> dict[str, str]:
     """Airflow settings for a laptop with 2 cores, and the project's connections, as environment variables."""
     return {
         **os.environ,
-        "AIRFLOW_HOME": str(AIRFLOW_HOME),
+        "AIRFLOW_HOME": str(paths.airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
-        f"AIRFLOW_CONN_{STAGING_CONN_ID.upper()}": json.dumps({"conn_type": "sqlite", "host": str(STAGING_DB)}),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{paths.airflow_home / 'airflow.db'}",
+        f"AIRFLOW_CONN_{STAGING_CONN_ID.upper()}": json.dumps({"conn_type": "sqlite", "host": str(paths.staging_db)}),
         f"AIRFLOW_CONN_{APP_CONN_ID.upper()}": json.dumps({
             "conn_type": "http", "login": app.client_id, "password": app.client_secret,
             "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri},
         }),
         TOKEN_KEY_VARIABLE: key,
-        "FORTNOX_ETL_OUT": str(OUT_DIR),
+        "FORTNOX_ETL_OUT": str(paths.out_dir),
     }
 
 
-def _airflow(env: dict[str, str], *args: str) -> None:
+def run_airflow(env: dict[str, str], *args: str) -> str:
+    """Run an airflow command of this virtualenv; its output goes to a file under the Airflow home."""
     command = [str(Path(sys.executable).with_name("airflow")), *args]
     print(f"$ airflow {' '.join(args)}", flush=True)
     completed = subprocess.run(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
-    log_file = AIRFLOW_HOME / "demo-logs" / f"{'_'.join(a for a in args if not a.startswith(('{', '-')))}.log"
+    name = "_".join(a for a in args if not a.startswith(("{", "-")))
+    log_file = Path(env["AIRFLOW_HOME"]) / "command-output" / f"{name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log_file.write_text(completed.stdout)
     if completed.returncode != 0:
         print(completed.stdout[-6000:])
-        raise SystemExit(f"airflow {args[0]} {args[1]} failed (exit {completed.returncode}); full output in {log_file}")
+        raise SystemExit(f"airflow {' '.join(args[:2])} failed (exit {completed.returncode}); full output in {log_file}")
+    return completed.stdout
 
 
-def run_demo() -> None:
+def run_demo(paths: DemoPaths = DemoPaths()) -> None:
     started = time.monotonic()
     clients = load_clients()
     companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
-    key = token_key()
-    engine = create_staging_engine(str(STAGING_DB))
+    key = token_key(paths)
+    engine = create_staging_engine(str(paths.staging_db))
     create_schema(engine)
     with RunningSandbox(companies) as sandbox:
         print(f"Fortnox sandbox running at {sandbox.base_url}", flush=True)
@@ -101,19 +116,18 @@ def run_demo() -> None:
         tokens = TokenStore(engine, key, app)
         for client in clients:
             url, state = oauth.authorization_url(app)
-            name = finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
-            print(f"client {client.key}: connected to {name} through Fortnox's consent flow", flush=True)
-        env = airflow_environment(app, key)
-        _airflow(env, "db", "migrate")
+            finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
+        env = airflow_environment(app, key, paths)
+        run_airflow(env, "db", "migrate")
         for client, company in zip(clients, companies):
             period = company.financial_years[-1]["ToDate"][:7]
-            _airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
+            run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
             print(f"client {client.key}: year-end period {period} synced", flush=True)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. SIE4 files:")
     for client in clients:
-        for path in sorted((OUT_DIR / client.key).glob("*.se")):
+        for path in sorted((paths.out_dir / client.key).glob("*.se")):
             sie = read_sie(path)
             transactions = sum(len(v.transactions) for v in sie.vouchers)
             print(f"  {client.key:10} {path.relative_to(PROJECT_ROOT)}: {len(sie.accounts)} accounts, "
                   f"{len(sie.vouchers)} vouchers, {transactions} transactions")
-    print(f"Task logs: {AIRFLOW_HOME.relative_to(PROJECT_ROOT)}/logs and {AIRFLOW_HOME.relative_to(PROJECT_ROOT)}/demo-logs")
+    print(f"Airflow task logs: {paths.airflow_home}/logs; command output: {paths.airflow_home}/command-output")

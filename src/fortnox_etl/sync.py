@@ -25,7 +25,7 @@ from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
 from fortnox_etl.period import Period
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
-from fortnox_etl.sie.writer import SieDataMissing, SieSummary, write_sie4
+from fortnox_etl.sie.writer import SieSummary, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
 
 log = logging.getLogger(__name__)
@@ -125,16 +125,21 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
     log.info("client %s: %s (%s), %d financial years in Fortnox; period %s is in the year %s..%s",
              ctx.client.key, company.get("CompanyName"), organisation_number, len(years), period,
              current["FromDate"], current["ToDate"])
+    # The previous year comes along for the comparatives (#RAR -1) and the IB = previous UB check.
     return {
-        "financial_year_id": int(current["Id"]),
-        "previous_financial_year_id": int(previous["Id"]) if previous else None,
         "period": str(period),
+        "years": [{"id": int(y["Id"]), "from_date": y["FromDate"], "to_date": y["ToDate"]}
+                  for y in (previous, current) if y is not None],
     }
 
 
-def extract_financial_year(ctx: SyncContext, financial_year_id: int) -> dict:
-    """Load one financial year's chart of accounts and vouchers with rows, replacing what was there."""
+def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
+    """Load one financial year's chart of accounts and vouchers with rows, replacing what was there.
+
+    `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}.
+    """
     started = _now()
+    financial_year_id = year["id"]
     api = ctx.api()
     key = ctx.client.key
     accounts = list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id))
@@ -175,32 +180,29 @@ def extract_financial_year(ctx: SyncContext, financial_year_id: int) -> dict:
             "load_id": load["load_id"], "client_key": key, "financial_year_id": financial_year_id,
             "started_at": started, "finished_at": _now(), **counts,
         })
-    log.info("client %s: %s vouchers with %s rows and %s accounts for financial year %s loaded (%s requests to Fortnox)",
-             key, f"{len(voucher_rows):,}", f"{len(row_rows):,}", f"{len(account_rows):,}", financial_year_id,
-             f"{api.requests_made:,}")
+    log.info("client %s: %s vouchers with %s rows and %s accounts for the year %s..%s loaded (%s requests to Fortnox)",
+             key, f"{len(voucher_rows):,}", f"{len(row_rows):,}", f"{len(account_rows):,}", year["from_date"],
+             year["to_date"], f"{api.requests_made:,}")
     return counts
 
 
-def build_sie_tables(ctx: SyncContext, financial_year_ids: list[int]) -> None:
+def build_sie_tables(ctx: SyncContext, years: list[dict]) -> None:
     """Rebuild the client's SIE tables for the given years from staging, all in one transaction."""
     key = ctx.client.key
     with ctx.engine.begin() as connection:
         for name in SIE_CLIENT_TRANSFORMS:
             run_sql(connection, f"transform/{name}", client_key=key)
-        for year_id in financial_year_ids:
+        for year in years:
             for name in SIE_YEAR_TRANSFORMS:
-                run_sql(connection, f"transform/{name}", client_key=key, financial_year_id=year_id)
-    log.info("client %s: SIE tables rebuilt for financial year(s) %s", key, ", ".join(map(str, financial_year_ids)))
+                run_sql(connection, f"transform/{name}", client_key=key, financial_year_id=year["id"])
+    log.info("client %s: SIE tables rebuilt for %s", key,
+             " and ".join(f"{year['from_date']}..{year['to_date']}" for year in years))
 
 
-def write_sie_file(ctx: SyncContext, financial_year_id: int) -> SieSummary:
-    with ctx.engine.connect() as connection:
-        years = connection.execute(text(sql("sie/select_financial_years")), {"client_key": ctx.client.key}).mappings()
-        year = next((y for y in years if y["financial_year_id"] == financial_year_id), None)
-    if year is None:
-        raise SieDataMissing(f"client {ctx.client.key}: financial year {financial_year_id} is not in staging; run the sync")
-    start, end = (dt.date.fromisoformat(str(year[column])[:10]) for column in ("start_date", "end_date"))
-    summary = write_sie4(ctx.engine, ctx.client.key, financial_year_id, ctx.sie_path(start, end))
+def write_sie_file(ctx: SyncContext, year: dict) -> SieSummary:
+    """Write the SIE4 file of one financial year ({"id", "from_date", "to_date"}) from the SIE tables."""
+    start, end = dt.date.fromisoformat(year["from_date"]), dt.date.fromisoformat(year["to_date"])
+    summary = write_sie4(ctx.engine, ctx.client.key, year["id"], ctx.sie_path(start, end))
     log.info("client %s: SIE4 file for %s..%s written to %s: %s accounts, %s vouchers, %s transactions",
              ctx.client.key, start, end, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
              f"{summary.transactions:,}")

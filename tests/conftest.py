@@ -1,0 +1,94 @@
+"""Shared fixtures: a staging database of each kind, a running Fortnox sandbox, and connected clients."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from fortnox_etl.config import DEFAULT_CLIENTS_FILE, load_clients
+from fortnox_etl.connect import finish_connect
+from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.demo import sandbox_company
+from fortnox_etl.fortnox import oauth
+from fortnox_etl.sandbox.consent import consent
+from fortnox_etl.sandbox.generator import generate_company
+from fortnox_etl.sandbox.running import RunningSandbox
+from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from fortnox_etl.staging.database import create_schema
+from fortnox_etl.sync import SyncContext
+
+POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def staging(request, tmp_path) -> ConnectionSettings:
+    """The fortnox_staging connection: a fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield ConnectionSettings(STAGING_CONN_ID, "sqlite", host=str(tmp_path / "staging.db"))
+        return
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"fortnox_etl_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        reason = f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({error.orig}); start it to run the PostgreSQL half"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    url = admin.url
+    yield ConnectionSettings(STAGING_CONN_ID, "postgres", host=url.host, port=url.port, login=url.username,
+                             password=url.password, schema=name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def clients():
+    return load_clients(DEFAULT_CLIENTS_FILE)
+
+
+@pytest.fixture(scope="session")
+def companies(clients):
+    return [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
+
+
+@pytest.fixture
+def sandbox(companies):
+    with RunningSandbox(companies) as running:
+        yield running
+
+
+@pytest.fixture
+def app(sandbox) -> oauth.FortnoxApp:
+    return oauth.FortnoxApp(
+        client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, auth_url=f"{sandbox.base_url}/oauth-v1",
+        api_url=sandbox.base_url, redirect_uri="http://127.0.0.1:8976/fortnox/callback",
+    )
+
+
+def app_connection(app: oauth.FortnoxApp) -> ConnectionSettings:
+    return ConnectionSettings(APP_CONN_ID, "http", login=app.client_id, password=app.client_secret,
+                              extra={"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri})
+
+
+@pytest.fixture
+def make_context(staging, app, tmp_path):
+    """A SyncContext for a client, built from connection settings exactly as a task builds it."""
+    key = Fernet.generate_key().decode()
+    settings = {STAGING_CONN_ID: staging, APP_CONN_ID: app_connection(app)}
+
+    def make(client, connect: bool = True) -> SyncContext:
+        ctx = SyncContext.create(client, settings.__getitem__, token_key=key, out_dir=tmp_path / "out")
+        if connect:
+            create_schema(ctx.engine)
+            url, state = oauth.authorization_url(app)
+            finish_connect(ctx.tokens(), app, client, consent(url, client.organisation_number), state)
+        return ctx
+
+    return make

@@ -1,0 +1,72 @@
+"""The DAG files under Airflow itself: parsing, a real run of a client's sync, and no secret in any log."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from airflow.dag_processing.dagbag import DagBag
+
+from fortnox_etl.connect import finish_connect
+from fortnox_etl.demo import DemoPaths, airflow_environment, run_airflow, token_key
+from fortnox_etl.fortnox import oauth
+from fortnox_etl.fortnox.token_store import TokenStore
+from fortnox_etl.sandbox.consent import consent
+from fortnox_etl.sie.reader import read_sie
+from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.staging.database import create_schema, create_staging_engine
+
+DAGS = Path(__file__).resolve().parents[1] / "dags"
+
+
+def test_one_sync_dag_per_configured_client_parsed_without_connections(tmp_path, monkeypatch):
+    clients = tmp_path / "clients.yaml"
+    clients.write_text("clients:\n" + "".join(
+        f"  - {{key: c{i}, name: Kund {i} AB, organisation_number: '{number}'}}\n"
+        for i, number in enumerate(["556677-8899", "559123-4561", "559012-3450"])), encoding="utf-8")
+    monkeypatch.setenv("FORTNOX_ETL_CLIENTS", str(clients))
+    for variable in ("AIRFLOW_CONN_FORTNOX_STAGING", "AIRFLOW_CONN_FORTNOX_APP", "FORTNOX_ETL_TOKEN_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    started = time.monotonic()
+    bag = DagBag(str(DAGS / "fortnox_sync.py"))
+    assert bag.import_errors == {}
+    assert time.monotonic() - started < 10
+    assert sorted(bag.dags) == ["fortnox_sync__c0", "fortnox_sync__c1", "fortnox_sync__c2"]
+    dag = bag.dags["fortnox_sync__c1"]
+    assert {t.task_id for t in dag.tasks} == {"keep_tokens_alive", "extract_company", "extract_financial_years",
+                                             "build_sie_tables", "write_sie_file", "check_sie_file"}
+    assert dag.params["period"] is None
+
+
+def test_a_bad_client_file_is_an_import_error_that_says_what_to_fix(tmp_path, monkeypatch):
+    clients = tmp_path / "clients.yaml"
+    clients.write_text("clients:\n  - {key: acme, name: Acme, organisation_number: '556677-8898'}\n", encoding="utf-8")
+    monkeypatch.setenv("FORTNOX_ETL_CLIENTS", str(clients))
+    errors = DagBag(str(DAGS / "fortnox_sync.py")).import_errors
+    assert any("organisation number '556677-8898' is not valid" in message for message in errors.values())
+
+
+def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tmp_path, clients, companies):
+    paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
+    key = token_key(paths)
+    engine = create_staging_engine(str(paths.staging_db))
+    create_schema(engine)
+    url, state = oauth.authorization_url(app)
+    finish_connect(TokenStore(engine, key, app), app, clients[0], consent(url, clients[0].organisation_number), state)
+    env = airflow_environment(app, key, paths)
+    period = companies[0].financial_years[-1]["ToDate"][:7]
+
+    run_airflow(env, "db", "migrate")
+    output = run_airflow(env, "dags", "test", f"fortnox_sync__{clients[0].key}", "-c", json.dumps({"period": period}))
+
+    [sie_file] = (paths.out_dir / clients[0].key).glob("*.se")
+    assert rule_violations(read_sie(sie_file)) == []
+    assert "vouchers with" in output and "passes every format check" in output, "operator-readable activity log"
+    secrets = sandbox.state.issued_secrets() | {app.client_secret, key}
+    assert len(secrets) > 3
+    logs = [p for p in paths.airflow_home.rglob("*") if p.is_file() and p.suffix != ".db"]
+    assert logs, "Airflow wrote logs"
+    for log in logs:
+        content = log.read_text(errors="replace")
+        leaked = [name for name in secrets if name in content]
+        assert not leaked, f"{log} contains a token or secret"
