@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench keygen clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,10 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	@for script in $(wildcard bench/*.py); do $(BIN)/python $$script || exit 1; done
+
+keygen: $(INSTALLED)
+	@$(BIN)/fortnox-etl keygen
 
 clean:
 	rm -rf .airflow var out

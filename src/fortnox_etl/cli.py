@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the sandbox until interrupted")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     serve.add_argument("--seed", type=int, default=1)
     serve.add_argument("--clients", help="make one company per client of this clients.yaml (default: the project's)")
     args = parser.parse_args(argv)
@@ -49,9 +50,9 @@ def _serve_sandbox(args: argparse.Namespace) -> None:
 
     clients = load_clients(args.clients or DEFAULT_CLIENTS_FILE)
     companies = [generate_company(sandbox_company(c, tenant, args.seed)) for tenant, c in enumerate(clients, start=1001)]
-    print(f"Fortnox sandbox on http://127.0.0.1:{args.port} (app client id {SANDBOX_CLIENT_ID}); "
+    print(f"Fortnox sandbox on http://{args.host}:{args.port} (app client id {SANDBOX_CLIENT_ID}); "
           f"companies: {', '.join(c.name for c in clients)}")
-    uvicorn.run(create_app(companies), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(create_app(companies), host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":
