@@ -99,6 +99,12 @@ def run_airflow(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
+def activity_lines(airflow_output: str, client_key: str) -> list[str]:
+    """The operator's lines of a run's log: our messages about the client, without Airflow's log prefix."""
+    marker = f"client {client_key}:"
+    return [line[line.index(marker):].split(" [fortnox_etl", 1)[0] for line in airflow_output.splitlines() if marker in line]
+
+
 def run_demo(paths: DemoPaths = DemoPaths()) -> None:
     started = time.monotonic()
     clients = load_clients()
@@ -119,10 +125,11 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
             finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
         env = airflow_environment(app, key, paths)
         run_airflow(env, "db", "migrate")
-        for client, company in zip(clients, companies):
+        for client, company in zip(clients, companies, strict=True):
             period = company.financial_years[-1]["ToDate"][:7]
-            run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
-            print(f"client {client.key}: year-end period {period} synced", flush=True)
+            output = run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
+            for line in activity_lines(output, client.key):
+                print(f"  {line}", flush=True)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. SIE4 files:")
     for client in clients:
         for path in sorted((paths.out_dir / client.key).glob("*.se")):
@@ -130,4 +137,4 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
             transactions = sum(len(v.transactions) for v in sie.vouchers)
             print(f"  {client.key:10} {path.relative_to(PROJECT_ROOT)}: {len(sie.accounts)} accounts, "
                   f"{len(sie.vouchers)} vouchers, {transactions} transactions")
-    print(f"Airflow task logs: {paths.airflow_home}/logs; command output: {paths.airflow_home}/command-output")
+    print(f"Each run's full Airflow log: {paths.airflow_home / 'command-output'}/dags_test_fortnox_sync__<client>.log")

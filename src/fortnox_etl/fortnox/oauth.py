@@ -102,13 +102,7 @@ def exchange_code(app: FortnoxApp, redirect_response: str, expected_state: str, 
     """Check the state in Fortnox's redirect and exchange its authorization code for tokens."""
     session = OAuth2Session(app.client_id, redirect_uri=app.redirect_uri, state=expected_state)
     try:
-        with _transport_allowed(app.token_url):
-            token = session.fetch_token(
-                app.token_url,
-                authorization_response=redirect_response,
-                auth=HTTPBasicAuth(app.client_id, app.client_secret),
-                include_client_id=False,
-            )
+        token = _token_request(app, session.fetch_token, authorization_response=redirect_response)
     except MismatchingStateError:
         raise InvalidData(
             "the answer from Fortnox does not belong to this connection attempt (state mismatch); start the connection again"
@@ -117,27 +111,28 @@ def exchange_code(app: FortnoxApp, redirect_response: str, expected_state: str, 
         raise ReconnectNeeded(
             "Fortnox refused the authorization code (used already, or older than 10 minutes); start the connection again"
         ) from None
-    except (InvalidClientError, OAuth2Error, requests.RequestException, ValueError) as error:
-        raise _token_endpoint_error(error) from None
     return _grant(token, clock())
 
 
 def refresh(app: FortnoxApp, refresh_token: str, clock=time.time) -> TokenGrant:
     """Trade a refresh token for a new pair. Fortnox rotates: the old refresh token is dead from now on."""
-    session = OAuth2Session(app.client_id)
     try:
-        with _transport_allowed(app.token_url):
-            token = session.refresh_token(
-                app.token_url,
-                refresh_token=refresh_token,
-                auth=HTTPBasicAuth(app.client_id, app.client_secret),
-                include_client_id=False,
-            )
+        token = _token_request(app, OAuth2Session(app.client_id).refresh_token, refresh_token=refresh_token)
     except InvalidGrantError:
         raise ReconnectNeeded("Fortnox refused the refresh token: the client must reconnect") from None
-    except (InvalidClientError, OAuth2Error, requests.RequestException, ValueError) as error:
-        raise _token_endpoint_error(error) from None
     return _grant(token, clock())
+
+
+def _token_request(app: FortnoxApp, request, **grant) -> dict:
+    """POST to Fortnox's token endpoint with the app's Basic auth; the caller handles the grant's own errors."""
+    try:
+        with _transport_allowed(app.token_url):
+            return request(app.token_url, auth=HTTPBasicAuth(app.client_id, app.client_secret),
+                           include_client_id=False, **grant)
+    except (MismatchingStateError, InvalidGrantError):
+        raise
+    except (OAuth2Error, requests.RequestException, ValueError) as error:
+        raise _token_endpoint_error(error) from None
 
 
 def _token_endpoint_error(error: Exception) -> FortnoxError:

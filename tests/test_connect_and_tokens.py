@@ -1,6 +1,7 @@
-"""Tokens: encrypted at rest, refreshed when they expire, rotation stored, dead tokens reported plainly."""
+"""Connecting and tokens: the consent checks, encryption at rest, refresh and rotation, plain errors."""
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -9,7 +10,10 @@ from sqlalchemy import text
 
 from fortnox_etl.config import ConfigError
 from fortnox_etl.fortnox import oauth
-from fortnox_etl.fortnox.errors import ReconnectNeeded
+from fortnox_etl.connect import finish_connect
+from fortnox_etl.fortnox.errors import InvalidData, ReconnectNeeded, WrongCompany
+from fortnox_etl.fortnox.oauth import InvalidAppCredentials
+from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore, token_key_from_env
 from fortnox_etl.staging.database import create_schema
 
@@ -72,3 +76,30 @@ def test_a_wrong_token_key_is_a_clear_error(make_context, clients, app):
         TokenStore(ctx.engine, "not-a-key", app)
     with pytest.raises(ConfigError, match="cannot be decrypted"):
         TokenStore(ctx.engine, Fernet.generate_key().decode(), app).load(clients[0].key)
+
+
+def test_consent_for_another_company_stores_nothing(make_context, clients, app):
+    ctx = make_context(clients[0], connect=False)
+    create_schema(ctx.engine)
+    url, state = oauth.authorization_url(app)
+    with pytest.raises(WrongCompany, match="consent was given for 'Norrskens Café & Bageri AB' .*nothing was stored"):
+        finish_connect(ctx.tokens(), app, clients[0], consent(url, clients[1].organisation_number), state)
+    assert ctx.tokens().load(clients[0].key) is None
+
+
+def test_an_answer_to_another_connection_attempt_or_a_used_code_is_refused(app, clients):
+    url, state = oauth.authorization_url(app)
+    redirect = consent(url, clients[0].organisation_number)
+    with pytest.raises(InvalidData, match="state mismatch"):
+        oauth.exchange_code(app, redirect, expected_state="someone-elses-state")
+    oauth.exchange_code(app, redirect, state)
+    with pytest.raises(ReconnectNeeded, match="authorization code"):
+        oauth.exchange_code(app, redirect, state)
+
+
+def test_wrong_app_credentials_are_named_as_such(app, clients):
+    url, state = oauth.authorization_url(app)
+    redirect = consent(url, clients[0].organisation_number)
+    wrong = dataclasses.replace(app, client_secret="not-the-secret")
+    with pytest.raises(InvalidAppCredentials, match="check the client id and secret in the fortnox_app connection"):
+        oauth.exchange_code(wrong, redirect, state)
