@@ -1,6 +1,7 @@
 import pytest
 
 from fortnox_etl.config import ConfigError, DEFAULT_CLIENTS_FILE, load_clients, organisation_number_is_valid
+from fortnox_etl.connections import ConnectionSettings
 
 
 def write(tmp_path, body: str):
@@ -40,3 +41,19 @@ def test_bad_client_files_say_what_to_fix(tmp_path, body, message):
 def test_missing_client_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_clients(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ('{"conn_type": "sqlite", "host": "/tmp/x.db"}', ("sqlite", "/tmp/x.db", None, None, None)),
+    ("postgresql://bob:s%40cret@db.example:5433/staging", ("postgres", "db.example", "bob", "s@cret", 5433)),
+])
+def test_connections_from_the_environment_as_airflow_writes_them(monkeypatch, value, expected):
+    monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_STAGING", value)
+    settings = ConnectionSettings.from_env("fortnox_staging")
+    assert (settings.conn_type, settings.host, settings.login, settings.password, settings.port) == expected
+
+
+def test_a_missing_connection_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_FORTNOX_APP", raising=False)
+    with pytest.raises(ConfigError, match="set AIRFLOW_CONN_FORTNOX_APP"):
+        ConnectionSettings.from_env("fortnox_app")
