@@ -27,6 +27,8 @@ class Client:
     name: str
     organisation_number: str
     fiscal_year_start_month: int = 1
+    # Set for a client connected as a Fortnox service account (client credentials with TenantId).
+    tenant_id: int | None = None
 
 
 def organisation_number_is_valid(number: str) -> bool:
@@ -79,10 +81,14 @@ def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     month = entry.get("fiscal_year_start_month", 1)
     if not isinstance(month, int) or not 1 <= month <= 12:
         raise ConfigError(f"{where} ({key}): fiscal_year_start_month must be a month number 1-12, not {month!r}")
-    unknown = set(entry) - {"key", "name", "organisation_number", "fiscal_year_start_month"}
+    tenant_id = entry.get("tenant_id")
+    if tenant_id is not None and (not isinstance(tenant_id, int) or tenant_id <= 0):
+        raise ConfigError(f"{where} ({key}): tenant_id must be the Fortnox tenant (database) number, not {tenant_id!r}")
+    unknown = set(entry) - {"key", "name", "organisation_number", "fiscal_year_start_month", "tenant_id"}
     if unknown:
         raise ConfigError(f"{where} ({key}): unknown field(s) {', '.join(sorted(unknown))}")
-    return Client(key=key, name=str(entry["name"]), organisation_number=number, fiscal_year_start_month=month)
+    return Client(key=key, name=str(entry["name"]), organisation_number=number, fiscal_year_start_month=month,
+                  tenant_id=tenant_id)
 
 
 def find_client(clients: list[Client], key: str) -> Client:

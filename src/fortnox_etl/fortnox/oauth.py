@@ -9,7 +9,13 @@ from urllib.parse import urlsplit
 
 import jwt
 import requests
-from oauthlib.oauth2 import InvalidClientError, InvalidGrantError, MismatchingStateError, OAuth2Error
+from oauthlib.oauth2 import (
+    BackendApplicationClient,
+    InvalidClientError,
+    InvalidGrantError,
+    MismatchingStateError,
+    OAuth2Error,
+)
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
@@ -91,11 +97,15 @@ def _transport_allowed(url: str):
         os.environ.pop("OAUTHLIB_INSECURE_TRANSPORT", None)
 
 
-def authorization_url(app: FortnoxApp) -> tuple[str, str]:
-    """The URL the client's administrator opens to consent, and the random state to check on return."""
+def authorization_url(app: FortnoxApp, service_account: bool = False) -> tuple[str, str]:
+    """The URL the client's administrator opens to consent, and the random state to check on return.
+
+    A service account consent (account_type=service) lets the integration use client credentials afterwards.
+    """
     session = OAuth2Session(app.client_id, redirect_uri=app.redirect_uri, scope=list(app.scopes))
+    extra = {"account_type": "service"} if service_account else {}
     with _transport_allowed(app.auth_url):
-        return session.authorization_url(f"{app.auth_url}/auth", access_type="offline")
+        return session.authorization_url(f"{app.auth_url}/auth", access_type="offline", **extra)
 
 
 def exchange_code(app: FortnoxApp, redirect_response: str, expected_state: str, clock=time.time) -> TokenGrant:
@@ -123,6 +133,31 @@ def refresh(app: FortnoxApp, refresh_token: str, clock=time.time) -> TokenGrant:
     return _grant(token, clock())
 
 
+def client_credentials(app: FortnoxApp, tenant_id: int, clock=time.time) -> TokenGrant:
+    """An access token for a service account (consented with account_type=service); no refresh token exists."""
+    session = OAuth2Session(client=BackendApplicationClient(client_id=app.client_id))
+    try:
+        token = _token_request(app, session.fetch_token, headers={"TenantId": str(tenant_id)})
+    except InvalidGrantError:
+        raise ReconnectNeeded(
+            f"Fortnox refused the service account for tenant {tenant_id}: the client must consent again as a service account"
+        ) from None
+    return _grant(token, clock(), tenant_id)
+
+
+def revoke(app: FortnoxApp, refresh_token: str) -> None:
+    """Tell Fortnox to revoke a refresh token (and the integration's access with it)."""
+    try:
+        response = requests.post(f"{app.auth_url}/revoke", auth=HTTPBasicAuth(app.client_id, app.client_secret),
+                                 data={"token_type_hint": "refresh_token", "token": refresh_token}, timeout=30)
+    except requests.RequestException as error:
+        raise _token_endpoint_error(error) from None
+    if response.status_code == 401:
+        raise _token_endpoint_error(InvalidClientError())
+    if not response.ok:
+        raise FortnoxUnavailable(f"Fortnox's revoke endpoint answered {response.status_code}; try again later")
+
+
 def _token_request(app: FortnoxApp, request, **grant) -> dict:
     """POST to Fortnox's token endpoint with the app's Basic auth; the caller handles the grant's own errors."""
     try:
@@ -147,11 +182,11 @@ def _token_endpoint_error(error: Exception) -> FortnoxError:
     return FortnoxUnavailable("Fortnox's token endpoint gave an answer that is not valid JSON; try again later")
 
 
-def _grant(token: dict, now: float) -> TokenGrant:
+def _grant(token: dict, now: float, tenant_id: int | None = None) -> TokenGrant:
     access_token = token["access_token"]
     claims = jwt.decode(access_token, options={"verify_signature": False})
     refresh_token = token.get("refresh_token")
-    tenant = claims.get("tenantId")
+    tenant = claims.get("tenantId", tenant_id)
     return TokenGrant(
         access_token=access_token,
         access_expires_at=int(now + float(token.get("expires_in", 3600))),
