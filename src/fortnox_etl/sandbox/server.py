@@ -1,15 +1,16 @@
 """The sandbox: Fortnox's OAuth service (/oauth-v1) and REST API (/3) on one port, in memory.
 
 It behaves like the real service where a client could tell the difference: single-use rotating
-refresh tokens, one-hour JWT access tokens, scopes, the error bodies and their inconsistent key
-casing, pagination and `@url` on every record. See /work/shared/docs/fortnox-api.md.
+refresh tokens, one-hour JWT access tokens, scopes and licences, the error bodies and their
+inconsistent key casing, pagination, `@url` on every record, and voucher posting with Fortnox's
+validation. See /work/shared/docs/fortnox-api.md. The /3 routes live in the api_*.py modules.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import html
-import math
 import secrets
 import threading
 import time
@@ -17,16 +18,24 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 import fastapi
 import jwt
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fortnox_etl.sandbox import api_books, api_ledgers, api_vouchers
+from fortnox_etl.sandbox.api_common import (
+    CODE_NO_LICENCE_FOR_SCOPE,
+    CODE_NO_SUCH_ROUTE,
+    CODE_NOT_AUTHORISED_FOR_SCOPE,
+    Caller,
+    FortnoxError,
+)
 from fortnox_etl.sandbox.generator import Company
 
 SANDBOX_CLIENT_ID = "sandbox-client-id"
@@ -35,42 +44,11 @@ SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 AUTHORIZATION_CODE_SECONDS = 10 * 60
 ACCESS_TOKEN_SECONDS = 60 * 60
 REFRESH_TOKEN_SECONDS = 45 * 24 * 60 * 60
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 100
 KNOWN_SCOPES = frozenset({
     "bookkeeping", "companyinformation", "costcenter", "project", "settings", "invoice",
     "supplierinvoice", "payment", "customer", "supplier", "profile",
 })
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
-
-# Error codes as Fortnox sends them (fortnox-api.md).
-CODE_NOT_AUTHORISED_FOR_SCOPE = 2000663
-CODE_INVALID_PARAMETER = 2000588
-CODE_INVALID_FILTER = 2000587
-CODE_ACCOUNT_NOT_FOUND = 2000423
-CODE_VOUCHER_NOT_FOUND = 2000434
-CODE_NO_SUCH_ROUTE = 2000762
-
-
-class FortnoxError(Exception):
-    """Becomes the HTTP answer as is; the body carries Fortnox's casing for that kind of error."""
-
-    def __init__(self, status: int, body: dict) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-
-    @classmethod
-    def bad_request(cls, message: str, code: int = CODE_INVALID_PARAMETER) -> FortnoxError:
-        return cls(400, {"ErrorInformation": {"error": 1, "message": message, "code": code}})
-
-    @classmethod
-    def not_found(cls, message: str, code: int) -> FortnoxError:
-        return cls(404, {"ErrorInformation": {"Error": 1, "Message": message, "Code": code}})
-
-    @classmethod
-    def oauth(cls, status: int, error: str, description: str) -> FortnoxError:
-        return cls(status, {"error": error, "error_description": description})
 
 
 @dataclass(frozen=True)
@@ -81,19 +59,16 @@ class _Grant:
     redirect_uri: str = ""
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Whoever presented a valid access token."""
-
-    company: Company
-    scopes: frozenset[str]
-
-
 class SandboxState:
-    """Companies, issued credentials and request counts; every method is safe across threads."""
+    """Companies, issued credentials, settings and request counts; every method is safe across threads.
+
+    Each sandbox books into its own copy of the companies, so posting never changes the caller's objects.
+    Whoever reads or changes a company's vouchers or accounts holds `books_lock`.
+    """
 
     def __init__(self, companies: list[Company], client_id: str, client_secret: str, clock: Callable[[], float]) -> None:
-        self.companies = {company.spec.tenant_id: company for company in companies}
+        self.companies = {company.spec.tenant_id: copy.deepcopy(company) for company in companies}
+        self.books_lock = threading.RLock()
         self.client_id = client_id
         self.client_secret = client_secret
         self.clock = clock
@@ -104,6 +79,8 @@ class SandboxState:
         self._service_accounts: dict[int, tuple[str, ...]] = {}  # tenant -> scopes consented to
         self._issued: set[str] = set()
         self._requests: Counter[tuple[int | None, str]] = Counter()
+        self._locked_until: dict[int, date] = {}
+        self._withdrawn_licences: set[tuple[int, str]] = set()
 
     # --- what tests look at ---
 
@@ -127,6 +104,39 @@ class SandboxState:
         tenant_id = claims.get("tenantId")
         with self._lock:
             self._requests[(tenant_id, path)] += 1
+
+    # --- settings and licences (also what the fault injection changes) ---
+
+    def set_locked_period(self, tenant_id: int, end_date: date | None) -> None:
+        """Lock the company's books up to and including `end_date`; None unlocks them."""
+        with self._lock:
+            if end_date is None:
+                self._locked_until.pop(tenant_id, None)
+            else:
+                self._locked_until[tenant_id] = end_date
+
+    def locked_period(self, tenant_id: int) -> date | None:
+        with self._lock:
+            return self._locked_until.get(tenant_id)
+
+    def withdraw_licence(self, tenant_id: int, scope: str) -> None:
+        """The company stops paying for the module behind `scope`: its requests get 2001101."""
+        if scope not in KNOWN_SCOPES:
+            raise ValueError(f"unknown scope {scope!r}; known: {', '.join(sorted(KNOWN_SCOPES))}")
+        with self._lock:
+            self._withdrawn_licences.add((tenant_id, scope))
+
+    def has_licence(self, tenant_id: int, scope: str) -> bool:
+        with self._lock:
+            return (tenant_id, scope) not in self._withdrawn_licences
+
+    def revoke_refresh_tokens(self, tenant_id: int) -> None:
+        """The customer removed the integration: every refresh token and the service account of that
+        tenant die; issued access tokens live out their hour, as Fortnox's do."""
+        with self._lock:
+            for token in [token for token, grant in self._refresh_tokens.items() if grant.tenant_id == tenant_id]:
+                del self._refresh_tokens[token]
+            self._service_accounts.pop(tenant_id, None)
 
     # --- OAuth ---
 
@@ -204,12 +214,21 @@ class SandboxState:
 
     # --- API authentication ---
 
-    def caller(self, authorization: str | None) -> Caller:
+    def caller(self, authorization: str | None, scope: str) -> Caller:
+        """Who may use `scope`: a live token carrying the scope, for a company holding its licence."""
         claims = self._claims(authorization)
         # The expiry is checked against the injected clock, not PyJWT's wall clock.
         if claims is None or claims.get("exp", 0) <= self.clock() or claims.get("tenantId") not in self.companies:
             raise FortnoxError(401, {"message": "unauthorized"})  # not the ErrorInformation format
-        return Caller(self.companies[claims["tenantId"]], frozenset(claims.get("scope", "").split()))
+        caller = Caller(self.companies[claims["tenantId"]], frozenset(claims.get("scope", "").split()))
+        # Both refusals are 403 with lowercase keys, as public clients recorded them.
+        if scope not in caller.scopes:
+            raise FortnoxError.bad_request("Har inte behörighet för scope.", CODE_NOT_AUTHORISED_FOR_SCOPE, status=403)
+        if not self.has_licence(caller.company.spec.tenant_id, scope):
+            raise FortnoxError.bad_request(
+                "Det finns ingen aktiv licens för önskat scope.", CODE_NO_LICENCE_FOR_SCOPE, status=403
+            )
+        return caller
 
     def _claims(self, authorization: str | None) -> dict | None:
         scheme, _, token = (authorization or "").partition(" ")
@@ -220,8 +239,12 @@ class SandboxState:
         except jwt.InvalidTokenError:
             return None
 
+    def now(self) -> datetime:
+        """The clock's time in Sweden, where Fortnox's dates and timestamps are."""
+        return datetime.fromtimestamp(self.clock(), SWEDISH_TIME)
+
     def today(self) -> date:
-        return datetime.fromtimestamp(self.clock(), SWEDISH_TIME).date()
+        return self.now().date()
 
 
 def create_app(
@@ -237,6 +260,10 @@ def create_app(
     @app.middleware("http")
     async def count_requests(request: Request, call_next):
         state.record_request(request.headers.get("authorization"), request.url.path)
+        if request.url.path.startswith("/3/"):
+            # Fortnox reads parameter names in any case (its own OpenAPI file writes `financialYear`).
+            pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            request.scope["query_string"] = urlencode([(name.lower(), value) for name, value in pairs]).encode("latin-1")
         return await call_next(request)
 
     @app.exception_handler(FortnoxError)
@@ -262,7 +289,9 @@ def create_app(
         return JSONResponse(FortnoxError.bad_request(f"Ogiltig parameter: {fields}.").body, status_code=400)
 
     _add_oauth_routes(app, state)
-    _add_api_routes(app, state)
+    api_books.add_routes(app, state)
+    api_vouchers.add_routes(app, state)
+    api_ledgers.add_routes(app, state)
     return app
 
 
@@ -354,203 +383,3 @@ class _AuthorizePageError(Exception):
     """The authorize page is read by a person: its errors are a page, not JSON."""
 
 
-# --- API routes (/3) ---
-
-# The list answers carry fewer fields than the single records, as Fortnox's do.
-ACCOUNT_LIST_FIELDS = (
-    "Active", "BalanceBroughtForward", "CostCenter", "CostCenterSettings", "Description", "Number",
-    "Project", "ProjectSettings", "SRU", "VATCode", "Year",
-)
-VOUCHER_LIST_FIELDS = (
-    "ApprovalState", "Comments", "Description", "ReferenceNumber", "ReferenceType", "TransactionDate",
-    "VoucherNumber", "VoucherSeries", "Year",
-)
-PROJECT_LIST_FIELDS = ("Description", "EndDate", "ProjectLeader", "ProjectNumber", "StartDate", "Status")
-
-
-def _add_api_routes(app: fastapi.FastAPI, state: SandboxState) -> None:
-    vouchers_by_key = {
-        (tenant_id, voucher["Year"], voucher["VoucherSeries"], voucher["VoucherNumber"]): voucher
-        for tenant_id, company in state.companies.items()
-        for year_vouchers in company.vouchers.values()
-        for voucher in year_vouchers
-    }
-
-    def requires(scope: str):
-        def authenticated_caller(request: Request) -> Caller:
-            caller = state.caller(request.headers.get("authorization"))
-            if scope not in caller.scopes:
-                raise FortnoxError(403, {"ErrorInformation": {
-                    "error": 1, "message": "Har inte behörighet för scope.", "code": CODE_NOT_AUTHORISED_FOR_SCOPE,
-                }})
-            return caller
-
-        return Depends(authenticated_caller)
-
-    bookkeeping = requires("bookkeeping")
-
-    @app.get("/3/companyinformation")
-    def company_information(caller: Caller = requires("companyinformation")):
-        return {"CompanyInformation": caller.company.company_information}
-
-    @app.get("/3/financialyears")
-    def financial_years(request: Request, caller: Caller = bookkeeping):
-        years = caller.company.financial_years
-        on = _date_param(request, "date") or _date_param(request, "Date")
-        if on:
-            years = [year for year in years if year["FromDate"] <= on.isoformat() <= year["ToDate"]]
-        base = _base_url(request)
-        return _page(request, "FinancialYears", [{"@url": f"{base}/3/financialyears/{year['Id']}", **year} for year in years])
-
-    @app.get("/3/financialyears/{year_id}")
-    def financial_year(request: Request, year_id: int, caller: Caller = bookkeeping):
-        year = _year(caller.company, year_id)
-        return {"FinancialYear": {"@url": f"{_base_url(request)}/3/financialyears/{year_id}", **year}}
-
-    @app.get("/3/accounts")
-    def accounts(request: Request, caller: Caller = bookkeeping):
-        year_id = _financial_year_param(request, caller.company, state)
-        base = _base_url(request)
-        return _page(request, "Accounts", [
-            {"@url": f"{base}/3/accounts/{account['Number']}?financialyear={year_id}", **_only(account, ACCOUNT_LIST_FIELDS)}
-            for account in caller.company.accounts[year_id]
-        ])
-
-    @app.get("/3/accounts/{number}")
-    def account(request: Request, number: int, caller: Caller = bookkeeping):
-        year_id = _financial_year_param(request, caller.company, state)
-        for candidate in caller.company.accounts[year_id]:
-            if candidate["Number"] == number:
-                url = f"{_base_url(request)}/3/accounts/{number}?financialyear={year_id}"
-                return {"Account": {"@url": url, **candidate}}
-        raise FortnoxError.not_found("Kan inte hitta kontot.", CODE_ACCOUNT_NOT_FOUND)
-
-    def voucher_list(request: Request, company: Company, series: str | None) -> dict:
-        year_id = _financial_year_param(request, company, state)
-        series = series or request.query_params.get("voucherseries")
-        from_date, to_date = _date_param(request, "fromdate"), _date_param(request, "todate")
-        base = _base_url(request)
-        return _page(request, "Vouchers", [
-            {"@url": _voucher_url(base, voucher), **_only(voucher, VOUCHER_LIST_FIELDS)}
-            for voucher in company.vouchers[year_id]
-            if (series is None or voucher["VoucherSeries"] == series)
-            and (from_date is None or voucher["TransactionDate"] >= from_date.isoformat())
-            and (to_date is None or voucher["TransactionDate"] <= to_date.isoformat())
-        ])
-
-    @app.get("/3/vouchers")
-    def vouchers(request: Request, caller: Caller = bookkeeping):
-        return voucher_list(request, caller.company, None)
-
-    # Declared before /3/vouchers/{series}/{number}, which would otherwise swallow it.
-    @app.get("/3/vouchers/sublist/{series}")
-    def vouchers_of_series(request: Request, series: str, caller: Caller = bookkeeping):
-        return voucher_list(request, caller.company, series)
-
-    @app.get("/3/vouchers/{series}/{number}")
-    def voucher(request: Request, series: str, number: int, caller: Caller = bookkeeping):
-        year_id = _financial_year_param(request, caller.company, state)
-        found = vouchers_by_key.get((caller.company.spec.tenant_id, year_id, series, number))
-        if found is None:
-            raise FortnoxError.not_found("Kan inte hitta verifikationen.", CODE_VOUCHER_NOT_FOUND)
-        return {"Voucher": {"@url": _voucher_url(_base_url(request), found), **found}}
-
-    @app.get("/3/voucherseries")
-    def voucher_series(request: Request, caller: Caller = bookkeeping):
-        year_id = _financial_year_param(request, caller.company, state)
-        base = _base_url(request)
-        return _page(request, "VoucherSeriesCollection", [
-            {
-                "@url": f"{base}/3/voucherseries/{series['Code']}?financialyear={year_id}",
-                "Approver": {"Id": 0, "Name": ""},
-                **series,
-                "Year": year_id,
-            }
-            for series in caller.company.voucher_series
-        ])
-
-    @app.get("/3/costcenters")
-    def cost_centers(request: Request, caller: Caller = requires("costcenter")):
-        base = _base_url(request)
-        return _page(request, "CostCenters", [
-            {"@url": f"{base}/3/costcenters/{center['Code']}", **center} for center in caller.company.cost_centers
-        ])
-
-    @app.get("/3/projects")
-    def projects(request: Request, caller: Caller = requires("project")):
-        base = _base_url(request)
-        return _page(request, "Projects", [
-            {"@url": f"{base}/3/projects/{project['ProjectNumber']}", **_only(project, PROJECT_LIST_FIELDS)}
-            for project in caller.company.projects
-        ])
-
-
-def _page(request: Request, plural: str, items: list[dict]) -> dict:
-    limit = _int_param(request, "limit", DEFAULT_LIMIT)
-    page = _int_param(request, "page", 1)
-    offset = _int_param(request, "offset", 0)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise FortnoxError.bad_request(f"Ogiltig parameter: limit måste vara mellan 1 och {MAX_LIMIT}.")
-    if page < 1 or offset < 0:
-        raise FortnoxError.bad_request("Ogiltig parameter: page eller offset.")
-    remaining = items[offset:]
-    start = (page - 1) * limit
-    return {
-        "MetaInformation": {
-            "@TotalResources": len(items),
-            "@TotalPages": math.ceil(len(remaining) / limit),
-            "@CurrentPage": page,
-        },
-        plural: remaining[start:start + limit],
-    }
-
-
-def _int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise FortnoxError.bad_request(f"Ogiltig parameter: {name}.") from None
-
-
-def _date_param(request: Request, name: str) -> date | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise FortnoxError.bad_request(f"Ogiltigt filter: {name} ska vara ÅÅÅÅ-MM-DD.", CODE_INVALID_FILTER) from None
-
-
-def _financial_year_param(request: Request, company: Company, state: SandboxState) -> int:
-    """The `financialyear` asked for; without it the year containing today, else the latest."""
-    raw = request.query_params.get("financialyear")
-    if raw is None:
-        today = state.today().isoformat()
-        current = [year["Id"] for year in company.financial_years if year["FromDate"] <= today <= year["ToDate"]]
-        return current[0] if current else company.financial_years[-1]["Id"]
-    year_id = _int_param(request, "financialyear", 0)
-    _year(company, year_id)
-    return year_id
-
-
-def _year(company: Company, year_id: int) -> dict:
-    for year in company.financial_years:
-        if year["Id"] == year_id:
-            return year
-    raise FortnoxError.bad_request(f"Räkenskapsår {year_id} finns inte.")
-
-
-def _only(record: dict, fields: tuple[str, ...]) -> dict:
-    return {name: record[name] for name in fields}
-
-
-def _voucher_url(base: str, voucher: dict) -> str:
-    return f"{base}/3/vouchers/{voucher['VoucherSeries']}/{voucher['VoucherNumber']}?financialyear={voucher['Year']}"
-
-
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
