@@ -3,13 +3,35 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.fernet import Fernet
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from fortnox_etl.config import ConfigError
+from fortnox_etl.config import DEFAULT_CLIENTS_FILE, Client, ConfigError, find_client, load_clients
+from fortnox_etl.connect import (
+    DEFAULT_CALLBACK_TIMEOUT,
+    ConnectError,
+    LoopbackCallback,
+    disconnect,
+    finish_connect,
+    finish_pending_connect,
+    record_attempt,
+    start_connect,
+)
+from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
+from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
+from fortnox_etl.operator_status import client_statuses, format_table
 from fortnox_etl.sandbox import serve as serve_sandbox
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+
+CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = commands.add_parser("sandbox", help="the local Fortnox imitation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve_sandbox.add_arguments(sandbox_commands.add_parser("serve", help="serve the sandbox until interrupted"))
+    _add_operator_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -31,10 +54,92 @@ def main(argv: list[str] | None = None) -> int:
             print(Fernet.generate_key().decode())
         elif args.command == "sandbox":
             serve_sandbox.serve(args)
-    except (ConfigError, FortnoxError) as error:
+        else:
+            args.run(args, _Operator.from_env(args.clients))
+    except (ConfigError, FortnoxError, ConnectError) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _add_operator_commands(commands) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--clients", type=Path,
+                        help=f"the client file (default: ${CLIENTS_FILE_VARIABLE}, else {DEFAULT_CLIENTS_FILE})")
+    connect = commands.add_parser(
+        "connect", parents=[common], help="connect a client to Fortnox (the client's administrator consents)",
+        description="Prints Fortnox's authorize address and receives Fortnox's answer on the app's loopback redirect_uri; "
+                    "with --url-only the consent happens in another browser and --code finishes it.")
+    connect.add_argument("client", help="the client's key in the client file")
+    how = connect.add_mutually_exclusive_group()
+    how.add_argument("--url-only", action="store_true",
+                     help="only print the address; finish within 10 minutes with --code")
+    how.add_argument("--code", metavar="CODE_OR_ADDRESS",
+                     help="finish a --url-only attempt: the code, or the whole address Fortnox redirected to")
+    connect.add_argument("--timeout", type=float, default=DEFAULT_CALLBACK_TIMEOUT, metavar="SECONDS",
+                         help=f"how long to wait for Fortnox's answer (default {DEFAULT_CALLBACK_TIMEOUT})")
+    connect.set_defaults(run=_connect)
+    disconnect_command = commands.add_parser(
+        "disconnect", parents=[common], help="revoke the client's refresh token at Fortnox and delete our tokens")
+    disconnect_command.add_argument("client", help="the client's key in the client file")
+    disconnect_command.add_argument("--force", action="store_true",
+                                    help="delete our tokens even when Fortnox cannot revoke the refresh token")
+    disconnect_command.set_defaults(run=_disconnect)
+    status = commands.add_parser("status", parents=[common], help="each client's Fortnox connection, one line each")
+    status.set_defaults(run=_status)
+
+
+@dataclass(frozen=True)
+class _Operator:
+    """What connect, disconnect and status work with, configured from the environment as Airflow is."""
+
+    clients: list[Client]
+    app: oauth.FortnoxApp
+    engine: Engine
+    tokens: TokenStore
+
+    @classmethod
+    def from_env(cls, clients_file: Path | None) -> "_Operator":
+        clients = load_clients(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
+        app = oauth.FortnoxApp.from_connection(ConnectionSettings.from_env(APP_CONN_ID))
+        key = token_key_from_env()
+        url = staging_url(ConnectionSettings.from_env(STAGING_CONN_ID))
+        engine = create_staging_engine(url)
+        try:
+            create_schema(engine)
+        except OperationalError as error:
+            raise ConfigError(
+                f"the staging database {url.render_as_string(hide_password=True)} cannot be used ({error.orig}); "
+                f"check AIRFLOW_CONN_{STAGING_CONN_ID.upper()} and that the database is running"
+            ) from None
+        return cls(clients, app, engine, TokenStore(engine, key, app))
+
+
+def _connect(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    if args.code:
+        finish_pending_connect(operator.engine, operator.tokens, operator.app, client, args.code)
+        return
+    url, state = start_connect(operator.app, client)
+    consent_for = f"Have the administrator of {client.name} ({client.organisation_number}) open this address and approve"
+    if args.url_only:
+        record_attempt(operator.engine, client, state, operator.app.redirect_uri)
+        print(f"{consent_for}:\n{url}\n"
+              f"Then, within 10 minutes, run: fortnox-etl connect {client.key} --code '<the address Fortnox redirected to>'")
+        return
+    with LoopbackCallback(operator.app.redirect_uri) as callback:
+        print(f"{consent_for}, in a browser on this machine:\n{url}\n"
+              f"Waiting up to {args.timeout:g} seconds for Fortnox's answer on {operator.app.redirect_uri}", flush=True)
+        callback.wait(lambda redirect: finish_connect(operator.tokens, operator.app, client, redirect, state), args.timeout)
+
+
+def _disconnect(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    print(disconnect(operator.tokens, operator.app, client, force=args.force))
+
+
+def _status(args: argparse.Namespace, operator: _Operator) -> None:
+    print(format_table(client_statuses(operator.engine, operator.tokens, operator.clients)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""`fortnox-etl status`: one line per client on its Fortnox connection, never a token."""
+from __future__ import annotations
+
+import time
+from dataclasses import astuple, dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import Engine, text
+
+from fortnox_etl.config import Client, ConfigError
+from fortnox_etl.fortnox.token_store import StoredTokens, TokenStore
+from fortnox_etl.staging.database import sql
+
+NONE = "—"
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    client: str
+    connected: str
+    company: str
+    tenant: str
+    scopes: str
+    access_token_expires: str
+    refresh_token_expires: str
+    reconnect_in: str
+    last_refresh: str
+    last_error: str
+
+
+HEADINGS = ("CLIENT", "CONNECTED", "COMPANY", "TENANT", "SCOPES", "ACCESS TOKEN EXPIRES", "REFRESH TOKEN EXPIRES",
+            "RECONNECT IN", "LAST REFRESH", "LAST ERROR")
+
+
+def client_statuses(engine: Engine, tokens: TokenStore, clients: list[Client], now: float | None = None) -> list[ClientStatus]:
+    now = time.time() if now is None else now
+    with engine.connect() as connection:
+        company_names = dict(connection.execute(text(sql("connect/select_company_names"))).all())
+    return [_status(client, tokens, company_names.get(client.key) or NONE, now) for client in clients]
+
+
+def _status(client: Client, tokens: TokenStore, company: str, now: float) -> ClientStatus:
+    try:
+        stored = tokens.load(client.key)
+    except ConfigError as error:  # tokens stored under another key: show it on the client's line
+        return ClientStatus(client.key, "unreadable", company, _tenant(client.tenant_id), NONE, NONE, NONE, NONE, NONE,
+                            str(error))
+    if stored is None:
+        return ClientStatus(client.key, "no", company, _tenant(client.tenant_id), NONE, NONE, NONE,
+                            f"now: fortnox-etl connect {client.key}", NONE, NONE)
+    return ClientStatus(
+        client=client.key,
+        connected="yes, service account" if stored.service_account else "yes",
+        company=company,
+        tenant=_tenant(stored.tenant_id),
+        scopes=stored.scope or NONE,
+        access_token_expires=_time(stored.access_expires_at),
+        refresh_token_expires=_time(stored.refresh_expires_at),
+        reconnect_in=_reconnect_in(client, stored, now),
+        last_refresh=_time(stored.last_refresh_at) if stored.last_refresh_at else "never",
+        last_error=stored.last_error or NONE,
+    )
+
+
+def _reconnect_in(client: Client, stored: StoredTokens, now: float) -> str:
+    if stored.service_account:
+        return "not needed"  # client credentials need no refresh token that could expire
+    if not stored.refresh_expires_at or stored.refresh_expires_at <= now:
+        return f"now: fortnox-etl connect {client.key}"
+    days = int((stored.refresh_expires_at - now) // DAY)
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def _tenant(tenant_id: int | None) -> str:
+    return str(tenant_id) if tenant_id is not None else NONE
+
+
+def _time(timestamp: float | None) -> str:
+    if not timestamp:
+        return NONE
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def format_table(statuses: list[ClientStatus]) -> str:
+    """Aligned columns; the last (the error) is not padded, as it may be long."""
+    rows = [HEADINGS] + [astuple(status) for status in statuses]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(fields(ClientStatus)) - 1)]
+    return "\n".join(
+        "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip() for row in rows
+    )
