@@ -4,6 +4,7 @@ from __future__ import annotations
 import fastapi
 from fastapi import Request, Response
 
+from fortnox_etl.sandbox import sie_export
 from fortnox_etl.sandbox.api_common import (
     CODE_ACCOUNT_NOT_FOUND,
     Caller,
@@ -144,10 +145,8 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         year_id = financial_year_param(request, caller.company, state)
         from_date, to_date = date_param(request, "fromdate"), date_param(request, "todate")
         # Holding the lock keeps a voucher posted meanwhile from appearing half-way through the file.
-        from fortnox_etl.sandbox import (
-            sie_export,  # TEMPORARY until the data helper's module lands
-        )
-
         with state.books_lock:
-            content = sie_export.sie_file(caller.company, year_id, sie_type, from_date, to_date)
+            content = sie_export.sie_file(
+                caller.company, year_id, sie_type, from_date, to_date, generated_on=state.today()
+            )
         return Response(content, media_type=SIE_CONTENT_TYPE)
