@@ -171,6 +171,18 @@ def test_an_answer_with_another_state_is_refused_and_nothing_stored(operator, cl
     assert operator.tokens().load("acme") is None
 
 
+def test_a_declined_consent_is_reported_and_nothing_stored(operator, clients):
+    def declined(url: str) -> str:
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        return urlunsplit(urlsplit(url)._replace(query=urlencode({"error": "access_denied", "state": state})))
+
+    code, output, page = operator.connect_in_browser("acme", clients[0].organisation_number, alter_redirect=declined)
+    assert code == 2
+    assert "client acme: Fortnox gave no consent (access_denied); nothing was stored" in output
+    assert page.status_code == 400 and "approve the integration" in page.text
+    assert operator.tokens().load("acme") is None
+
+
 def test_connect_gives_up_when_no_answer_comes_in_time(operator):
     code, output = operator.run("connect", "acme", "--timeout", "0.3")
     assert code == 2
@@ -331,6 +343,13 @@ def test_status_shows_one_aligned_line_per_client_connected_or_not(operator, cli
     assert acme[refresh_column:refresh_column + 2] == "20" and norrsken[refresh_column] == "—"
 
 
+def test_status_shows_tokens_stored_under_another_key_as_unreadable(operator, clients, monkeypatch):
+    operator.connect_with_code("acme", clients[0].organisation_number)
+    monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", Fernet.generate_key().decode())
+    acme = status_lines(operator)["acme"]
+    assert "unreadable" in acme and "cannot be decrypted with this FORTNOX_ETL_TOKEN_KEY" in acme
+
+
 # --- configuration ---
 
 
@@ -342,6 +361,16 @@ def test_a_missing_setting_is_named(variable, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(variable)
     assert cli.main(["status"]) == 2
     assert variable in capsys.readouterr().err
+
+
+def test_an_unreachable_staging_database_is_named_without_its_password(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_STAGING", f"postgres://etl:hush-hush@127.0.0.1:{free_loopback_port()}/staging")
+    monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_APP", json.dumps({"conn_type": "http", "login": "id", "password": "secret"}))
+    monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", Fernet.generate_key().decode())
+    assert cli.main(["status"]) == 2
+    error = capsys.readouterr().err
+    assert "the staging database postgresql+psycopg://etl:***@127.0.0.1" in error
+    assert "check AIRFLOW_CONN_FORTNOX_STAGING" in error and "hush-hush" not in error
 
 
 def test_the_clients_option_names_the_client_file(tmp_path, capsys):
