@@ -8,13 +8,17 @@ payments) can be served from the same events the vouchers were booked from. Amou
 Every random choice comes from a `random.Random` seeded with the spec and a purpose name, so the
 same spec gives byte-identical JSON, and adding a new kind of event later does not reshuffle the
 existing ones.
+
+Internal keys (stripped by the server): every voucher has "_registered" (the day it was entered,
+on or after its transaction date) and "_modified" ("YYYY-MM-DD HH:MM"); a row that replaced a
+removed one has "_added": True. Ledger events carry `modified`, the last time each changed.
 """
 from __future__ import annotations
 
 import calendar
 import random
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
 ACCOUNT_CHART_TYPE = "BAS 2024"
 
@@ -33,13 +37,31 @@ class CompanySpec:
 
 @dataclass(frozen=True)
 class Volume:
-    """How busy the company is; vouchers per year ≈ 2 × (customer + supplier invoices) + ~60."""
+    """How busy the company is; vouchers per year ≈ 2.1 × (customer + supplier invoices) + ~60,
+    voucher rows ≈ 5.5 per invoice."""
 
     customer_invoices_per_month: int
     supplier_invoices_per_month: int
+    customers: int
+    extra_suppliers: int  # generated beyond the named SUPPLIERS
+    workers: int  # kollektivanställda; tjänstemän are a quarter of them, at least one
+    invoice_net_kronor: tuple[int, int]  # range of a customer invoice's net amount
 
 
-VOLUMES = {"S": Volume(customer_invoices_per_month=4, supplier_invoices_per_month=2)}
+VOLUMES = {
+    # ≈ 200 vouchers a year
+    "S": Volume(4, 2, customers=8, extra_suppliers=0, workers=3, invoice_net_kronor=(20_000, 120_000)),
+    # ≈ 5,000 vouchers a year
+    "M": Volume(125, 80, customers=150, extra_suppliers=40, workers=20, invoice_net_kronor=(5_000, 30_000)),
+    # ≈ 50,000 vouchers a year
+    "L": Volume(1_250, 830, customers=1_500, extra_suppliers=300, workers=120, invoice_net_kronor=(3_000, 23_000)),
+    # ≈ 1,000,000 voucher rows a year
+    "XL": Volume(9_000, 6_000, customers=5_000, extra_suppliers=1_500, workers=600, invoice_net_kronor=(2_000, 19_000)),
+}
+CANCELLED_SHARE = 0.01  # invoices cancelled before they were booked: no voucher, no payment
+PARTLY_PAID_SHARE = {"customer": 0.08, "supplier": 0.05}  # paid in two or three instalments
+# Days between a voucher's transaction date and its registration, by series.
+REGISTRATION_LAG_DAYS = {"A": (0, 20), "B": (0, 2), "C": (0, 3), "D": (1, 12), "E": (0, 3)}
 
 
 # --- chart of accounts (BAS 2024 names, INK2 SRU codes, Fortnox VAT codes) ---
@@ -192,6 +214,26 @@ COMPANY_ADDRESSES = (
     ("Storgatan 51", "972 38", "Luleå"),
 )
 
+# Parts of generated Swedish company names.
+SURNAMES = (
+    "Åberg", "Öhman", "Sjöström", "Björklund", "Ängström", "Lindqvist", "Söderberg", "Näslund", "Håkansson",
+    "Nyström", "Strömberg", "Löfgren", "Ekström", "Bäckström", "Jönsson", "Hägglund", "Dahlström", "Forsberg",
+    "Sandström", "Wikström", "Lundgren", "Höglund", "Bergström", "Åström", "Mårtensson", "Fält", "Grönlund",
+    "Källström", "Sundqvist", "Östlund",
+)
+PLACES = (
+    "Östersund", "Gävle", "Västerås", "Örebro", "Jönköping", "Norrköping", "Luleå", "Umeå", "Skövde", "Borås",
+    "Växjö", "Söderhamn", "Älmhult", "Åre", "Skellefteå", "Härnösand", "Märsta", "Sölvesborg", "Hässleholm",
+    "Mölndal", "Täby", "Nässjö", "Köping", "Ängelholm", "Ödeshög", "Kiruna", "Falun", "Mora", "Ystad", "Lund",
+)
+TRADES = (
+    "Bygg & Montage", "Måleri", "Rör & Värme", "Elinstallationer", "Städservice", "Bageri & Café", "Redovisning",
+    "Åkeri", "Snickeri", "Trädgårdstjänst", "Fastighetsskötsel", "Däckservice", "Blomsterhandel", "Ekonomikonsult",
+    "Golvläggning", "Plåtslageri", "Kök & Inredning", "Fönsterputs", "Låsservice", "Mark & Anläggning",
+    "Tandvård", "Fiskhandel", "Möbelsnickeri", "Hälsa & Friskvård", "Kyl & Frys",
+)
+NATURE = ("Björken", "Ängen", "Sjöglimten", "Hägern", "Tallåsen", "Måsen", "Lärkan", "Älgen", "Strömmen", "Gläntan")
+
 SWEDISH_MONTHS = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
@@ -200,6 +242,54 @@ SWEDISH_MONTHS = (
 SALARY_TAX_PERCENT = 30  # a typical preliminary tax withholding
 EMPLOYER_FEE_BASIS_POINTS = 3142  # arbetsgivaravgifter 31,42 %
 DEPRECIATION_PERCENT = 20  # inventarier over five years
+
+
+# --- generated companies ---
+
+def generate_companies(seed: int, count: int, size: str = "S", first_year: int = 2024, years: int = 2) -> list[Company]:
+    """`count` different believable companies: Swedish names, valid organisation numbers, distinct
+    tenant ids, mostly calendar financial years and some broken ones (May, July or September)."""
+    rng = random.Random(f"fortnox-sandbox-companies:{seed}")
+    tenant_ids = rng.sample(range(100_000, 1_000_000), count)
+    names: set[str] = set()
+    numbers: set[str] = set()
+    specs = []
+    for index, tenant_id in enumerate(tenant_ids):
+        name = _unique(names, lambda: _company_name(rng, ("AB",)))
+        organisation_number = _unique(numbers, lambda: organisation_number_with_check_digit(f"55{rng.randint(6, 9)}{rng.randrange(10**6):06d}"))
+        # Every third company has a broken year, so that any two or more include one.
+        start_month = rng.choice((5, 7, 7, 9)) if index % 3 == 1 else 1
+        specs.append(CompanySpec(tenant_id, organisation_number, name, start_month, first_year, years, size, seed))
+    return [generate_company(spec) for spec in specs]
+
+
+def organisation_number_with_check_digit(first_nine: str) -> str:
+    """NNNNNN-NNNN whose last digit is the Luhn check digit of the first nine (weights 2,1,2,… from the left)."""
+    total = 0
+    for position, digit in enumerate(first_nine):
+        product = int(digit) * (2 - position % 2)
+        total += product // 10 + product % 10
+    return f"{first_nine[:6]}-{first_nine[6:]}{(10 - total % 10) % 10}"
+
+
+def _company_name(rng: random.Random, forms: tuple[str, ...] = ("AB", "HB", "Brf")) -> str:
+    form = rng.choice(forms)
+    if form == "Brf":
+        return f"Bostadsrättsföreningen {rng.choice(NATURE)} {rng.randint(1, 40)}"
+    if form == "HB":
+        first, second = rng.sample(SURNAMES, 2)
+        return f"{first} & {second} {rng.choice(TRADES)} HB"
+    if rng.random() < 0.5:
+        return f"{rng.choice(SURNAMES)}s {rng.choice(TRADES)} AB"
+    return f"{rng.choice(PLACES)} {rng.choice(TRADES)} AB"
+
+
+def _unique(taken: set[str], make) -> str:
+    candidate = make()
+    while candidate in taken:
+        candidate = make()
+    taken.add(candidate)
+    return candidate
 
 
 # --- business events (internal; later endpoints serve invoices and payments from them) ---
@@ -223,10 +313,18 @@ class CustomerInvoice:
     rounding_ore: int  # öresavrundning: the total is rounded to whole kronor
     cost_center: str
     project: str
+    cancelled: bool = False  # cancelled before booking: never booked, never paid
+    booked_date: date | None = None  # when its voucher was registered; None if not booked
+    modified: datetime | None = None  # booked, cancelled or last paid
+    currency: str = "SEK"
 
     @property
     def total_ore(self) -> int:
         return self.net_ore + self.vat_ore + self.rounding_ore
+
+    @property
+    def booked(self) -> bool:
+        return self.booked_date is not None
 
 
 @dataclass(frozen=True)
@@ -241,10 +339,18 @@ class SupplierInvoice:
     vat_ore: int
     cost_center: str
     project: str
+    cancelled: bool = False
+    booked_date: date | None = None
+    modified: datetime | None = None
+    currency: str = "SEK"
 
     @property
     def total_ore(self) -> int:
         return self.net_ore + self.vat_ore
+
+    @property
+    def booked(self) -> bool:
+        return self.booked_date is not None
 
 
 @dataclass(frozen=True)
@@ -253,6 +359,8 @@ class Payment:
     invoice_number: int  # customer InvoiceNumber or supplier GivenNumber
     payment_date: date
     amount_ore: int
+    modified: datetime | None = None  # when its voucher was registered
+    currency: str = "SEK"
 
 
 @dataclass(frozen=True)
@@ -279,7 +387,11 @@ class VoucherRef:
 
 @dataclass
 class Ledger:
-    """Events dated before the first financial year are the opening position: no voucher."""
+    """Events dated before the first financial year are the opening position: no voucher.
+
+    At any date, the booked invoices dated on or before it, less their payments dated on or before
+    it, add up to the balance of 1510 (customers) and minus the balance of 2440 (suppliers).
+    """
 
     customers: list[Party]
     suppliers: list[Party]
@@ -309,7 +421,7 @@ class Company:
 
 # --- internal voucher drafts ---
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     account: int
     amount_ore: int  # debit positive, credit negative
@@ -317,9 +429,10 @@ class _Row:
     cost_center: str = ""
     project: str = ""
     removed: bool = False
+    added: bool = False  # added after registration, in place of a removed row
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     day: date
     series: str
@@ -329,6 +442,8 @@ class _Draft:
     rows: list[_Row]
     source: tuple[str, int] | None = None
     comments: str = ""
+    registered: date | None = None
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -419,10 +534,13 @@ class _Books:
         self.end = years[-1].end
         self.volume = volume
         self.rng = rng
-        self.inventory_cost = rng("inventory").randrange(120_000, 250_000) * 100
+        # Bigger companies rent more premises and own more equipment.
+        self.premises = max(1, volume.workers // 8)
+        self.inventory_cost = rng("inventory").randrange(120_000, 250_000) * 100 * self.premises
         self.drafts: list[_Draft] = []
         self.opening_balances: dict[int, int] = {}
         self.ledger = Ledger([], [], [], [], [], [], [])
+        self.supplier_terms: list[tuple[int, int, tuple[int, int]]] = []  # per supplier after the landlord
 
     def build(self) -> None:
         self._parties()
@@ -439,23 +557,51 @@ class _Books:
             if index + 1 < len(self.years):
                 self._close_year(year, self.years[index + 1])
         self._opening_balances()
+        self._register()
 
     def _parties(self) -> None:
         rng = self.rng("parties")
-        chosen = rng.sample(CUSTOMER_NAMES, 8)
+        chosen = rng.sample(CUSTOMER_NAMES, min(8, self.volume.customers))
+        names = {name for name, _, _ in chosen}
+        while len(chosen) < self.volume.customers:
+            prefix = {"AB": "55", "HB": "96", "Bos": "76"}
+            name = _unique(names, lambda: _company_name(rng))
+            nine = prefix[name[:3] if name[:3] == "Bos" else name[-2:]] + f"{rng.randrange(10**7):07d}"
+            chosen.append((name, organisation_number_with_check_digit(nine), rng.choice(PLACES)))
         self.ledger.customers = [Party(str(i), name, orgnr, city) for i, (name, orgnr, city) in enumerate(chosen, 1)]
+
         suppliers = [(LANDLORD[0], LANDLORD[1])] + [(name, orgnr) for name, orgnr, *_ in SUPPLIERS]
+        self.supplier_terms = [(account, vat, amounts) for _, _, account, vat, amounts in SUPPLIERS]
+        taken = {name for name, _ in suppliers}
+        for _ in range(self.volume.extra_suppliers):
+            name = _unique(taken, lambda: _company_name(rng, ("AB",)))
+            suppliers.append((name, organisation_number_with_check_digit(f"55{rng.randrange(10**7):07d}")))
+            self.supplier_terms.append(rng.choice(SUPPLIERS)[2:])
         self.ledger.suppliers = [Party(str(i), name, orgnr, "") for i, (name, orgnr) in enumerate(suppliers, 1)]
+
+    def _cancelled(self, purpose: str, days: list[date]) -> set[int]:
+        """Indexes into `days` of the invoices cancelled before booking: about 1 %, at least one a year."""
+        rng = self.rng(purpose)
+        cancelled: set[int] = set()
+        for year in self.years:
+            in_year = [index for index, day in enumerate(days) if year.start <= day <= year.end]
+            count = min(len(in_year), max(1, round(CANCELLED_SHARE * len(in_year))))
+            cancelled.update(rng.sample(in_year, count))
+        return cancelled
 
     def _customer_invoices(self) -> None:
         rng = self.rng("customer-invoices")
+        low, high = self.volume.invoice_net_kronor
         # A few invoices from before the first year are still open: the opening receivables.
         days = [self.start - timedelta(days=rng.randint(3, 28)) for _ in range(3)]
         for month_start in _months(self.start, self.end):
             days += [_random_weekday_in_month(rng, month_start) for _ in range(self.volume.customer_invoices_per_month)]
-        for number, day in enumerate(sorted(days), 1):
+        days.sort()
+        cancelled = self._cancelled("customer-invoices-cancelled", days)
+        for index, day in enumerate(days):
+            number = index + 1
             customer = rng.choice(self.ledger.customers)
-            net = rng.randrange(20_000_00, 120_000_00)
+            net = rng.randrange(low * 100, high * 100)
             vat = _percent(net, 25)
             rounding = _round_to_krona(net + vat) - (net + vat)
             project = rng.choice(PROJECTS)[0] if rng.random() < 0.6 else ""
@@ -469,9 +615,10 @@ class _Books:
                 rounding_ore=rounding,
                 cost_center="200" if project else "300",
                 project=project,
+                cancelled=index in cancelled,
             )
             self.ledger.customer_invoices.append(invoice)
-            if day < self.start:
+            if day < self.start or invoice.cancelled:
                 continue
             text = f"Kundfaktura {number} {customer.name}"
             rows = [
@@ -486,39 +633,48 @@ class _Books:
     def _supplier_invoices(self) -> None:
         rng = self.rng("supplier-invoices")
         landlord = self.ledger.suppliers[0]
-        rent = rng.randrange(15_000, 30_000) * 100
-        # (day, supplier index into SUPPLIERS or None for the landlord)
-        plan = [(self.start - timedelta(days=rng.randint(2, 20)), rng.randrange(len(SUPPLIERS))) for _ in range(2)]
+        rent = rng.randrange(15_000, 30_000) * 100 * self.premises
+        terms = self.supplier_terms
+        # (day, index into supplier_terms, or None for the landlord)
+        plan = [(self.start - timedelta(days=rng.randint(2, 20)), rng.randrange(len(terms))) for _ in range(2)]
         for month_start in _months(self.start, self.end):
             plan.append((_weekday_on_or_after(month_start), None))
             plan += [
-                (_random_weekday_in_month(rng, month_start), rng.randrange(len(SUPPLIERS)))
+                (_random_weekday_in_month(rng, month_start), rng.randrange(len(terms)))
                 for _ in range(self.volume.supplier_invoices_per_month)
             ]
-        for given_number, (day, supplier_index) in enumerate(sorted(plan, key=lambda item: item[0]), 1):
+        plan.sort(key=lambda item: item[0])
+        cancelled = self._cancelled("supplier-invoices-cancelled", [day for day, supplier in plan if supplier is not None])
+        ordinary = 0  # the landlord's rent is never cancelled
+        for index, (day, supplier_index) in enumerate(plan):
+            given_number = index + 1
+            is_cancelled = False
             if supplier_index is None:
-                supplier, account, vat_percent, net, terms = landlord, 5010, 25, rent, 10
+                supplier, account, vat_percent, net, days_to_pay = landlord, 5010, 25, rent, 10
                 cost_center = "100"
             else:
-                _, _, account, vat_percent, (low, high) = SUPPLIERS[supplier_index]
+                account, vat_percent, (low, high) = terms[supplier_index]
                 supplier = self.ledger.suppliers[supplier_index + 1]
-                net, terms = rng.randrange(low * 100, high * 100), 30
+                net, days_to_pay = rng.randrange(low * 100, high * 100), 30
                 cost_center = rng.choice(("100", "200", "300"))
+                is_cancelled = ordinary in cancelled
+                ordinary += 1
             project = rng.choice(PROJECTS)[0] if account == 4010 and rng.random() < 0.7 else ""
             invoice = SupplierInvoice(
                 given_number=given_number,
                 supplier=supplier,
                 invoice_number=str(rng.randrange(100_000, 999_999)),
                 invoice_date=day,
-                due_date=day + timedelta(days=terms),
+                due_date=day + timedelta(days=days_to_pay),
                 account=account,
                 net_ore=net,
                 vat_ore=_percent(net, vat_percent),
                 cost_center=cost_center,
                 project=project,
+                cancelled=is_cancelled,
             )
             self.ledger.supplier_invoices.append(invoice)
-            if day < self.start:
+            if day < self.start or invoice.cancelled:
                 continue
             text = f"Leverantörsfaktura {given_number} {supplier.name}"
             rows = [_Row(2440, -invoice.total_ore, text), _Row(account, net, text, cost_center, project)]
@@ -528,43 +684,67 @@ class _Books:
                 _Draft(day, "D", text, "SUPPLIERINVOICE", str(given_number), rows, ("SupplierInvoice", given_number))
             )
 
+    def _instalments(self, rng: random.Random, kind: str, first_day: date, total_ore: int) -> list[tuple[date, int]]:
+        """One payment of the whole total, or a few parts some weeks apart; the parts add up to it."""
+        if rng.random() >= PARTLY_PAID_SHARE[kind]:
+            return [(first_day, total_ore)]
+        parts, remaining, day = [], total_ore, first_day
+        for _ in range(rng.randint(1, 2)):
+            part = _round_to_krona(_percent(remaining, rng.randint(25, 60)))
+            if not 0 < part < remaining:
+                break
+            parts.append((day, part))
+            remaining -= part
+            day = _weekday_on_or_after(day + timedelta(days=rng.randint(10, 40)))
+        return parts + [(day, remaining)]
+
     def _payments(self) -> None:
         rng = self.rng("payments")
         incoming = []
         for invoice in self.ledger.customer_invoices:
+            if invoice.cancelled:
+                continue
             # Most customers pay around the due date, some early, a few late.
             day = _weekday_on_or_after(invoice.invoice_date + timedelta(days=rng.randint(8, 45)))
             # The opening receivables are exactly the invoices still unpaid when year 1 starts.
             day = max(day, _weekday_on_or_after(self.start + timedelta(days=4)))
-            if day <= self.end:
-                incoming.append((day, invoice))
-        for number, (day, invoice) in enumerate(sorted(incoming, key=lambda item: (item[0], item[1].invoice_number)), 1):
-            self.ledger.customer_payments.append(Payment(number, invoice.invoice_number, day, invoice.total_ore))
-            text = f"Inbetalning kundfaktura {invoice.invoice_number} {invoice.customer.name}"
-            rows = [_Row(1930, invoice.total_ore, text), _Row(1510, -invoice.total_ore, text)]
+            for part_day, amount in self._instalments(rng, "customer", day, invoice.total_ore):
+                if part_day <= self.end:  # later payments fall after the books end: still open
+                    incoming.append((part_day, invoice, amount))
+        incoming.sort(key=lambda item: (item[0], item[1].invoice_number))
+        for number, (day, invoice, amount) in enumerate(incoming, 1):
+            self.ledger.customer_payments.append(Payment(number, invoice.invoice_number, day, amount))
+            kind = "Inbetalning" if amount == invoice.total_ore else "Delbetalning"
+            text = f"{kind} kundfaktura {invoice.invoice_number} {invoice.customer.name}"
+            rows = [_Row(1930, amount, text), _Row(1510, -amount, text)]
             self.drafts.append(
                 _Draft(day, "C", text, "INVOICEPAYMENT", str(invoice.invoice_number), rows, ("CustomerPayment", number))
             )
 
         outgoing = []
         for invoice in self.ledger.supplier_invoices:
+            if invoice.cancelled:
+                continue
             day = _weekday_on_or_before(invoice.due_date - timedelta(days=rng.randint(0, 3)))
             if day < invoice.invoice_date:
                 day = invoice.invoice_date
-            if self.start <= day <= self.end:
-                outgoing.append((day, invoice))
-        for number, (day, invoice) in enumerate(sorted(outgoing, key=lambda item: (item[0], item[1].given_number)), 1):
-            self.ledger.supplier_payments.append(Payment(number, invoice.given_number, day, invoice.total_ore))
-            text = f"Utbetalning leverantörsfaktura {invoice.given_number} {invoice.supplier.name}"
-            rows = [_Row(2440, invoice.total_ore, text), _Row(1930, -invoice.total_ore, text)]
+            for part_day, amount in self._instalments(rng, "supplier", day, invoice.total_ore):
+                if self.start <= part_day <= self.end:
+                    outgoing.append((part_day, invoice, amount))
+        outgoing.sort(key=lambda item: (item[0], item[1].given_number))
+        for number, (day, invoice, amount) in enumerate(outgoing, 1):
+            self.ledger.supplier_payments.append(Payment(number, invoice.given_number, day, amount))
+            kind = "Utbetalning" if amount == invoice.total_ore else "Delbetalning"
+            text = f"{kind} leverantörsfaktura {invoice.given_number} {invoice.supplier.name}"
+            rows = [_Row(2440, amount, text), _Row(1930, -amount, text)]
             self.drafts.append(
                 _Draft(day, "E", text, "SUPPLIERPAYMENT", str(invoice.given_number), rows, ("SupplierPayment", number))
             )
 
     def _salaries(self) -> None:
         rng = self.rng("salaries")
-        workers = [rng.randrange(30_000, 40_000) * 100 for _ in range(rng.randint(2, 3))]
-        staff = [rng.randrange(36_000, 48_000) * 100]
+        workers = [rng.randrange(30_000, 40_000) * 100 for _ in range(rng.randint(self.volume.workers - 1, self.volume.workers))]
+        staff = [rng.randrange(36_000, 48_000) * 100 for _ in range(max(1, self.volume.workers // 4))]
         # The month before the first year is paid then; its taxes are the opening liability.
         months = [_add_months(self.start, -1)] + list(_months(self.start, self.end))
         for month_start in months:
@@ -627,6 +807,7 @@ class _Books:
                     original.text,
                     next(code for code, _ in COST_CENTERS if code != original.cost_center),
                     original.project,
+                    added=True,
                 )
                 original.removed = True
                 draft.rows.insert(index + 1, replacement)
@@ -638,18 +819,19 @@ class _Books:
         opening_quarter_end = _month_end(_add_months(_quarter_start(self.start), -1))
         opening_due = _vat_due(opening_quarter_end)
         if opening_due >= self.start:
-            opening_vat = rng.randrange(40_000, 90_000) * 100
+            opening_vat = rng.randrange(40_000, 90_000) * 100 * self.premises
             self.opening_balances[2650] = -opening_vat
             self._vat_payment(opening_due, opening_quarter_end, -opening_vat)
+        # One pass over the rows booked so far: the VAT of each calendar quarter.
+        quarter_totals: dict[date, dict[int, int]] = {}
+        for draft in self.drafts:
+            for row in draft.rows:
+                if row.account in (2611, 2641) and not row.removed:
+                    totals = quarter_totals.setdefault(_quarter_start(draft.day), {2611: 0, 2641: 0})
+                    totals[row.account] += row.amount_ore
         quarter_start = _quarter_start(self.start)
         while (quarter_end := _month_end(_add_months(quarter_start, 2))) <= self.end:
-            first_day = max(quarter_start, self.start)
-            totals = {2611: 0, 2641: 0}
-            for draft in self.drafts:
-                if first_day <= draft.day <= quarter_end:
-                    for row in draft.rows:
-                        if row.account in totals and not row.removed:
-                            totals[row.account] += row.amount_ore
+            totals = quarter_totals.get(quarter_start, {2611: 0, 2641: 0})
             net = totals[2611] + totals[2641]  # negative: payable
             label = _quarter_label(quarter_end)
             text = f"Momsredovisning {label}"
@@ -699,7 +881,7 @@ class _Books:
         balances[1220] = self.inventory_cost
         balances[1229] = -_percent(self.inventory_cost, DEPRECIATION_PERCENT * rng.randint(1, 2))
         balances[1510] = sum(i.total_ore for i in self.ledger.customer_invoices if i.invoice_date < self.start)
-        balances[1930] = rng.randrange(150_000, 450_000) * 100
+        balances[1930] = rng.randrange(150_000, 450_000) * 100 * self.premises
         balances[2081] = -rng.choice((25_000, 50_000, 100_000)) * 100
         balances[2440] = -sum(i.total_ore for i in self.ledger.supplier_invoices if i.invoice_date < self.start)
         before_start = self.ledger.salaries[0]
@@ -707,6 +889,37 @@ class _Books:
         balances[2731] = -before_start.employer_fees_ore
         # Retained earnings are whatever makes the opening balance sheet balance.
         balances[2091] = -sum(balances.values())
+
+    def _register(self) -> None:
+        """When each voucher was registered and last changed; the events take their times from them."""
+        rng = self.rng("registration")
+        for draft in self.drafts:
+            low, high = REGISTRATION_LAG_DAYS[draft.series]
+            draft.registered = draft.day + timedelta(days=rng.randint(low, high))
+            # A corrected voucher changed again when the row was re-coded.
+            changed = draft.registered + timedelta(days=rng.randint(1, 30)) if draft.comments else draft.registered
+            draft.modified = _working_hours(rng, changed)
+        booked = {draft.source: draft for draft in self.drafts if draft.source}
+        ledger = self.ledger
+        ledger.customer_payments = [replace(p, modified=booked[("CustomerPayment", p.number)].modified) for p in ledger.customer_payments]
+        ledger.supplier_payments = [replace(p, modified=booked[("SupplierPayment", p.number)].modified) for p in ledger.supplier_payments]
+        last_paid: dict[tuple[str, int], datetime] = {}
+        for kind, payments in (("CustomerInvoice", ledger.customer_payments), ("SupplierInvoice", ledger.supplier_payments)):
+            for payment in payments:
+                key = (kind, payment.invoice_number)
+                last_paid[key] = max(last_paid.get(key, payment.modified), payment.modified)
+
+        def registered(invoice, key: tuple[str, int]):
+            draft = booked.get(key)
+            if invoice.cancelled:
+                return replace(invoice, modified=_working_hours(rng, invoice.invoice_date + timedelta(days=rng.randint(0, 5))))
+            if draft is None:  # from before the first year: booked in books the sandbox does not hold
+                day = invoice.invoice_date + timedelta(days=rng.randint(0, 2))
+                return replace(invoice, booked_date=day, modified=last_paid.get(key, _working_hours(rng, day)))
+            return replace(invoice, booked_date=draft.registered, modified=max(draft.modified, last_paid.get(key, draft.modified)))
+
+        ledger.customer_invoices = [registered(i, ("CustomerInvoice", i.invoice_number)) for i in ledger.customer_invoices]
+        ledger.supplier_invoices = [registered(i, ("SupplierInvoice", i.given_number)) for i in ledger.supplier_invoices]
 
 
 # --- numbering and output ---
@@ -773,24 +986,31 @@ def _voucher_dict(year_id: int, number: int, draft: _Draft) -> dict:
         "ReferenceType": draft.reference_type,
         "TransactionDate": draft.day.isoformat(),
         "VoucherNumber": number,
-        "VoucherRows": [
-            {
-                "Account": row.account,
-                "AccountDescription": ACCOUNT_NAMES[row.account],
-                "CostCenter": row.cost_center,
-                "Credit": ore_to_amount(max(-row.amount_ore, 0)),
-                "Debit": ore_to_amount(max(row.amount_ore, 0)),
-                "Description": ACCOUNT_NAMES[row.account],
-                "Project": row.project,
-                "Quantity": 0,
-                "Removed": row.removed,
-                "TransactionInformation": row.text[:100],
-            }
-            for row in draft.rows
-        ],
+        "VoucherRows": [_row_dict(row) for row in draft.rows],
         "VoucherSeries": draft.series,
         "Year": year_id,
+        "_registered": draft.registered.isoformat(),
+        "_modified": draft.modified.strftime("%Y-%m-%d %H:%M"),
     }
+
+
+def _row_dict(row: _Row) -> dict:
+    amount = row.amount_ore
+    record = {
+        "Account": row.account,
+        "AccountDescription": ACCOUNT_NAMES[row.account],
+        "CostCenter": row.cost_center,
+        "Credit": ore_to_amount(-amount) if amount < 0 else 0.0,
+        "Debit": ore_to_amount(amount) if amount > 0 else 0.0,
+        "Description": ACCOUNT_NAMES[row.account],
+        "Project": row.project,
+        "Quantity": 0,
+        "Removed": row.removed,
+        "TransactionInformation": row.text[:100],
+    }
+    if row.added:
+        record["_added"] = True
+    return record
 
 
 def _company_information(spec: CompanySpec, rng: random.Random) -> dict:
@@ -867,6 +1087,10 @@ def _random_weekday_in_month(rng: random.Random, month_start: date) -> date:
     day = month_start.replace(day=rng.randint(1, _month_end(month_start).day))
     earlier = _weekday_on_or_before(day)
     return earlier if earlier.month == day.month else _weekday_on_or_after(day)
+
+
+def _working_hours(rng: random.Random, day: date) -> datetime:
+    return datetime.combine(day, time(rng.randint(7, 17), rng.randrange(60)))
 
 
 def _percent(ore: int, percent: int) -> int:
