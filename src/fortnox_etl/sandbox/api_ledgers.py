@@ -217,7 +217,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "PaymentDate": payment.payment_date.isoformat(),
             "Source": "manual",
             **_voucher_fields(ledger.vouchers.get(("CustomerPayment", payment.number))),
-            "WriteOffExist": False,
+            "WriteOffExist": False,  # the list's summary of WriteOffs
             "WriteOffs": [],
         }
 
@@ -232,8 +232,10 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     @app.get("/3/invoicepayments/{number}")
     def invoice_payment(request: Request, number: str, caller: Caller = payment_scope):
-        return single("InvoicePayment", caller.company.ledger.customer_payments, lambda p: str(p.number), number,
-                      lambda p: invoice_payment_record(request, caller, p), "Kan inte hitta inbetalningen.", CODE_DOCUMENT_NOT_FOUND)
+        found = single("InvoicePayment", caller.company.ledger.customer_payments, lambda p: str(p.number), number,
+                       lambda p: invoice_payment_record(request, caller, p), "Kan inte hitta inbetalningen.", CODE_DOCUMENT_NOT_FOUND)
+        del found["InvoicePayment"]["WriteOffExist"]
+        return found
 
     def customer_record(request: Request, customer: Party) -> dict:
         return {
@@ -265,6 +267,8 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         found = single("Customer", caller.company.ledger.customers, lambda c: c.number, customer_number,
                        lambda c: customer_record(request, c), "Kan inte hitta kunden.", CODE_CUSTOMER_NOT_FOUND)
         del found["Customer"]["Phone"]  # the single customer has Phone1/Phone2 instead
+        # Fortnox's customer schema wants a non-empty Address1; the generated customers have no street.
+        del found["Customer"]["Address1"]
         return found
 
     # --- supplier ledger ---
@@ -363,7 +367,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "PaymentDate": payment.payment_date.isoformat(),
             "Source": "manual",
             **_voucher_fields(ledger.vouchers.get(("SupplierPayment", payment.number))),
-            "WriteOffExist": False,
+            "WriteOffExist": False,  # the list's summary of WriteOffs
             "WriteOffs": [],
         }
 
@@ -378,9 +382,11 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     @app.get("/3/supplierinvoicepayments/{number}")
     def supplier_payment(request: Request, number: str, caller: Caller = payment_scope):
-        return single("SupplierInvoicePayment", caller.company.ledger.supplier_payments, lambda p: str(p.number), number,
-                      lambda p: supplier_payment_record(request, caller, p), "Kan inte hitta utbetalningen.",
-                      CODE_DOCUMENT_NOT_FOUND)
+        found = single("SupplierInvoicePayment", caller.company.ledger.supplier_payments, lambda p: str(p.number), number,
+                       lambda p: supplier_payment_record(request, caller, p), "Kan inte hitta utbetalningen.",
+                       CODE_DOCUMENT_NOT_FOUND)
+        del found["SupplierInvoicePayment"]["WriteOffExist"]
+        return found
 
     def supplier_record(request: Request, ledger: Ledger, supplier: Party) -> dict:
         account = next((i.account for i in ledger.supplier_invoices if i.supplier == supplier), None)
