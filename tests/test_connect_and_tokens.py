@@ -36,7 +36,8 @@ def test_an_expiring_access_token_is_refreshed_and_the_rotated_refresh_token_kep
     assert after.refresh_token != before.refresh_token and after.last_refresh_at
     with pytest.raises(ReconnectNeeded):
         oauth.refresh(app, before.refresh_token)  # the old one died at the rotation
-    assert ctx.tokens().refresh(clients[0].key, force=True).refresh_token != after.refresh_token
+    renewed = ctx.tokens().refresh(clients[0].key, stale_access_token=after.access_token)
+    assert renewed.refresh_token != after.refresh_token
 
 
 def test_a_valid_access_token_is_reused_without_asking_fortnox(make_context, clients, sandbox):
@@ -52,7 +53,7 @@ def test_a_refresh_token_used_elsewhere_means_reconnect_and_is_recorded(make_con
     stolen = ctx.tokens().load(clients[0].key).refresh_token
     oauth.refresh(app, stolen)  # someone else rotates it away
     with pytest.raises(ReconnectNeeded, match="client acme: Fortnox refused the refresh token: the client must reconnect") as error:
-        ctx.tokens().refresh(clients[0].key, force=True)
+        ctx.tokens().refresh(clients[0].key, stale_access_token=ctx.tokens().load(clients[0].key).access_token)
     assert stolen not in str(error.value)
     assert "must reconnect" in ctx.tokens().load(clients[0].key).last_error
 

@@ -21,7 +21,8 @@ from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSett
 from fortnox_etl.fortnox.api import FortnoxApi
 from fortnox_etl.fortnox.errors import FortnoxError, WrongCompany
 from fortnox_etl.fortnox.oauth import FortnoxApp
-from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
+from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
+from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
 from fortnox_etl.period import Period
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
@@ -63,8 +64,8 @@ class SyncContext:
         return TokenStore(self.engine, self.token_key, self.app)
 
     def api(self) -> FortnoxApi:
-        tokens = self.tokens()
-        return FortnoxApi(self.app.api_url, lambda force: tokens.access_token(self.client.key, force_refresh=force))
+        return FortnoxApi(self.app.api_url, ClientTokens(self.tokens(), self.client.key),
+                          limiter=SharedRateLimiter(self.engine), label=f"client {self.client.key}")
 
     def sie_path(self, start: dt.date, end: dt.date) -> Path:
         return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}.se"

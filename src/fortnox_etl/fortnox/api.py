@@ -1,38 +1,75 @@
-"""Every call to Fortnox's REST API goes through here: auth header, error mapping, pagination."""
+"""Every call to Fortnox's REST API goes through here: the shared rate limit, auth, retries,
+error mapping and pagination."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Iterator
+from typing import Protocol
 
 import requests
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded, error_for_response
+from fortnox_etl.fortnox.errors import (
+    FortnoxUnavailable,
+    RateLimited,
+    ReconnectNeeded,
+    error_for_response,
+)
+from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
+
+log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 500  # Fortnox's maximum page size: the fewest requests for a list
+MAX_ATTEMPTS = 6  # one request and five retries, then the task fails and Airflow's retries take over
+TIMEOUT = (10, 60)  # connect, read (seconds)
+
+
+class BearerTokens(Protocol):
+    tenant_id: int | None
+
+    def current(self) -> str: ...
+
+    def renew(self, refused_access_token: str) -> str: ...
+
+
+class FixedToken:
+    """A token that cannot be renewed: for checking a fresh grant before it is stored."""
+
+    def __init__(self, access_token: str, tenant_id: int | None):
+        self._access_token = access_token
+        self.tenant_id = tenant_id
+
+    def current(self) -> str:
+        return self._access_token
+
+    def renew(self, refused_access_token: str) -> str:
+        raise ReconnectNeeded("Fortnox refused a token it had just issued; start the connection again")
 
 
 class FortnoxApi:
-    """One client company's Fortnox API. `access_token(force_refresh)` supplies the bearer token."""
+    """One client company's Fortnox API."""
 
-    def __init__(self, api_url: str, access_token: Callable[[bool], str], session: requests.Session | None = None,
-                 timeout: float = 60):
+    def __init__(self, api_url: str, tokens: BearerTokens, limiter: SharedRateLimiter | None = None,
+                 session: requests.Session | None = None, label: str = "Fortnox",
+                 backoff=wait_exponential_jitter(initial=1, max=30)):
         self._api_url = api_url.rstrip("/")
-        self._access_token = access_token
+        self._tokens = tokens
+        self._limiter = limiter
         self._session = session or requests.Session()
-        self._timeout = timeout
+        self._label = label
+        self._backoff = backoff
         self.requests_made = 0
 
     def get(self, path: str, **params) -> dict:
-        what = f"GET {path}"
-        response = self._send(path, params, force_refresh=False)
-        if response.status_code == 401:
-            # The access token may have been revoked or rotated away: one forced refresh, then give up.
-            response = self._send(path, params, force_refresh=True)
-            if response.status_code == 401:
-                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
-        body = _json_body(response, what)
-        if not response.ok:
-            raise error_for_response(response.status_code, body, what)
-        return body
+        """GET with retries on what a retry can fix: 429, 5xx, timeouts, resets, broken answers."""
+        retrying = Retrying(
+            retry=retry_if_exception_type((RateLimited, FortnoxUnavailable)),
+            stop=stop_after_attempt(MAX_ATTEMPTS),
+            wait=self._backoff,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        return retrying(self._get_once, path, params)
 
     def list(self, path: str, collection: str, **params) -> Iterator[dict]:
         """Every record of a Fortnox list, page by page (500 a page)."""
@@ -49,22 +86,42 @@ class FortnoxApi:
                 return
             page += 1
 
-    def _send(self, path: str, params: dict, force_refresh: bool) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self._access_token(force_refresh)}", "Accept": "application/json"}
+    def _get_once(self, path: str, params: dict) -> dict:
+        what = f"GET {path}"
+        token = self._tokens.current()
+        response = self._send(path, params, token)
+        if response.status_code == 401:
+            # The access token may have been revoked or rotated away: one renewal, then give up.
+            response = self._send(path, params, self._tokens.renew(token))
+            if response.status_code == 401:
+                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
+        body = _json_body(response, what)
+        if not response.ok:
+            raise error_for_response(response.status_code, body, what)
+        return body
+
+    def _send(self, path: str, params: dict, token: str) -> requests.Response:
+        if self._limiter is not None and self._tokens.tenant_id is not None:
+            self._limiter.acquire(self._tokens.tenant_id)
         self.requests_made += 1
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         try:
-            return self._session.get(f"{self._api_url}{path}", params=params, headers=headers, timeout=self._timeout)
+            return self._session.get(f"{self._api_url}{path}", params=params, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as error:
             raise FortnoxUnavailable(f"GET {path}: Fortnox could not be reached ({type(error).__name__}); try again later") from None
+
+    def _log_retry(self, state) -> None:
+        log.warning("%s: %s; retry %d of %d in %.0f s", self._label, state.outcome.exception(), state.attempt_number,
+                    MAX_ATTEMPTS - 1, state.next_action.sleep)
 
 
 def _json_body(response: requests.Response, what: str) -> dict:
     try:
         body = response.json()
-    except ValueError:
-        kind = response.headers.get("Content-Type", "unknown content")
+    except (ValueError, requests.RequestException):
+        kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
         raise FortnoxUnavailable(
-            f"{what}: Fortnox answered {response.status_code} with {kind} instead of JSON; try again later"
+            f"{what}: Fortnox answered {response.status_code} with {kind} that is not valid JSON; try again later"
         ) from None
     if not isinstance(body, dict):
         raise FortnoxUnavailable(f"{what}: Fortnox answered {response.status_code} with JSON that is not an object")

@@ -1,0 +1,1 @@
+DELETE FROM fortnox_request_times WHERE tenant_id = :tenant_id AND requested_at <= :window_start;
