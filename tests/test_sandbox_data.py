@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -81,6 +82,17 @@ def test_a_medium_company_books_about_5000_vouchers_a_year_by_the_book_rules(med
     for number, account in accounts.items():
         assert ore(account["BalanceCarriedForward"]) == ore(account["BalanceBroughtForward"]) + movement[number]
     assert sum(ore(account["BalanceBroughtForward"]) for account in accounts.values()) == 0
+
+
+def test_an_xl_company_year_of_a_million_rows_is_generated_within_a_minute():
+    started = time.perf_counter()
+    company = generate_company(CompanySpec(2004, "556000-0014", "Stora Älvsbyn AB", years=1, size="XL"))
+    elapsed = time.perf_counter() - started
+    vouchers = company.vouchers[1]
+    assert 900_000 <= sum(len(voucher["VoucherRows"]) for voucher in vouchers) <= 1_100_000
+    assert elapsed < 60, f"generating XL took {elapsed:.0f} s"
+    unbalanced = [v for v in vouchers if sum(row_ore(r) for r in v["VoucherRows"] if not r["Removed"])]
+    assert unbalanced == []
 
 
 def test_generated_companies_are_believable_distinct_and_deterministic():
@@ -315,7 +327,7 @@ def test_the_file_starts_as_fortnox_writes_it_in_cp437(calendar_books):
 
 
 def records(tmp_path, content: bytes):
-    return list(iter_records(sie_path(tmp_path, content, "records.se")))
+    return list(iter_records(sie_path(tmp_path, content, "records.se").read_bytes()))
 
 
 @pytest.mark.parametrize("sie_type", [1, 2, 3])

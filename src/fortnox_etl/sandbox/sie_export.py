@@ -193,6 +193,9 @@ def _single_objects(row: dict) -> list[str]:
 def _vouchers(vouchers: list[dict], from_date: datetime.date | None, until: datetime.date) -> list[str]:
     first_day = from_date.isoformat() if from_date else ""
     last_day = until.isoformat()
+    # Rows of one voucher share their text, and few cost centre/project pairs exist: write each once.
+    quoted: dict[str, str] = {}
+    objects: dict[tuple[str, str], str] = {}
     lines = []
     for voucher in sorted(vouchers, key=lambda v: (v["VoucherSeries"], v["VoucherNumber"])):
         day = voucher["TransactionDate"]
@@ -203,8 +206,13 @@ def _vouchers(vouchers: list[dict], from_date: datetime.date | None, until: date
                      f"{quote(voucher['Description'])} {_sie_date(registered)}")
         lines.append("{")
         for row in voucher["VoucherRows"]:
-            fields = (f"{row['Account']} {_row_objects(row)} {_amount(_row_ore(row))} "
-                      f'"" {quote(row.get("TransactionInformation", ""))} 0')
+            text = row.get("TransactionInformation") or ""
+            if text not in quoted:
+                quoted[text] = quote(text)
+            pair = (row.get("CostCenter") or "", row.get("Project") or "")
+            if pair not in objects:
+                objects[pair] = _objects(*pair)
+            fields = f'{row["Account"]} {objects[pair]} {_amount(_row_ore(row))} "" {quoted[text]} 0'
             if row["Removed"]:
                 lines.append("#BTRANS " + fields)
             elif row.get("_added"):
@@ -217,12 +225,12 @@ def _vouchers(vouchers: list[dict], from_date: datetime.date | None, until: date
     return lines
 
 
-def _row_objects(row: dict) -> str:
+def _objects(cost_center: str, project: str) -> str:
     pairs = []
-    if row.get("CostCenter"):
-        pairs.append(f"{COST_CENTER_DIMENSION} {quote(row['CostCenter'])}")
-    if row.get("Project"):
-        pairs.append(f"{PROJECT_DIMENSION} {quote(row['Project'])}")
+    if cost_center:
+        pairs.append(f"{COST_CENTER_DIMENSION} {quote(cost_center)}")
+    if project:
+        pairs.append(f"{PROJECT_DIMENSION} {quote(project)}")
     return "{" + " ".join(pairs) + "}"
 
 
