@@ -30,9 +30,13 @@ def year_end(company) -> str:
 
 
 @pytest.mark.parametrize("client_index", [0, 1], ids=["calendar-year", "broken-year"])
-def test_sync_writes_a_valid_sie4_file_with_all_of_fortnox_books(make_context, clients, companies, client_index):
+def test_sync_writes_a_valid_sie4_file_with_all_of_fortnox_books(make_context, clients, companies, client_index, sandbox):
     client, company = clients[client_index], companies[client_index]
     summary = run_sync(make_context(client), year_end(company))
+    tenant = company.spec.tenant_id
+    assert sandbox.state.request_count(tenant, "/3/sie/4") == 2, "one SIE export per financial year"
+    assert sandbox.state.request_count(tenant, "/3/vouchers/") == 0, "never one request per voucher"
+    assert sandbox.state.request_count(tenant) <= 12
 
     data = summary.path.read_bytes()
     data.decode("cp437")

@@ -1,10 +1,12 @@
--- /3/vouchers/{series}/{number}: voucher heads of one financial year.
+-- Voucher heads of one financial year: from Fortnox's SIE export, with the reference fields
+-- that only the /3/vouchers list carries.
 CREATE TABLE IF NOT EXISTS raw_vouchers (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,
     voucher_series      VARCHAR(10) NOT NULL,
     voucher_number      INTEGER NOT NULL,
     transaction_date    DATE NOT NULL,
+    registration_date   DATE,
     description         TEXT,
     reference_number    TEXT,
     reference_type      TEXT,

@@ -1,5 +1,5 @@
--- The VoucherRows of each voucher, in Fortnox's order. Removed rows are kept: they are history,
--- written to SIE as #BTRANS, and never counted in balances.
+-- The rows of each voucher, in Fortnox's order. Removed rows are kept: they are history, written
+-- to SIE as #BTRANS, and never counted in balances; rows added after registration become #RTRANS.
 CREATE TABLE IF NOT EXISTS raw_voucher_rows (
     client_key              VARCHAR(40) NOT NULL,
     financial_year_id       INTEGER NOT NULL,
@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS raw_voucher_rows (
     project                 TEXT,
     quantity                NUMERIC(18, 4),
     removed                 BOOLEAN NOT NULL,
+    added_after_registration BOOLEAN NOT NULL,
     load_id                 VARCHAR(36) NOT NULL,
     loaded_at               VARCHAR(32) NOT NULL,
     PRIMARY KEY (client_key, financial_year_id, voucher_series, voucher_number, row_no)

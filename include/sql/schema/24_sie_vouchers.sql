@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS sie_vouchers (
     series              VARCHAR(10) NOT NULL,
     number              INTEGER NOT NULL,
     voucher_date        DATE NOT NULL,
+    registration_date   DATE,
     voucher_text        TEXT,
     PRIMARY KEY (client_key, financial_year_id, series, number)
 );

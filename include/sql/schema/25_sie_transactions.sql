@@ -1,4 +1,5 @@
--- SIE4 #TRANS / #BTRANS rows of each voucher; record_type BTRANS marks a row removed in Fortnox.
+-- SIE4 rows of each voucher: record_type TRANS, BTRANS (removed in Fortnox: not counted) or RTRANS
+-- (added after registration: counted, and written with its #TRANS copy for older readers).
 CREATE TABLE IF NOT EXISTS sie_transactions (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,

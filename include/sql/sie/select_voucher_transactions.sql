@@ -1,5 +1,5 @@
 -- Every voucher with its rows, in file order; read as a stream so memory stays flat.
-SELECT v.series, v.number, v.voucher_date, v.voucher_text,
+SELECT v.series, v.number, v.voucher_date, v.registration_date, v.voucher_text,
        t.row_no, t.record_type, t.account, t.amount_ore, t.trans_text, t.quantity
 FROM sie_vouchers v
 LEFT JOIN sie_transactions t

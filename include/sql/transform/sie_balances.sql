@@ -6,7 +6,7 @@ INSERT INTO sie_balances (client_key, financial_year_id, balance_type, account, 
 WITH movements AS (
     SELECT account, SUM(amount_ore) AS amount_ore
     FROM sie_transactions
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND record_type = 'TRANS'
+    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND record_type <> 'BTRANS'
     GROUP BY account
 ),
 chart AS (

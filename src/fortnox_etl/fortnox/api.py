@@ -3,8 +3,8 @@ error mapping and pagination."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
 
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -18,6 +18,7 @@ from fortnox_etl.fortnox.errors import (
 from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE_LIMIT = 500  # Fortnox's maximum page size: the fewest requests for a list
 MAX_ATTEMPTS = 6  # one request and five retries, then the task fails and Airflow's retries take over
@@ -61,7 +62,21 @@ class FortnoxApi:
         self.requests_made = 0
 
     def get(self, path: str, **params) -> dict:
-        """GET with retries on what a retry can fix: 429, 5xx, timeouts, resets, broken answers."""
+        """GET a JSON answer, with retries on what a retry can fix: 429, 5xx, timeouts, resets, broken answers."""
+        return self._retrying(self._fetch, path, params, _json_body)
+
+    def download(self, path: str, parse: Callable[[bytes], T], **params) -> T:
+        """GET a file (a SIE export) and parse it; a file that does not parse is retried like a broken answer."""
+
+        def parsed(response: requests.Response, what: str) -> T:
+            try:
+                return parse(response.content)
+            except ValueError as error:
+                raise FortnoxUnavailable(f"{what}: the file Fortnox sent is broken or cut short ({error}); try again") from None
+
+        return self._retrying(self._fetch, path, params, parsed)
+
+    def _retrying(self, *call):
         retrying = Retrying(
             retry=retry_if_exception_type((RateLimited, FortnoxUnavailable)),
             stop=stop_after_attempt(MAX_ATTEMPTS),
@@ -69,7 +84,7 @@ class FortnoxApi:
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._get_once, path, params)
+        return retrying(*call)
 
     def list(self, path: str, collection: str, **params) -> Iterator[dict]:
         """Every record of a Fortnox list, page by page (500 a page)."""
@@ -86,7 +101,7 @@ class FortnoxApi:
                 return
             page += 1
 
-    def _get_once(self, path: str, params: dict) -> dict:
+    def _fetch(self, path: str, params: dict, read: Callable[[requests.Response, str], T]) -> T:
         what = f"GET {path}"
         token = self._tokens.current()
         response = self._send(path, params, token)
@@ -95,10 +110,9 @@ class FortnoxApi:
             response = self._send(path, params, self._tokens.renew(token))
             if response.status_code == 401:
                 raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
-        body = _json_body(response, what)
         if not response.ok:
-            raise error_for_response(response.status_code, body, what)
-        return body
+            raise error_for_response(response.status_code, _json_or_none(response), what)
+        return read(response, what)
 
     def _send(self, path: str, params: dict, token: str) -> requests.Response:
         if self._limiter is not None and self._tokens.tenant_id is not None:
@@ -113,6 +127,14 @@ class FortnoxApi:
     def _log_retry(self, state) -> None:
         log.warning("%s: %s; retry %d of %d in %.0f s", self._label, state.outcome.exception(), state.attempt_number,
                     MAX_ATTEMPTS - 1, state.next_action.sleep)
+
+
+def _json_or_none(response: requests.Response) -> object:
+    """An error answer's JSON, or None when Fortnox (or a proxy before it) sent an HTML page or garbage."""
+    try:
+        return response.json()
+    except (ValueError, requests.RequestException):
+        return None
 
 
 def _json_body(response: requests.Response, what: str) -> dict:

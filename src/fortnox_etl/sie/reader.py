@@ -87,8 +87,7 @@ def _quoted(line: str, position: int, line_no: int) -> tuple[str, int]:
     raise SieSyntaxError(line_no, "a quoted field is not closed")
 
 
-def iter_records(path: Path) -> Iterator[Record]:
-    data = Path(path).read_bytes()
+def iter_records(data: bytes) -> Iterator[Record]:
     for line_no, line in enumerate(data.decode(detect_encoding(data)).splitlines(), start=1):
         stripped = line.strip()
         if not stripped:
@@ -136,6 +135,15 @@ class Transaction:
     amount_ore: int
     text: str
     line_no: int
+    quantity: str | None = None
+
+    def object(self, dimension: int) -> str | None:
+        """The object of a dimension in the row's object list ({1 "100" 6 "P1"}: 1 cost centre, 6 project)."""
+        pairs = self.objects
+        for index in range(0, len(pairs) - 1, 2):
+            if str(pairs[index]) == str(dimension):
+                return str(pairs[index + 1])
+        return None
 
 
 @dataclass
@@ -145,6 +153,7 @@ class Voucher:
     date: dt.date
     text: str
     line_no: int
+    registered: dt.date | None = None
     transactions: list[Transaction] = field(default_factory=list)
 
     def counted(self) -> list[Transaction]:
@@ -175,12 +184,15 @@ _BALANCES = {"#IB": "opening", "#UB": "closing", "#RES": "results"}
 
 
 def read_sie(path: Path) -> SieFile:
-    path = Path(path)
-    sie = SieFile(encoding=detect_encoding(path.read_bytes()))
+    return parse_sie(Path(path).read_bytes())
+
+
+def parse_sie(data: bytes) -> SieFile:
+    sie = SieFile(encoding=detect_encoding(data))
     voucher: Voucher | None = None
     in_voucher = False
     pending_rtrans: Transaction | None = None
-    for record in iter_records(path):
+    for record in iter_records(data):
         label, fields, line_no = record.label, record.fields, record.line_no
         if label == "{":
             if voucher is None or in_voucher:
@@ -204,8 +216,10 @@ def read_sie(path: Path) -> SieFile:
                 raise SieSyntaxError(line_no, "#VER inside another voucher's { }")
             if len(fields) < 3:
                 raise SieSyntaxError(line_no, "#VER needs series, number and date")
+            registered = fields[4] if len(fields) > 4 and str(fields[4]).strip() else None
             voucher = Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
-                              str(fields[3]) if len(fields) > 3 else "", line_no)
+                              str(fields[3]) if len(fields) > 3 else "", line_no,
+                              parse_date(registered, line_no) if registered else None)
             sie.vouchers.append(voucher)
         elif label in _HEADER_LABELS:
             sie.labels[label] = fields
@@ -236,7 +250,9 @@ def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
     if len(fields) < 3 or not isinstance(fields[1], list):
         raise SieSyntaxError(line_no, f"#{kind} needs account, {{objects}} and amount")
     text = str(fields[4]) if len(fields) > 4 and isinstance(fields[4], str) else ""
-    return Transaction(kind, _int(fields[0], line_no, "account"), fields[1], parse_amount(fields[2], line_no), text, line_no)
+    quantity = fields[5] if len(fields) > 5 and isinstance(fields[5], str) and fields[5] else None
+    return Transaction(kind, _int(fields[0], line_no, "account"), fields[1], parse_amount(fields[2], line_no), text,
+                       line_no, quantity)
 
 
 def _same_row(first: Transaction, second: Transaction) -> bool:

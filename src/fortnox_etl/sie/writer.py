@@ -84,16 +84,19 @@ def _write(connection, out, client_key: str, financial_year_id: int, generated_o
         if key != open_voucher:
             if open_voucher is not None:
                 out.write("}\n")
+            registered = f" {sie_date(row['registration_date'])}" if row["registration_date"] else ""
             out.write(f"#VER {quote(row['series'])} {row['number']} {sie_date(row['voucher_date'])} "
-                      f"{quote(row['voucher_text'])}\n{{\n")
+                      f"{quote(row['voucher_text'])}{registered}\n{{\n")
             open_voucher = key
             vouchers += 1
         if row["row_no"] is None:
             continue
-        line = f"#{row['record_type']} {row['account']} {{}} {amount(row['amount_ore'])}"
+        fields = f"{row['account']} {{}} {amount(row['amount_ore'])}"
         if row["trans_text"]:
-            line += f' "" {quote(row["trans_text"])}'
-        out.write(line + "\n")
+            fields += f' "" {quote(row["trans_text"])}'
+        out.write(f"#{row['record_type']} {fields}\n")
+        if row["record_type"] == "RTRANS":
+            out.write(f"#TRANS {fields}\n")  # the same row again, for readers that predate #RTRANS
         transactions += 1
     if open_voucher is not None:
         out.write("}\n")
