@@ -13,18 +13,14 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from airflow.sdk import Connection, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from fortnox_etl import sync
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import Client, load_clients
-from fortnox_etl.connections import ConnectionSettings
 from fortnox_etl.period import period_for_run
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
-
-
-def _airflow_connection(conn_id: str) -> ConnectionSettings:
-    return ConnectionSettings.from_airflow(Connection.get(conn_id))
 
 
 def fortnox_sync(client: Client):
@@ -43,11 +39,12 @@ def fortnox_sync(client: Client):
                 description="The accounting period to sync, YYYY-MM (empty: the month of the run's date)",
             )
         },
-        default_args={"retries": 2, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": True},
+        default_args={"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
+                      "retry_policy": FORTNOX_RETRY_POLICY},
     )
     def sync_dag():
         def context() -> sync.SyncContext:
-            return sync.SyncContext.create(client, _airflow_connection)
+            return sync.SyncContext.create(client, airflow_connection)
 
         @task
         def keep_tokens_alive() -> None:

@@ -78,7 +78,7 @@ class TokenStore:
             ) from None
         self._engine = engine
         self._app = app
-        self._clock = clock
+        self.clock = clock
         self._lease_seconds = lease_seconds
         # Called at each step of a refresh; the crash tests use it to kill the process at that step.
         self._checkpoint = checkpoint
@@ -86,7 +86,7 @@ class TokenStore:
 
     def save_grant(self, client_key: str, grant: oauth.TokenGrant, service_account: bool = False) -> None:
         with self._engine.begin() as connection:
-            run_sql(connection, "tokens/save_connection", client_key=client_key, now=int(self._clock()),
+            run_sql(connection, "tokens/save_connection", client_key=client_key, now=int(self.clock()),
                     tenant_id=grant.tenant_id, service_account=service_account, **self._encrypted(grant))
 
     def load(self, client_key: str) -> StoredTokens | None:
@@ -113,14 +113,14 @@ class TokenStore:
         just refused), only a stored token different from it counts as already renewed.
         """
         owner = uuid.uuid4().hex
-        deadline = self._clock() + 2 * self._lease_seconds
+        deadline = self.clock() + 2 * self._lease_seconds
         while True:
             outcome, stored, interrupted_at = self._take_lease(client_key, owner, stale_access_token)
             if outcome == "renewed":
                 return stored
             if outcome == "leased":
                 break
-            if self._clock() > deadline:
+            if self.clock() > deadline:
                 raise FortnoxUnavailable(
                     f"client {client_key}: another process has been renewing the Fortnox access for too long; try again"
                 )
@@ -129,7 +129,7 @@ class TokenStore:
 
     def _take_lease(self, client_key: str, owner: str, stale: str | None) -> tuple[str, StoredTokens, float | None]:
         with self._engine.begin() as connection:
-            now = self._clock()
+            now = self.clock()
             locked = connection.execute(text(sql("tokens/lock_token_row")), {"client_key": client_key, "now": now})
             if locked.rowcount == 0:
                 raise _not_connected(client_key)
@@ -148,9 +148,9 @@ class TokenStore:
         self._checkpoint("before_request")
         try:
             if stored.service_account:
-                grant = oauth.client_credentials(self._app, stored.tenant_id, clock=self._clock)
+                grant = oauth.client_credentials(self._app, stored.tenant_id, clock=self.clock)
             elif stored.refresh_token:
-                grant = oauth.refresh(self._app, stored.refresh_token, clock=self._clock)
+                grant = oauth.refresh(self._app, stored.refresh_token, clock=self.clock)
             else:
                 raise ReconnectNeeded("no refresh token is stored; the client must reconnect")
         except Exception as error:
@@ -166,14 +166,14 @@ class TokenStore:
                     run_sql(connection, "tokens/end_refresh_with_error", client_key=client_key, last_error=message)
                 else:
                     run_sql(connection, "tokens/expire_refresh_lease", client_key=client_key, last_error=message,
-                            now=self._clock())
+                            now=self.clock())
             if isinstance(error, ReconnectNeeded):
                 raise ReconnectNeeded(message) from None
             raise
         answered = time.perf_counter()
         self._checkpoint("after_response")
         with self._engine.begin() as connection:
-            run_sql(connection, "tokens/save_refreshed_tokens", client_key=client_key, now=int(self._clock()),
+            run_sql(connection, "tokens/save_refreshed_tokens", client_key=client_key, now=int(self.clock()),
                     **self._encrypted(grant))
             self._checkpoint("during_write")
         self.unsaved_window_seconds = time.perf_counter() - answered
@@ -184,7 +184,7 @@ class TokenStore:
         return self.load(client_key)
 
     def _still_valid(self, stored: StoredTokens) -> bool:
-        return stored.access_expires_at - ACCESS_TOKEN_MARGIN > self._clock()
+        return stored.access_expires_at - ACCESS_TOKEN_MARGIN > self.clock()
 
     def _encrypted(self, grant: oauth.TokenGrant) -> dict:
         return {

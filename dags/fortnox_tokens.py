@@ -1,0 +1,52 @@
+"""
+### Fortnox connections: `fortnox_tokens`
+
+Every day, renews each client's Fortnox connection whose refresh token would expire within 10 days
+(Fortnox's last 45 days from their last use). One task per client: a red task is a client that must
+reconnect (`fortnox-etl connect <client>`); its log says why.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from airflow.sdk import dag, task
+
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
+from fortnox_etl.config import Client, load_clients
+from fortnox_etl.staging.database import create_schema
+from fortnox_etl.sync import SyncContext
+from fortnox_etl.token_upkeep import renew_if_expiring
+
+CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
+
+
+@dag(
+    dag_id="fortnox_tokens",
+    description="Renews Fortnox connections before their refresh tokens expire",
+    doc_md=__doc__,
+    schedule="@daily",
+    start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["fortnox", "connections"],
+    default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": 2.0,
+                  "retry_policy": FORTNOX_RETRY_POLICY},
+)
+def fortnox_tokens():
+    for client in load_clients(CLIENTS_FILE):
+        renew_connection(client)
+
+
+def renew_connection(client: Client):
+    @task(task_id=f"renew__{client.key}")
+    def renew() -> bool:
+        ctx = SyncContext.create(client, airflow_connection)
+        create_schema(ctx.engine)
+        return renew_if_expiring(ctx.tokens(), client.key)
+
+    return renew()
+
+
+fortnox_tokens()

@@ -1,0 +1,63 @@
+"""Keeping connections alive: renew only what would expire within 10 days, fail plainly on the rest,
+and the fortnox_tokens DAG under Airflow: one task per client, a client that must reconnect fails at once."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fortnox_etl.demo import DemoPaths, airflow_environment, token_key
+from fortnox_etl.fortnox.errors import ReconnectNeeded
+from fortnox_etl.fortnox.token_store import TokenStore
+from fortnox_etl.connect import finish_connect
+from fortnox_etl.fortnox import oauth
+from fortnox_etl.sandbox.consent import consent
+from fortnox_etl.staging.database import create_schema, create_staging_engine
+from fortnox_etl.token_upkeep import renew_if_expiring
+
+DAY = 86400
+
+
+def test_a_connection_is_renewed_only_within_ten_days_of_expiry(make_context, clients, app):
+    ctx = make_context(clients[0])
+    before = ctx.tokens().load(clients[0].key)
+
+    def store_at(moment: float) -> TokenStore:
+        return TokenStore(ctx.engine, ctx.token_key, app, clock=lambda: moment)
+
+    assert renew_if_expiring(store_at(time.time() + 30 * DAY), clients[0].key) is False
+    assert ctx.tokens().load(clients[0].key).refresh_token == before.refresh_token
+    assert renew_if_expiring(store_at(time.time() + 36 * DAY), clients[0].key) is True
+    after = ctx.tokens().load(clients[0].key)
+    assert after.refresh_token != before.refresh_token and after.refresh_expires_at > before.refresh_expires_at
+    with pytest.raises(ReconnectNeeded, match="expired 1 days ago; the client must reconnect"):
+        renew_if_expiring(store_at(after.refresh_expires_at + DAY), clients[0].key)
+
+
+def test_a_client_never_connected_must_connect(make_context, clients):
+    ctx = make_context(clients[1], connect=False)
+    create_schema(ctx.engine)
+    with pytest.raises(ReconnectNeeded, match="run 'fortnox-etl connect norrsken'"):
+        renew_if_expiring(ctx.tokens(), clients[1].key)
+
+
+def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_retry(sandbox, app, tmp_path, clients):
+    paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
+    key = token_key(paths)
+    engine = create_staging_engine(str(paths.staging_db))
+    create_schema(engine)
+    url, state = oauth.authorization_url(app)
+    finish_connect(TokenStore(engine, key, app), app, clients[0], consent(url, clients[0].organisation_number), state)
+    env = airflow_environment(app, key, paths)
+    airflow = [str(Path(sys.executable).with_name("airflow"))]
+    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    started = time.monotonic()
+    run = subprocess.run([*airflow, "dags", "test", "fortnox_tokens"], env=env, capture_output=True, text=True, timeout=240)
+    output = run.stdout + run.stderr
+    assert time.monotonic() - started < 120, "a reconnect-needed failure must not wait for retries"
+    assert "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'" in output
+    assert "client acme: the Fortnox connection is good for 45 more days" in output
+    assert "retrying cannot help" in output, "the retry policy failed the task at once"
