@@ -255,8 +255,8 @@ def generate_companies(seed: int, count: int, size: str = "S", first_year: int =
     numbers: set[str] = set()
     specs = []
     for index, tenant_id in enumerate(tenant_ids):
-        name = _unique(names, lambda: _company_name(rng, ("AB",)))
-        organisation_number = _unique(numbers, lambda: organisation_number_with_check_digit(f"55{rng.randint(6, 9)}{rng.randrange(10**6):06d}"))
+        name = _unique(names, lambda: _company_name(rng, "AB"))
+        organisation_number = _unique(numbers, lambda: _organisation_number(rng, "AB"))
         # Every third company has a broken year, so that any two or more include one.
         start_month = rng.choice((5, 7, 7, 9)) if index % 3 == 1 else 1
         specs.append(CompanySpec(tenant_id, organisation_number, name, start_month, first_year, years, size, seed))
@@ -272,8 +272,16 @@ def organisation_number_with_check_digit(first_nine: str) -> str:
     return f"{first_nine[:6]}-{first_nine[6:]}{(10 - total % 10) % 10}"
 
 
-def _company_name(rng: random.Random, forms: tuple[str, ...] = ("AB", "HB", "Brf")) -> str:
-    form = rng.choice(forms)
+# Typical first digits of each form's organisation number (aktiebolag, handelsbolag, bostadsrättsförening).
+ORGANISATION_NUMBER_PREFIX = {"AB": "556", "HB": "969", "Brf": "769"}
+
+
+def _organisation_number(rng: random.Random, form: str) -> str:
+    prefix = ORGANISATION_NUMBER_PREFIX[form]
+    return organisation_number_with_check_digit(prefix + "".join(str(rng.randrange(10)) for _ in range(9 - len(prefix))))
+
+
+def _company_name(rng: random.Random, form: str) -> str:
     if form == "Brf":
         return f"Bostadsrättsföreningen {rng.choice(NATURE)} {rng.randint(1, 40)}"
     if form == "HB":
@@ -564,18 +572,19 @@ class _Books:
         chosen = rng.sample(CUSTOMER_NAMES, min(8, self.volume.customers))
         names = {name for name, _, _ in chosen}
         while len(chosen) < self.volume.customers:
-            prefix = {"AB": "55", "HB": "96", "Bos": "76"}
-            name = _unique(names, lambda: _company_name(rng))
-            nine = prefix[name[:3] if name[:3] == "Bos" else name[-2:]] + f"{rng.randrange(10**7):07d}"
-            chosen.append((name, organisation_number_with_check_digit(nine), rng.choice(PLACES)))
+            form = rng.choice(tuple(ORGANISATION_NUMBER_PREFIX))
+            name = _company_name(rng, form)
+            if name not in names:
+                names.add(name)
+                chosen.append((name, _organisation_number(rng, form), rng.choice(PLACES)))
         self.ledger.customers = [Party(str(i), name, orgnr, city) for i, (name, orgnr, city) in enumerate(chosen, 1)]
 
         suppliers = [(LANDLORD[0], LANDLORD[1])] + [(name, orgnr) for name, orgnr, *_ in SUPPLIERS]
         self.supplier_terms = [(account, vat, amounts) for _, _, account, vat, amounts in SUPPLIERS]
         taken = {name for name, _ in suppliers}
         for _ in range(self.volume.extra_suppliers):
-            name = _unique(taken, lambda: _company_name(rng, ("AB",)))
-            suppliers.append((name, organisation_number_with_check_digit(f"55{rng.randrange(10**7):07d}")))
+            name = _unique(taken, lambda: _company_name(rng, "AB"))
+            suppliers.append((name, _organisation_number(rng, "AB")))
             self.supplier_terms.append(rng.choice(SUPPLIERS)[2:])
         self.ledger.suppliers = [Party(str(i), name, orgnr, "") for i, (name, orgnr) in enumerate(suppliers, 1)]
 
