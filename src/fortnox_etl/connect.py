@@ -97,9 +97,7 @@ def _service_account_grant(app: oauth.FortnoxApp, client: Client, consent: oauth
 @dataclasses.dataclass(frozen=True)
 class PendingAttempt:
     state: str
-    client_key: str
     redirect_uri: str
-    created_at: int
 
 
 def record_attempt(engine: Engine, client: Client, state: str, redirect_uri: str, clock=time.time) -> None:
@@ -143,7 +141,7 @@ def _claim_attempt(engine: Engine, client: Client, code_or_redirect: str, clock)
         claimed = connection.execute(text(sql("connect/use_attempt")), {"state": row["state"], "now": int(clock())})
         if claimed.rowcount != 1:
             raise ConnectError(f"client {client.key}: this connection attempt was used already; {start_again}")
-    attempt = PendingAttempt(row["state"], row["client_key"], row["redirect_uri"], row["created_at"])
+    attempt = PendingAttempt(row["state"], row["redirect_uri"])
     if is_redirect:
         return attempt, code_or_redirect
     separator = "&" if "?" in attempt.redirect_uri else "?"
