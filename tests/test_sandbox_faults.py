@@ -1,6 +1,7 @@
 """The sandbox's rate limit and injected faults, seen by a client over real HTTP."""
 from __future__ import annotations
 
+import argparse
 import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -8,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 import requests
 
+from fortnox_etl.sandbox import serve
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
@@ -326,3 +328,18 @@ def test_admin_endpoint_withdraws_a_licence(companies):
                               json={"scope": "bookkeeping"}, timeout=TIMEOUT)
         assert answer.status_code == 200
         assert "2001101" in api(session, sandbox, token, "/3/financialyears").text
+
+
+# --- command line ---
+
+def test_serve_flags_become_a_fault_plan():
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    args = parser.parse_args(["--companies", "3", "--size", "M", "--fail-share-5xx", "0.05", "--fail-share-429", "0.02",
+                              "--slow-ms", "200", "--fault-seed", "7", "--no-rate-limit"])
+    assert args.no_rate_limit and (args.companies, args.size) == (3, "M")
+    assert serve.fault_plan(args) == FaultPlan((
+        Fault("rate_limit", share=0.02), Fault("server_error", share=0.05), Fault("slow", share=1.0, delay_ms=200),
+    ), seed=7)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--companies", "3", "--clients", "clients.yaml"])
