@@ -4,29 +4,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from fortnox_etl import sync
 from fortnox_etl.fortnox.errors import WrongCompany
 from fortnox_etl.period import Period
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
-
-
-def run_sync(ctx: sync.SyncContext, period: str):
-    """The sync DAG's tasks in their order, without Airflow."""
-    sync.keep_tokens_alive(ctx)
-    years = sync.extract_company(ctx, Period.parse(period))["years"]
-    for year in years:
-        sync.extract_financial_year(ctx, year)
-    sync.build_sie_tables(ctx, years)
-    summary = sync.write_sie_file(ctx, years[-1])
-    sync.check_sie_file(ctx.client.key, summary.path)
-    return summary
-
-
-def year_end(company) -> str:
-    return company.financial_years[-1]["ToDate"][:7]
+from sync_helpers import run_sync, staging_snapshot, year_end
 
 
 @pytest.mark.parametrize("client_index", [0, 1], ids=["calendar-year", "broken-year"])
@@ -64,21 +49,6 @@ def test_sync_writes_a_valid_sie4_file_with_all_of_fortnox_books(make_context, c
         number = int(account["Number"])
         if number < 3000:
             assert sie.closing.get((0, number), 0) == round(account["BalanceCarriedForward"] * 100), number
-
-
-def staging_snapshot(engine) -> dict[str, list[tuple]]:
-    """Every raw and SIE table's rows, leaving out what only identifies a load (its id and time).
-
-    The load log, tokens and request budget are operational records, not the staged books."""
-    snapshot = {}
-    with engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
-            if not table.startswith(("raw_", "sie_")):
-                continue
-            columns = [c["name"] for c in inspect(connection).get_columns(table) if c["name"] not in ("load_id", "loaded_at")]
-            rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
-            snapshot[table] = sorted(tuple(str(value) for value in row) for row in rows)
-    return snapshot
 
 
 def test_running_the_same_client_twice_leaves_staging_as_after_one_run(make_context, clients, companies):

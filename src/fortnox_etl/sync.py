@@ -47,6 +47,7 @@ class SyncContext:
     app: FortnoxApp
     token_key: str
     out_dir: Path = OUT_DIR
+    api_backoff: object = None  # tenacity wait strategy between retries; None: the HTTP layer's default
 
     @classmethod
     def create(cls, client: Client, connection: Callable[[str], ConnectionSettings],
@@ -64,8 +65,9 @@ class SyncContext:
         return TokenStore(self.engine, self.token_key, self.app)
 
     def api(self) -> FortnoxApi:
+        backoff = {"backoff": self.api_backoff} if self.api_backoff is not None else {}
         return FortnoxApi(self.app.api_url, ClientTokens(self.tokens(), self.client.key),
-                          limiter=SharedRateLimiter(self.engine), label=f"client {self.client.key}")
+                          limiter=SharedRateLimiter(self.engine), label=f"client {self.client.key}", **backoff)
 
     def sie_path(self, start: dt.date, end: dt.date) -> Path:
         return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}.se"
@@ -146,9 +148,11 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
     key = ctx.client.key
     financial_year_id = year["id"]
     accounts = list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id))
-    sie = api.download("/3/sie/4", parse_sie, financialyear=financial_year_id)
+    # The list first: a voucher can appear between the two requests but never vanish, so every
+    # listed voucher must be in the file; one that is not means the file was cut short.
     heads = {(h["VoucherSeries"], int(h["VoucherNumber"])): h
              for h in api.list("/3/vouchers", "Vouchers", financialyear=financial_year_id)}
+    sie = api.download("/3/sie/4", _complete_sie(heads), financialyear=financial_year_id)
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
     account_rows = [{
@@ -159,7 +163,7 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
     voucher_rows, row_rows = [], []
     for voucher in sie.vouchers:
         number = int(voucher.number)
-        head = heads.pop((voucher.series, number), {})
+        head = heads.get((voucher.series, number), {})
         voucher_rows.append({
             **partition, "voucher_series": voucher.series, "voucher_number": number,
             "transaction_date": voucher.date.isoformat(),
@@ -174,10 +178,6 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
             "cost_center": row.object(1), "project": row.object(6), "quantity": row.quantity,
             "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
         } for row_no, row in enumerate(voucher.transactions, start=1))
-    if heads:
-        # Posted between our two requests: the next sync will have them in the SIE file too.
-        log.warning("client %s: %d voucher(s) appeared in Fortnox during the load (%s); the next sync takes them",
-                    key, len(heads), ", ".join(f"{s} {n}" for s, n in sorted(heads)))
     with ctx.engine.begin() as connection:
         run_sql(connection, "load/delete_raw_year", client_key=key, financial_year_id=financial_year_id)
         for statement, rows in (("insert_raw_accounts", account_rows), ("insert_raw_vouchers", voucher_rows),
@@ -228,6 +228,21 @@ def check_sie_file(client_key: str, path: Path) -> None:
         raise SieFileInvalid(f"client {client_key}: the SIE4 file {path} breaks {len(problems)} rule(s); first: {problems[0]}")
     log.info("client %s: the SIE4 file passes every format check (vouchers balance, balances add up, accounts declared)",
              client_key)
+
+
+def _complete_sie(listed: dict[tuple[str, int], dict]):
+    """A SIE parser that also refuses a file lacking vouchers Fortnox listed (a download cut short)."""
+
+    def parse(data: bytes):
+        sie = parse_sie(data)
+        missing = set(listed) - {(v.series, int(v.number)) for v in sie.vouchers}
+        if missing:
+            first = min(missing)
+            raise ValueError(f"it lacks {len(missing)} of the {len(listed)} vouchers Fortnox lists, "
+                             f"for example {first[0]} {first[1]}")
+        return sie
+
+    return parse
 
 
 def _new_load() -> dict:

@@ -111,7 +111,12 @@ class FortnoxApi:
             if response.status_code == 401:
                 raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
         if not response.ok:
-            raise error_for_response(response.status_code, _json_or_none(response), what)
+            body = _json_or_none(response)
+            if body is None and response.status_code >= 500:
+                kind = response.headers.get("Content-Type", "unknown content").split(";")[0]
+                raise FortnoxUnavailable(f"{what}: Fortnox answered {response.status_code} with {kind} instead of its "
+                                         "JSON error: Fortnox, or a proxy in front of it, is having trouble; try again later")
+            raise error_for_response(response.status_code, body, what)
         return read(response, what)
 
     def _send(self, path: str, params: dict, token: str) -> requests.Response:
@@ -122,7 +127,9 @@ class FortnoxApi:
         try:
             return self._session.get(f"{self._api_url}{path}", params=params, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as error:
-            raise FortnoxUnavailable(f"GET {path}: Fortnox could not be reached ({type(error).__name__}); try again later") from None
+            raise FortnoxUnavailable(
+                f"GET {path}: the connection to Fortnox failed or broke off ({type(error).__name__}); try again later"
+            ) from None
 
     def _log_retry(self, state) -> None:
         log.warning("%s: %s; retry %d of %d in %.0f s", self._label, state.outcome.exception(), state.attempt_number,

@@ -25,6 +25,10 @@ class InvalidData(FortnoxError):
     """Fortnox refused what we sent; its own message is quoted."""
 
 
+class LockedPeriod(InvalidData):
+    """The date falls in a period the client has locked in Fortnox."""
+
+
 class WrongCompany(FortnoxError):
     """The Fortnox company behind a connection is not the client: nothing may be loaded or stored."""
 
@@ -68,6 +72,9 @@ def error_for_response(status: int, body: object, what: str) -> FortnoxError:
             f"{what}: the connection lacks a permission (scope) or the company lacks the licence for it;"
             f" the client must add it in Fortnox and reconnect.{quoted}"
         )
+    if code == 2000401:
+        return LockedPeriod(f"{what}: the date is in a period the client has locked in Fortnox; ask the client to "
+                            f"open the period or choose a later date.{quoted}")
     if status == 404:
         return NotFound(f"{what}: Fortnox has no such record.{quoted}")
     if status == 429:

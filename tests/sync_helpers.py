@@ -1,0 +1,38 @@
+"""Helpers shared by the sync tests: the DAG's steps in order, and a snapshot of the staged books."""
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from fortnox_etl import sync
+from fortnox_etl.period import Period
+
+
+def run_sync(ctx: sync.SyncContext, period: str):
+    """The sync DAG's tasks in their order, without Airflow."""
+    sync.keep_tokens_alive(ctx)
+    years = sync.extract_company(ctx, Period.parse(period))["years"]
+    for year in years:
+        sync.extract_financial_year(ctx, year)
+    sync.build_sie_tables(ctx, years)
+    summary = sync.write_sie_file(ctx, years[-1])
+    sync.check_sie_file(ctx.client.key, summary.path)
+    return summary
+
+
+def year_end(company) -> str:
+    return company.financial_years[-1]["ToDate"][:7]
+
+
+def staging_snapshot(engine) -> dict[str, list[tuple]]:
+    """Every raw and SIE table's rows, leaving out what only identifies a load (its id and time).
+
+    The load log, tokens and request budget are operational records, not the staged books."""
+    snapshot = {}
+    with engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            if not table.startswith(("raw_", "sie_")):
+                continue
+            columns = [c["name"] for c in inspect(connection).get_columns(table) if c["name"] not in ("load_id", "loaded_at")]
+            rows = connection.execute(text(f"SELECT {', '.join(columns)} FROM {table}")).all()
+            snapshot[table] = sorted(tuple(str(value) for value in row) for row in rows)
+    return snapshot
