@@ -118,9 +118,12 @@ def test_invoice_filters_judge_payments_by_the_sandbox_clock(acme):
                key=lambda p: due[p.invoice_number])
     today = due[late.invoice_number] + timedelta(days=1)
     paid = paid_by(acme.ledger.customer_payments, today)
-    open_invoices = {i.invoice_number for i in acme.ledger.customer_invoices if paid[i.invoice_number] < i.total_ore}
-    overdue = {i.invoice_number for i in acme.ledger.customer_invoices if i.invoice_number in open_invoices and i.due_date < today}
-    assert late.invoice_number in overdue and overdue != open_invoices
+    cancelled = {i.invoice_number for i in acme.ledger.customer_invoices if i.cancelled}
+    live = [i for i in acme.ledger.customer_invoices if not i.cancelled]
+    open_invoices = {i.invoice_number for i in live if paid[i.invoice_number] < i.total_ore}
+    overdue = {i.invoice_number for i in live if i.invoice_number in open_invoices and i.due_date < today}
+    partly_paid = {number for number in open_invoices if paid[number]}
+    assert late.invoice_number in overdue and overdue != open_invoices and cancelled
 
     noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
     with RunningSandbox([acme], clock=FakeClock(noon), rate_limit=False) as sandbox:
@@ -131,14 +134,19 @@ def test_invoice_filters_judge_payments_by_the_sandbox_clock(acme):
 
         assert numbers(filter="unpaid") == open_invoices
         assert numbers(filter="unpaidoverdue") == overdue
-        assert numbers(filter="fullypaid") == {i.invoice_number for i in acme.ledger.customer_invoices} - open_invoices
-        assert numbers(filter="cancelled") == set() and numbers(filter="unbooked") == set()
+        assert numbers(filter="fullypaid") == {i.invoice_number for i in live} - open_invoices
+        assert numbers(filter="cancelled") == cancelled
+        assert numbers(filter="unbooked") == {i.invoice_number for i in live if not i.booked}
         listed = {int(i["DocumentNumber"]): i for i in all_pages(sandbox, "/3/invoices", token, "Invoices")}
-    for invoice in acme.ledger.customer_invoices:
+    for invoice in live:
         record = listed[invoice.invoice_number]
         assert ore(record["Total"]) == invoice.total_ore
         assert ore(record["Balance"]) == invoice.total_ore - paid[invoice.invoice_number]
         assert (record["FinalPayDate"] is None) == (invoice.invoice_number in open_invoices)
+    for number in cancelled:
+        assert listed[number]["Cancelled"] and listed[number]["Balance"] == 0 and not listed[number]["Booked"]
+    for number in partly_paid:
+        assert 0 < ore(listed[number]["Balance"]) < ore(listed[number]["Total"])
 
 
 def test_an_invoice_unpaid_today_is_paid_once_the_clock_passes_its_payment(acme):
@@ -182,14 +190,17 @@ def test_supplier_invoices_say_cancel_in_the_list_cancelled_alone_and_amounts_as
     assert all("Cancel" in record and "Cancelled" not in record for record in listed)
     for invoice, record in zip(acme.ledger.supplier_invoices, listed, strict=True):
         assert isinstance(record["Total"], str) and isinstance(record["Balance"], str)
-        assert ore(record["Total"]) == invoice.total_ore
-        assert ore(record["Balance"]) == invoice.total_ore - paid[invoice.given_number]
+        assert ore(record["Total"]) == invoice.total_ore and record["Cancel"] == invoice.cancelled
+        owed = 0 if invoice.cancelled else invoice.total_ore
+        assert ore(record["Balance"]) == owed - paid[invoice.given_number]
     single = get(sandbox, "/3/supplierinvoices/3", token).json()["SupplierInvoice"]
     assert "Cancelled" in single and "Cancel" not in single
     rows = single["SupplierInvoiceRows"]
     assert sum(ore(row["Debit"]) - ore(row["Credit"]) for row in rows) == 0
     unpaid = {int(r["GivenNumber"]) for r in all_pages(sandbox, "/3/supplierinvoices", token, "SupplierInvoices", filter="unpaid")}
-    assert unpaid == {i.given_number for i in acme.ledger.supplier_invoices if paid[i.given_number] < i.total_ore}
+    assert unpaid == {
+        i.given_number for i in acme.ledger.supplier_invoices if not i.cancelled and paid[i.given_number] < i.total_ore
+    }
 
 
 def test_payments_add_up_to_the_invoices_they_pay(sandbox, token, acme):
@@ -385,6 +396,19 @@ def test_lastmodified_finds_what_was_posted_after_it(acme):
         assert (posted["VoucherSeries"], posted["VoucherNumber"]) in {(v["VoucherSeries"], v["VoucherNumber"]) for v in after}
         later = get(sandbox, "/3/vouchers", token, financialyear=2, lastmodified="2025-03-03 10:31", limit=500).json()["Vouchers"]
         assert (posted["VoucherSeries"], posted["VoucherNumber"]) not in {(v["VoucherSeries"], v["VoucherNumber"]) for v in later}
+
+
+def test_lastmodified_narrows_ledgers_and_vouchers_to_what_changed(sandbox, token, acme):
+    since = datetime(2025, 1, 15, 12, 0)
+    changed = {str(i.invoice_number) for i in acme.ledger.customer_invoices if i.modified is None or i.modified >= since}
+    invoices = {i["DocumentNumber"] for i in all_pages(sandbox, "/3/invoices", token, "Invoices", lastmodified="2025-01-15 12:00")}
+    assert invoices == changed and 0 < len(invoices) < len(acme.ledger.customer_invoices)
+    paid = {p["Number"] for p in all_pages(sandbox, "/3/invoicepayments", token, "InvoicePayments", lastmodified="2025-01-15 12:00")}
+    assert paid == {str(p.number) for p in acme.ledger.customer_payments if p.modified is None or p.modified >= since}
+    vouchers = all_pages(sandbox, "/3/vouchers", token, "Vouchers", financialyear=2, lastmodified="2025-01-15 12:00")
+    expected = [(v["VoucherSeries"], v["VoucherNumber"]) for v in acme.vouchers[2] if v["_modified"] >= "2025-01-15 12:00"]
+    assert [(v["VoucherSeries"], v["VoucherNumber"]) for v in vouchers] == expected
+    assert 0 < len(expected) < len(acme.vouchers[2])
 
 
 def rows(*pairs) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import fastapi
 from fastapi import Request
@@ -67,20 +67,25 @@ SUPPLIER_INVOICE_FILTERS = INVOICE_FILTERS + ("pendingpayment", "authorizependin
 class _Status:
     """An invoice as of today: what has been paid, and by which payments."""
 
-    def __init__(self, total_ore: int, due_date: date, payments: list[Payment], today: date) -> None:
+    def __init__(self, invoice: CustomerInvoice | SupplierInvoice, payments: list[Payment], today: date) -> None:
+        self.invoice = invoice
         self.payments = [payment for payment in payments if payment.payment_date <= today]
-        self.balance_ore = total_ore - sum(payment.amount_ore for payment in self.payments)
-        self.overdue = self.balance_ore > 0 and due_date < today
-        self.final_pay_date = max(p.payment_date for p in self.payments).isoformat() if self.balance_ore == 0 and self.payments else None
+        # A cancelled invoice owes nothing.
+        owed = 0 if invoice.cancelled else invoice.total_ore
+        self.balance_ore = owed - sum(payment.amount_ore for payment in self.payments)
+        self.overdue = self.balance_ore > 0 and invoice.due_date < today
+        settled = self.balance_ore == 0 and self.payments
+        self.final_pay_date = max(p.payment_date for p in self.payments).isoformat() if settled else None
 
     def matches(self, name: str | None) -> bool:
-        # Generated invoices are never cancelled, and all are booked (those from before the first
-        # financial year in books the sandbox does not hold).
+        live = not self.invoice.cancelled
         return {
             None: True,
-            "unpaid": self.balance_ore > 0,
-            "unpaidoverdue": self.overdue,
-            "fullypaid": self.balance_ore == 0,
+            "unpaid": live and self.balance_ore > 0,
+            "unpaidoverdue": live and self.overdue,
+            "fullypaid": live and self.balance_ore == 0,
+            "cancelled": self.invoice.cancelled,
+            "unbooked": live and not self.invoice.booked,
         }.get(name, False)
 
 
@@ -101,14 +106,15 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             raise FortnoxError.bad_request("Ogiltigt filter.", CODE_INVALID_FILTER)
         return name
 
-    def listed(request: Request, plural: str, fields: tuple[str, ...], records: list[tuple[object, str | None, dict]]) -> dict:
-        """A page of records given as (event, its date or None, full record): by date range and lastmodified."""
+    def listed(request: Request, plural: str, fields: tuple[str, ...],
+               records: list[tuple[datetime | None, str | None, dict]]) -> dict:
+        """A page of records given as (last modified, date or None, full record): by date range and lastmodified."""
         from_date, to_date = date_param(request, "fromdate"), date_param(request, "todate")
         since = last_modified_param(request)
         return page(request, plural, [
             {name: record[name] for name in fields}
-            for event, day, record in records
-            if (day is None or in_date_range(day, from_date, to_date)) and modified_since(getattr(event, "modified", None), since)
+            for modified, day, record in records
+            if (day is None or in_date_range(day, from_date, to_date)) and modified_since(modified, since)
         ])
 
     def single(wrapper: str, records: list, key: Callable[[object], str], wanted: str, build, missing: str, code: int) -> dict:
@@ -121,20 +127,20 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     def invoice_record(request: Request, caller: Caller, invoice: CustomerInvoice) -> tuple[dict, _Status]:
         ledger = caller.company.ledger
-        status = _Status(invoice.total_ore, invoice.due_date, payments_of[caller.company.spec.tenant_id][0][invoice.invoice_number], state.today())
+        status = _Status(invoice, payments_of[caller.company.spec.tenant_id][0][invoice.invoice_number], state.today())
         voucher = ledger.vouchers.get(("CustomerInvoice", invoice.invoice_number))
         record = {
             "@url": f"{base_url(request)}/3/invoices/{invoice.invoice_number}",
             "Address1": "", "Address2": "",
             "Balance": ore_to_amount(status.balance_ore),
-            "Booked": True,
-            "Cancelled": False,
+            "Booked": invoice.booked,
+            "Cancelled": invoice.cancelled,
             "City": invoice.customer.city,
             "Comments": "",
             "CostCenter": invoice.cost_center,
             "Country": "Sverige",
             "Credit": "false",  # a string in Fortnox's single invoice
-            "Currency": "SEK", "CurrencyRate": 1, "CurrencyUnit": 1,
+            "Currency": invoice.currency, "CurrencyRate": 1, "CurrencyUnit": 1,  # the generator invoices in SEK
             "CustomerName": invoice.customer.name,
             "CustomerNumber": invoice.customer.number,
             "DocumentNumber": str(invoice.invoice_number),
@@ -187,7 +193,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         for invoice in caller.company.ledger.customer_invoices:
             record, status = invoice_record(request, caller, invoice)
             if status.matches(wanted):
-                records.append((invoice, record["InvoiceDate"], record))
+                records.append((invoice.modified, record["InvoiceDate"], record))
         return listed(request, "Invoices", INVOICE_LIST_FIELDS, records)
 
     @app.get("/3/invoices/{document_number}")
@@ -203,7 +209,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "Amount": ore_to_amount(payment.amount_ore),
             "AmountCurrency": ore_to_amount(payment.amount_ore),
             "Booked": True,
-            "Currency": "SEK", "CurrencyRate": 1, "CurrencyUnit": 1,
+            "Currency": payment.currency, "CurrencyRate": 1, "CurrencyUnit": 1,
             "ExternalInvoiceReference1": "", "ExternalInvoiceReference2": "",
             "InvoiceCustomerName": invoice.customer.name,
             "InvoiceCustomerNumber": invoice.customer.number,
@@ -225,7 +231,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def invoice_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
         return listed(request, "InvoicePayments", PAYMENT_LIST_FIELDS, [
-            (payment, payment.payment_date.isoformat(), invoice_payment_record(request, caller, payment))
+            (payment.modified, payment.payment_date.isoformat(), invoice_payment_record(request, caller, payment))
             for payment in caller.company.ledger.customer_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number
         ])
@@ -259,7 +265,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     @app.get("/3/customers")
     def customers(request: Request, caller: Caller = customer_scope):
         return listed(request, "Customers", CUSTOMER_LIST_FIELDS, [
-            (customer, None, customer_record(request, customer)) for customer in caller.company.ledger.customers
+            (None, None, customer_record(request, customer)) for customer in caller.company.ledger.customers
         ])
 
     @app.get("/3/customers/{customer_number}")
@@ -276,7 +282,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def supplier_invoice_record(request: Request, caller: Caller, invoice: SupplierInvoice) -> tuple[dict, _Status]:
         ledger = caller.company.ledger
         payments = payments_of[caller.company.spec.tenant_id][1][invoice.given_number]
-        status = _Status(invoice.total_ore, invoice.due_date, payments, state.today())
+        status = _Status(invoice, payments, state.today())
         voucher = ledger.vouchers.get(("SupplierInvoice", invoice.given_number))
         vouchers = [_voucher_link(voucher, "SUPPLIERINVOICE")] if voucher else []
         vouchers += [
@@ -296,13 +302,13 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "AuthorizerName": "",
             # Fortnox sends the amounts of supplier invoices as strings.
             "Balance": _amount_text(status.balance_ore),
-            "Booked": True,
-            "Cancel": False,  # the list's name for it
-            "Cancelled": False,  # the single record's name for it
+            "Booked": invoice.booked,
+            "Cancel": invoice.cancelled,  # the list's name for it
+            "Cancelled": invoice.cancelled,  # the single record's name for it
             "Comments": "",
             "CostCenter": invoice.cost_center,
             "Credit": False,
-            "Currency": "SEK", "CurrencyRate": "1", "CurrencyUnit": 1,
+            "Currency": invoice.currency, "CurrencyRate": "1", "CurrencyUnit": 1,  # the generator invoices in SEK
             "DisablePaymentFile": False,
             "DueDate": invoice.due_date.isoformat(),
             "ExternalInvoiceNumber": "", "ExternalInvoiceSeries": "",
@@ -334,7 +340,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         for invoice in caller.company.ledger.supplier_invoices:
             record, status = supplier_invoice_record(request, caller, invoice)
             if status.matches(wanted):
-                records.append((invoice, record["InvoiceDate"], record))
+                records.append((invoice.modified, record["InvoiceDate"], record))
         return listed(request, "SupplierInvoices", SUPPLIER_INVOICE_LIST_FIELDS + ("Cancel",), records)
 
     @app.get("/3/supplierinvoices/{given_number}")
@@ -354,7 +360,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "Amount": ore_to_amount(payment.amount_ore),
             "AmountCurrency": ore_to_amount(payment.amount_ore),
             "Booked": True,
-            "Currency": "SEK", "CurrencyRate": 1, "CurrencyUnit": 1,
+            "Currency": payment.currency, "CurrencyRate": 1, "CurrencyUnit": 1,
             "Information": "",
             "InvoiceDueDate": invoice.due_date.isoformat(),
             "InvoiceNumber": str(invoice.given_number),
@@ -375,7 +381,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def supplier_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
         return listed(request, "SupplierInvoicePayments", PAYMENT_LIST_FIELDS, [
-            (payment, payment.payment_date.isoformat(), supplier_payment_record(request, caller, payment))
+            (payment.modified, payment.payment_date.isoformat(), supplier_payment_record(request, caller, payment))
             for payment in caller.company.ledger.supplier_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number
         ])
@@ -415,7 +421,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def suppliers(request: Request, caller: Caller = supplier_scope):
         ledger = caller.company.ledger
         return listed(request, "Suppliers", SUPPLIER_LIST_FIELDS, [
-            (supplier, None, supplier_record(request, ledger, supplier)) for supplier in ledger.suppliers
+            (None, None, supplier_record(request, ledger, supplier)) for supplier in ledger.suppliers
         ])
 
     @app.get("/3/suppliers/{supplier_number}")
@@ -435,7 +441,7 @@ def _by_invoice(payments: list[Payment]) -> defaultdict[int, list[Payment]]:
 
 
 def _voucher_fields(voucher: VoucherRef | None) -> dict:
-    """Events from before the first financial year were booked in books the sandbox does not hold."""
+    """No voucher: the event was cancelled unbooked, or booked before the sandbox's first financial year."""
     if voucher is None:
         return {"VoucherNumber": None, "VoucherSeries": None, "VoucherYear": None}
     return {"VoucherNumber": voucher.number, "VoucherSeries": voucher.series, "VoucherYear": voucher.year_id}
