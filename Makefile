@@ -19,7 +19,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	@for script in $(wildcard bench/*.py); do $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/_%,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; done
 
 keygen: $(INSTALLED)
 	@$(BIN)/fortnox-etl keygen

@@ -1,1 +1,1 @@
-INSERT INTO fortnox_request_times (tenant_id, requested_at) VALUES (:tenant_id, :now);
+INSERT INTO fortnox_request_times (request_id, tenant_id, requested_at) VALUES (:request_id, :tenant_id, :now);

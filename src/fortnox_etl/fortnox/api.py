@@ -120,8 +120,8 @@ class FortnoxApi:
         return read(response, what)
 
     def _send(self, path: str, params: dict, token: str) -> requests.Response:
-        if self._limiter is not None and self._tokens.tenant_id is not None:
-            self._limiter.acquire(self._tokens.tenant_id)
+        tenant_id = self._tokens.tenant_id
+        place = self._limiter.acquire(tenant_id) if self._limiter is not None and tenant_id is not None else None
         self.requests_made += 1
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         try:
@@ -130,6 +130,9 @@ class FortnoxApi:
             raise FortnoxUnavailable(
                 f"GET {path}: the connection to Fortnox failed or broke off ({type(error).__name__}); try again later"
             ) from None
+        finally:
+            if place is not None:
+                self._limiter.answered(place)
 
     def _log_retry(self, state) -> None:
         log.warning("%s: %s; retry %d of %d in %.0f s", self._label, state.outcome.exception(), state.attempt_number,

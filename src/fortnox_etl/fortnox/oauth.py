@@ -112,7 +112,9 @@ def exchange_code(app: FortnoxApp, redirect_response: str, expected_state: str, 
     """Check the state in Fortnox's redirect and exchange its authorization code for tokens."""
     session = OAuth2Session(app.client_id, redirect_uri=app.redirect_uri, state=expected_state)
     try:
-        token = _token_request(app, session.fetch_token, authorization_response=redirect_response)
+        # The redirect comes back to our loopback callback over http even when Fortnox is https.
+        with _transport_allowed(redirect_response):
+            token = _token_request(app, session.fetch_token, authorization_response=redirect_response)
     except MismatchingStateError:
         raise InvalidData(
             "the answer from Fortnox does not belong to this connection attempt (state mismatch); start the connection again"

@@ -8,6 +8,7 @@ Fortnox outside Airflow too. Every process that shares the staging database shar
 from __future__ import annotations
 
 import time
+import uuid
 
 from sqlalchemy import Engine, text
 
@@ -26,20 +27,24 @@ class SharedRateLimiter:
         self._clock = clock
         self._sleep = sleep
 
-    def acquire(self, tenant_id: int) -> float:
-        """Wait until the tenant's window has room, record this request, and return the seconds waited."""
-        waited = 0.0
+    def acquire(self, tenant_id: int) -> str:
+        """Wait until the tenant's window has room and take a place in it; returns the place's id."""
+        request_id = uuid.uuid4().hex
         while True:
-            wait = self._try_acquire(tenant_id)
+            wait = self._try_acquire(tenant_id, request_id)
             if wait <= 0:
-                return waited
+                return request_id
             self._sleep(wait)
-            waited += wait
 
-    def _try_acquire(self, tenant_id: int) -> float:
+    def answered(self, request_id: str) -> None:
+        """Move the request's place to now: Fortnox may have counted it as late as this."""
+        with self._engine.begin() as connection:
+            run_sql(connection, "rate_limit/request_answered", request_id=request_id, now=self._clock())
+
+    def _try_acquire(self, tenant_id: int, request_id: str) -> float:
         with self._engine.begin() as connection:
             now = self._clock()
-            params = {"tenant_id": tenant_id, "now": now, "window_start": now - self._window}
+            params = {"tenant_id": tenant_id, "now": now, "window_start": now - self._window, "request_id": request_id}
             run_sql(connection, "rate_limit/ensure_tenant_row", **params)
             run_sql(connection, "rate_limit/lock_tenant_row", **params)
             run_sql(connection, "rate_limit/forget_old_requests", **params)
