@@ -356,9 +356,9 @@ def explain_difference(kind: LedgerKind, invoices: pd.DataFrame, payments: pd.Da
     invoice_of = invoices.set_index("invoice_number")
     later = vouchers[vouchers["voucher_date"] > period_end]
     later = later.assign(invoice_number=_reference_numbers(later), part=_parts(kind, later))
-    for number, parts in compared.groupby(level=0):
-        if not parts["difference_ore"].sum():
-            continue
+    per_invoice = compared.groupby(level=0)["difference_ore"].sum()
+    differing = compared[compared.index.get_level_values(0).isin(per_invoice[per_invoice != 0].index)]
+    for number, parts in differing.groupby(level=0):
         parts = parts.droplevel(0)
         invoice = invoice_of.loc[number] if number in invoice_of.index else None
         own = linked[linked["invoice_number"] == number]
