@@ -13,12 +13,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
 from fortnox_etl import sync
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import Client, load_clients
-from fortnox_etl.period import period_for_run
+from fortnox_etl.period import SWEDISH_TIME, period_for_run
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
 
@@ -28,15 +28,18 @@ def fortnox_sync(client: Client):
         dag_id=f"fortnox_sync__{client.key}",
         description=f"Fortnox → staging → SIE4 for {client.name} ({client.organisation_number})",
         doc_md=__doc__,
-        schedule=None,
-        start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        # One run per accounting period: each data interval is a calendar month in Swedish time, so a
+        # backfill over a date range re-imports exactly those months.
+        schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm"),
+        start_date=dt.datetime(2024, 1, 1, tzinfo=SWEDISH_TIME),
         catchup=False,
+        is_paused_upon_creation=False,  # period-end runs are the point: active from the start
         max_active_runs=1,
         tags=["fortnox", "sync", client.key],
         params={
             "period": Param(
                 None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                description="The accounting period to sync, YYYY-MM (empty: the month of the run's date)",
+                description="The accounting period to sync, YYYY-MM (empty: the month of the run's data interval)",
             )
         },
         default_args={"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
@@ -53,8 +56,8 @@ def fortnox_sync(client: Client):
         @task
         def extract_company() -> dict:
             airflow_context = get_current_context()
-            period = period_for_run(airflow_context["params"].get("period"), airflow_context.get("logical_date"),
-                                    dt.date.today())
+            period = period_for_run(airflow_context["params"].get("period"),
+                                    airflow_context.get("data_interval_start"), dt.date.today())
             return sync.extract_company(context(), period)
 
         @task

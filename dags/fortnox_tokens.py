@@ -29,6 +29,7 @@ CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve
     schedule="@daily",
     start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     catchup=False,
+    is_paused_upon_creation=False,  # connections must be kept alive from the start
     max_active_runs=1,
     tags=["fortnox", "connections"],
     default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": 2.0,

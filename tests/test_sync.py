@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from fortnox_etl import sync
 from fortnox_etl.fortnox.errors import WrongCompany
-from fortnox_etl.period import Period
+from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
 from sync_helpers import run_sync, staging_snapshot, year_end
@@ -76,5 +76,5 @@ def test_a_connection_to_another_company_loads_nothing(make_context, clients, co
 
 def test_a_period_outside_every_financial_year_is_refused(make_context, clients):
     ctx = make_context(clients[0])
-    with pytest.raises(sync.FortnoxError, match="no financial year that contains 2019-05"):
+    with pytest.raises(PeriodError, match="no financial year that contains 2019-05"):
         sync.extract_company(ctx, Period.parse("2019-05"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 
 
 class PeriodError(ValueError):
@@ -41,10 +43,14 @@ class Period:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def period_for_run(requested: str | None, logical_date: dt.datetime | None, today: dt.date) -> Period:
-    """The operator's period if given; else the month of the run's logical date; else last month."""
+def period_for_run(requested: str | None, interval_start: dt.datetime | None, today: dt.date) -> Period:
+    """The operator's period if given; else the month the run's data interval covers; else last month.
+
+    The sync DAGs' data intervals are calendar months in Swedish time, so a scheduled run, and each
+    run of a backfill, is exactly one accounting period.
+    """
     if requested:
         return Period.parse(requested)
-    if logical_date is not None:
-        return Period.containing(logical_date.date())
+    if interval_start is not None:
+        return Period.containing(interval_start.astimezone(SWEDISH_TIME).date())
     return Period.containing(today.replace(day=1) - dt.timedelta(days=1))

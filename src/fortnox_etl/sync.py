@@ -19,11 +19,11 @@ from sqlalchemy import Engine, text
 from fortnox_etl.config import OUT_DIR, Client
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.api import FortnoxApi
-from fortnox_etl.fortnox.errors import FortnoxError, WrongCompany
+from fortnox_etl.fortnox.errors import WrongCompany
 from fortnox_etl.fortnox.oauth import FortnoxApp
 from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
-from fortnox_etl.period import Period
+from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.reader import parse_sie, read_sie
 from fortnox_etl.sie.rules import rule_violations
 from fortnox_etl.sie.writer import SieSummary, write_sie4
@@ -118,7 +118,7 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
         } for year in years])
     current = next((y for y in years if y["FromDate"] <= period.last_day.isoformat() <= y["ToDate"]), None)
     if current is None:
-        raise FortnoxError(
+        raise PeriodError(
             f"client {ctx.client.key}: Fortnox has no financial year that contains {period} "
             f"(it has {', '.join(y['FromDate'][:7] + '..' + y['ToDate'][:7] for y in years) or 'none'}); "
             "create the year in Fortnox or choose another period"
