@@ -110,6 +110,8 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
     clients = load_clients()
     companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
     key = token_key(paths)
+    for leftover in (paths.staging_db, *paths.staging_db.parent.glob(f"{paths.staging_db.name}-*")):
+        leftover.unlink(missing_ok=True)  # a new sandbox each time: yesterday's tokens and books mean nothing
     engine = create_staging_engine(str(paths.staging_db))
     create_schema(engine)
     with RunningSandbox(companies) as sandbox:

@@ -34,7 +34,8 @@ def staging_url(settings: ConnectionSettings) -> URL:
 
 def create_staging_engine(url: str | URL) -> Engine:
     url = URL.create("sqlite", database=url) if isinstance(url, str) and "://" not in url else url
-    engine = create_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error message must never carry a statement's values (tokens, even encrypted).
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         _make_sqlite_transactional(engine)
         database = engine.url.database
