@@ -6,12 +6,10 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from fortnox_etl.config import OUT_DIR, Client
-from fortnox_etl.connect import finish_connect
+from fortnox_etl.demo import connect_through_consent, sandbox_app
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.token_store import TokenStore
-from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
-from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.staging.database import create_schema, create_staging_engine
 
 BENCH_DIR = OUT_DIR / "bench"
@@ -28,12 +26,11 @@ def connect_client(base_url: str, staging_file: Path) -> tuple[oauth.FortnoxApp,
     """A fresh staging database with the bench client connected; returns the app and the token key."""
     staging_file.parent.mkdir(parents=True, exist_ok=True)
     staging_file.unlink(missing_ok=True)
-    app = oauth.FortnoxApp(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, auth_url=f"{base_url}/oauth-v1", api_url=base_url)
+    app = sandbox_app(base_url)
     key = Fernet.generate_key().decode()
     engine = create_staging_engine(str(staging_file))
     create_schema(engine)
-    url, state = oauth.authorization_url(app)
-    finish_connect(TokenStore(engine, key, app), app, CLIENT, consent(url, CLIENT.organisation_number), state)
+    connect_through_consent(TokenStore(engine, key, app), app, CLIENT)
     return app, key
 
 

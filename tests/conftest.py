@@ -12,12 +12,11 @@ from sqlalchemy.exc import OperationalError
 from fortnox_etl.config import DEFAULT_CLIENTS_FILE, load_clients
 from fortnox_etl.connect import finish_connect
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
-from fortnox_etl.demo import sandbox_company
+from fortnox_etl.demo import sandbox_app, sandbox_company
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.generator import generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
-from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.staging.database import create_schema
 from fortnox_etl.sync import SyncContext
 
@@ -66,10 +65,7 @@ def sandbox(companies):
 
 @pytest.fixture
 def app(sandbox) -> oauth.FortnoxApp:
-    return oauth.FortnoxApp(
-        client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, auth_url=f"{sandbox.base_url}/oauth-v1",
-        api_url=sandbox.base_url, redirect_uri="http://127.0.0.1:8976/fortnox/callback",
-    )
+    return sandbox_app(sandbox.base_url)
 
 
 def app_connection(app: oauth.FortnoxApp) -> ConnectionSettings:

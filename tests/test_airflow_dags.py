@@ -7,14 +7,9 @@ from pathlib import Path
 
 from airflow.dag_processing.dagbag import DagBag
 
-from fortnox_etl.connect import finish_connect
-from fortnox_etl.demo import DemoPaths, airflow_environment, run_airflow, token_key
-from fortnox_etl.fortnox import oauth
-from fortnox_etl.fortnox.token_store import TokenStore
-from fortnox_etl.sandbox.consent import consent
+from fortnox_etl.demo import DemoPaths, prepare_local_airflow, run_airflow
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
-from fortnox_etl.staging.database import create_schema, create_staging_engine
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 
@@ -48,12 +43,8 @@ def test_a_bad_client_file_is_an_import_error_that_says_what_to_fix(tmp_path, mo
 
 def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tmp_path, clients, companies):
     paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
-    key = token_key(paths)
-    engine = create_staging_engine(str(paths.staging_db))
-    create_schema(engine)
-    url, state = oauth.authorization_url(app)
-    finish_connect(TokenStore(engine, key, app), app, clients[0], consent(url, clients[0].organisation_number), state)
-    env = airflow_environment(app, key, paths)
+    env = prepare_local_airflow(app, clients[:1], paths)
+    key = env["FORTNOX_ETL_TOKEN_KEY"]
     period = companies[0].financial_years[-1]["ToDate"][:7]
 
     run_airflow(env, "db", "migrate")

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fortnox_etl.demo import DemoPaths, airflow_environment, token_key
+from fortnox_etl.demo import DemoPaths, prepare_local_airflow
 from fortnox_etl.fortnox.errors import ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
-from fortnox_etl.connect import finish_connect
-from fortnox_etl.fortnox import oauth
-from fortnox_etl.sandbox.consent import consent
-from fortnox_etl.staging.database import create_schema, create_staging_engine
+from fortnox_etl.staging.database import create_schema
 from fortnox_etl.token_upkeep import renew_if_expiring
 
 DAY = 86400
@@ -46,12 +43,7 @@ def test_a_client_never_connected_must_connect(make_context, clients):
 
 def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_retry(sandbox, app, tmp_path, clients):
     paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
-    key = token_key(paths)
-    engine = create_staging_engine(str(paths.staging_db))
-    create_schema(engine)
-    url, state = oauth.authorization_url(app)
-    finish_connect(TokenStore(engine, key, app), app, clients[0], consent(url, clients[0].organisation_number), state)
-    env = airflow_environment(app, key, paths)
+    env = prepare_local_airflow(app, clients[:1], paths)
     airflow = [str(Path(sys.executable).with_name("airflow"))]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
     started = time.monotonic()

@@ -6,7 +6,6 @@ var/ (staging database, token key) and out/ (SIE4 files). Running it again start
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -28,7 +27,6 @@ from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.staging.database import create_schema, create_staging_engine
 
-log = logging.getLogger("fortnox_etl.demo")
 
 
 
@@ -105,27 +103,38 @@ def activity_lines(airflow_output: str, client_key: str) -> list[str]:
     return [line[line.index(marker):].split(" [fortnox_etl", 1)[0] for line in airflow_output.splitlines() if marker in line]
 
 
-def run_demo(paths: DemoPaths = DemoPaths()) -> None:
-    started = time.monotonic()
-    clients = load_clients()
-    companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
+def sandbox_app(base_url: str) -> oauth.FortnoxApp:
+    """The bureau's app as registered with a running sandbox."""
+    return oauth.FortnoxApp(client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,
+                            auth_url=f"{base_url}/oauth-v1", api_url=base_url)
+
+
+def connect_through_consent(tokens: TokenStore, app: oauth.FortnoxApp, client: Client) -> None:
+    """Connect a client the way a real one connects, the sandbox's scripted consent standing in for a person."""
+    url, state = oauth.authorization_url(app)
+    finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
+
+
+def prepare_local_airflow(app: oauth.FortnoxApp, clients: list[Client], paths: DemoPaths) -> dict[str, str]:
+    """An empty staging database with the clients connected, and the environment Airflow runs in."""
     key = token_key(paths)
     for leftover in (paths.staging_db, *paths.staging_db.parent.glob(f"{paths.staging_db.name}-*")):
         leftover.unlink(missing_ok=True)  # a new sandbox each time: yesterday's tokens and books mean nothing
     engine = create_staging_engine(str(paths.staging_db))
     create_schema(engine)
+    tokens = TokenStore(engine, key, app)
+    for client in clients:
+        connect_through_consent(tokens, app, client)
+    return airflow_environment(app, key, paths)
+
+
+def run_demo(paths: DemoPaths = DemoPaths()) -> None:
+    started = time.monotonic()
+    clients = load_clients()
+    companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
     with RunningSandbox(companies) as sandbox:
         print(f"Fortnox sandbox running at {sandbox.base_url}", flush=True)
-        app = oauth.FortnoxApp(
-            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET,
-            auth_url=f"{sandbox.base_url}/oauth-v1", api_url=sandbox.base_url,
-            redirect_uri="http://127.0.0.1:8976/fortnox/callback",
-        )
-        tokens = TokenStore(engine, key, app)
-        for client in clients:
-            url, state = oauth.authorization_url(app)
-            finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
-        env = airflow_environment(app, key, paths)
+        env = prepare_local_airflow(sandbox_app(sandbox.base_url), clients, paths)
         run_airflow(env, "db", "migrate")
         for client, company in zip(clients, companies, strict=True):
             period = company.financial_years[-1]["ToDate"][:7]
