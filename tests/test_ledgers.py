@@ -307,7 +307,7 @@ def test_an_invoice_from_years_ago_still_open_is_found_with_its_old_payments(mak
     first = company.ledger.customer_invoices[0]
     period_end = dt.date(2025, 12, 31)
     ctx = make_context(client)
-    _, summary, paths = run_ledgers(ctx, period_end)
+    _, summary, _ = run_ledgers(ctx, period_end)
 
     row = open_items(ctx.engine, period_end, "customer")[first.invoice_number]
     assert as_date(row["invoice_date"]) == first.invoice_date and first.invoice_date.year == 2023

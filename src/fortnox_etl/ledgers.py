@@ -172,8 +172,8 @@ def _fetch_ledger(api: FortnoxApi, kind: LedgerKind, period_end: dt.date,
     listed += api.list(kind.invoices_path, kind.invoices_collection, filter="unpaid", todate=before)
     changed_after = f"{period_end + dt.timedelta(days=1)} 00:00"
     listed += api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after, todate=before)
-    invoices = {row["invoice_number"]: row for row in map(lambda r: _invoice(r, kind), listed)}
-    payments = {row["payment_number"]: row for row in map(_payment, api.list(
+    invoices = {row["invoice_number"]: row for row in (_invoice(record, kind) for record in listed)}
+    payments = {row["payment_number"]: row for row in (_payment(record) for record in api.list(
         kind.payments_path, kind.payments_collection, fromdate=complete_from.isoformat()))}
     paid: dict[int, int] = {}
     for payment in payments.values():
@@ -270,7 +270,7 @@ def build_ledgers(ctx: SyncContext, period_end: dt.date) -> LedgerSummary:
                 "ledger_open_ore": result.ledger_open_ore, "account_balance_ore": result.account_balance_ore,
                 "difference_ore": result.difference_ore, "explained_ore": result.explained_ore, "built_at": _now(),
             })
-    for kind, items, differences, result in built:
+    for kind, _, differences, result in built:
         _log_result(key, period_end, kind, result, differences)
     return LedgerSummary(key, period_end, built[0][3], built[1][3])
 
@@ -290,7 +290,7 @@ def open_items(invoices: pd.DataFrame, payments: pd.DataFrame, period_end: dt.da
     items["paid_after_period_end_ore"] = items["invoice_number"].map(later["amount_ore"].sum()).fillna(0).astype("int64")
     items["last_payment_after_date"] = items["invoice_number"].map(later["payment_date"].max())
     listing = later.apply(lambda group: "; ".join(
-        f"{day} {_kronor_text(amount)}" for day, amount in zip(group["payment_date"], group["amount_ore"])),
+        f"{day} {_kronor_text(amount)}" for day, amount in zip(group["payment_date"], group["amount_ore"], strict=True)),
         include_groups=False)
     items["payments_after_period_end"] = items["invoice_number"].map(listing) if len(listing) else None
     due = items["due_date"].where(items["due_date"].notna(), items["invoice_date"])
@@ -435,7 +435,7 @@ def _parts(kind: LedgerKind, vouchers: pd.DataFrame) -> pd.Series:
 
 def _voucher_list(vouchers: pd.DataFrame) -> str | None:
     named = [f"{series} {number} ({day})" for series, number, day in
-             zip(vouchers["series"], vouchers["number"], vouchers["voucher_date"])]
+             zip(vouchers["series"], vouchers["number"], vouchers["voucher_date"], strict=True)]
     return ", ".join(named) or None
 
 
@@ -493,8 +493,8 @@ def write_ledger_appendices(ctx: SyncContext, period_end: dt.date) -> list[Path]
                                      "invoice_date", "due_date", "last_payment_after_date"),
                               reconciliation.iloc[0], _frame(connection, "ledgers/select_differences", **scope))
             base = folder / f"{key}_{kind.file_word}_{period_end.isoformat()}"
-            written += [_replace(base.with_suffix(".xlsx"), lambda path: _write_xlsx(path, kind, sheet)),
-                        _replace(base.with_suffix(".csv"), lambda path: _write_csv(path, sheet))]
+            written += [_replace(base.with_suffix(".xlsx"), _write_xlsx, kind, sheet),
+                        _replace(base.with_suffix(".csv"), _write_csv, sheet)]
     log.info("client %s: ledger appendices for %s written: %s", key, period_end, ", ".join(str(p) for p in written))
     return written
 
@@ -605,10 +605,10 @@ def _number_formats(worksheet) -> None:
                 cell.number_format = "yyyy-mm-dd"
 
 
-def _replace(path: Path, write) -> Path:
+def _replace(path: Path, write, *args) -> Path:
     """Write beside the file and rename over it, so a reader never sees half a file."""
     partial = path.with_name(f".{path.name}.partial")
-    write(partial)
+    write(partial, *args)
     os.replace(partial, path)
     return path
 
