@@ -15,12 +15,16 @@ from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from fortnox_etl import sync
+from fortnox_etl import ledgers, sync
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import Client, load_clients
-from fortnox_etl.period import SWEDISH_TIME, period_for_run
+from fortnox_etl.period import SWEDISH_TIME, Period, period_for_run
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
+
+
+def period_end(company: dict) -> dt.date:
+    return Period.parse(company["period"]).last_day
 
 
 def fortnox_sync(client: Client):
@@ -72,6 +76,18 @@ def fortnox_sync(client: Client):
             sync.build_sie_tables(context(), years)
 
         @task
+        def extract_ledgers(company: dict) -> dict:
+            return ledgers.extract_ledgers(context(), period_end(company))
+
+        @task
+        def build_ledgers(company: dict) -> None:
+            ledgers.build_ledgers(context(), period_end(company))
+
+        @task
+        def write_ledger_appendices(company: dict) -> list[str]:
+            return [str(path) for path in ledgers.write_ledger_appendices(context(), period_end(company))]
+
+        @task
         def write_sie_file(company: dict) -> str:
             return str(sync.write_sie_file(context(), company["years"][-1]).path)
 
@@ -81,9 +97,13 @@ def fortnox_sync(client: Client):
 
         company = extract_company()
         keep_tokens_alive() >> company
+        sie_tables = build_sie_tables(extract_financial_years(company))
         sie_file = write_sie_file(company)
-        build_sie_tables(extract_financial_years(company)) >> sie_file
+        sie_tables >> sie_file
         check_sie_file(sie_file)
+        ledger_results = build_ledgers(company)
+        [sie_tables, extract_ledgers(company)] >> ledger_results
+        ledger_results >> write_ledger_appendices(company)
 
     return sync_dag()
 

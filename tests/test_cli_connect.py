@@ -405,3 +405,10 @@ def test_no_token_code_or_secret_reaches_any_output(operator, clients, monkeypat
     assert len(secrets) > 10 and "connected to Fortnox company" in transcript and "revoked" in transcript
     leaked = sum(secret in transcript for secret in secrets)
     assert leaked == 0, f"{leaked} tokens, codes or secrets appear in the output"
+
+
+def test_a_code_that_begins_with_a_dash_is_read_as_the_code():
+    from fortnox_etl.cli import _code_kept_whole
+
+    assert _code_kept_whole(["connect", "acme", "--code", "-Xy9"]) == ["connect", "acme", "--code=-Xy9"]
+    assert _code_kept_whole(["connect", "acme", "--code"]) == ["connect", "acme", "--code"]

@@ -15,6 +15,7 @@ from fortnox_etl.fortnox.errors import (
     WrongCompany,
 )
 from fortnox_etl.fortnox.oauth import InvalidAppCredentials
+from fortnox_etl.ledgers import LedgersNotReady
 from fortnox_etl.period import PeriodError
 
 
@@ -31,6 +32,8 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
               reason="the client's Fortnox lacks a licence or permission; retrying cannot help"),
     RetryRule(exception=[InvalidAppCredentials, ConfigError, PeriodError], action=RetryAction.FAIL,
               reason="the configuration is wrong; correct it and run again"),
+    RetryRule(exception=LedgersNotReady, action=RetryAction.FAIL,
+              reason="a step ran before the one it needs; run the whole period again"),
     RetryRule(exception=InvalidData, action=RetryAction.FAIL, reason="Fortnox refused the data; retrying cannot help"),
     RetryRule(exception=[RateLimited, FortnoxUnavailable], action=RetryAction.RETRY,
               reason="Fortnox is busy or unavailable; retrying with exponential back-off"),

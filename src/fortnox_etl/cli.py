@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve_sandbox.add_arguments(sandbox_commands.add_parser("serve", help="serve the sandbox until interrupted"))
     _add_operator_commands(commands)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_code_kept_whole(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         if args.command == "demo":
@@ -140,6 +140,16 @@ def _disconnect(args: argparse.Namespace, operator: _Operator) -> None:
 
 def _status(args: argparse.Namespace, operator: _Operator) -> None:
     print(format_table(client_statuses(operator.engine, operator.tokens, operator.clients)))
+
+
+def _code_kept_whole(argv: list[str]) -> list[str]:
+    """`--code X` as `--code=X`: an authorization code may begin with "-", which argparse takes for an option."""
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        code = next(words, None) if word == "--code" else None
+        joined.append(word if code is None else f"--code={code}")
+    return joined
 
 
 if __name__ == "__main__":

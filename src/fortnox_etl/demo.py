@@ -141,11 +141,14 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
             output = run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
             for line in activity_lines(output, client.key):
                 print(f"  {line}", flush=True)
-    print(f"\nDemo finished in {time.monotonic() - started:.0f} s. SIE4 files:")
+    print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Per client, under {paths.out_dir}:")
     for client in clients:
-        for path in sorted((paths.out_dir / client.key).glob("*.se")):
+        folder = paths.out_dir / client.key
+        for path in sorted(folder.glob("*.se")):
             sie = read_sie(path)
             transactions = sum(len(v.transactions) for v in sie.vouchers)
-            print(f"  {client.key:10} {path.relative_to(PROJECT_ROOT)}: {len(sie.accounts)} accounts, "
-                  f"{len(sie.vouchers)} vouchers, {transactions} transactions")
+            print(f"  {client.key:10} {path.name}: SIE4, {len(sie.accounts)} accounts, {len(sie.vouchers)} vouchers, "
+                  f"{transactions} transactions")
+        for path in sorted(folder.glob("*reskontra*.xlsx")):
+            print(f"  {client.key:10} {path.name} (and .csv): ledger appendix, open items reconciled with the books")
     print(f"Each run's full Airflow log: {paths.airflow_home / 'command-output'}/dags_test_fortnox_sync__<client>.log")

@@ -27,7 +27,8 @@ FORTNOX_AUTH_URL = "https://apps.fortnox.se/oauth-v1"
 FORTNOX_API_URL = "https://api.fortnox.se"
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8976/fortnox/callback"
 # Everything the sync and the export read or write; each needs the company's licence too.
-DEFAULT_SCOPES = ("bookkeeping", "companyinformation", "costcenter", "project", "settings")
+DEFAULT_SCOPES = ("bookkeeping", "companyinformation", "costcenter", "project", "settings",
+                  "customer", "invoice", "payment", "supplier", "supplierinvoice")
 # Fortnox does not send the refresh token's lifetime; it is documented as 45 days.
 REFRESH_TOKEN_LIFETIME = 45 * 24 * 3600
 
