@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -29,6 +30,8 @@ from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
 from fortnox_etl.operator_status import client_statuses, format_table
 from fortnox_etl.sandbox import serve as serve_sandbox
+from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 
 CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
@@ -56,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
             serve_sandbox.serve(args)
         else:
             args.run(args, _Operator.from_env(args.clients))
-    except (ConfigError, FortnoxError, ConnectError) as error:
+    except (ConfigError, FortnoxError, ConnectError, SieDataMissing, SieImportRefused,
+            SieRequestInvalid) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
         return 2
     return 0
@@ -87,6 +91,29 @@ def _add_operator_commands(commands) -> None:
     disconnect_command.set_defaults(run=_disconnect)
     status = commands.add_parser("status", parents=[common], help="each client's Fortnox connection, one line each")
     status.set_defaults(run=_status)
+    _add_sie_commands(commands, common)
+
+
+def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
+    sie = commands.add_parser("sie", help="SIE4 files from and into staging, without calling Fortnox")
+    sie_commands = sie.add_subparsers(dest="sie_command", required=True)
+    export = sie_commands.add_parser(
+        "export", parents=[common], help="write a financial year's SIE4 file from staging",
+        description="Writes the SIE4 file of the client's financial year that starts in YEAR from the staged books.")
+    export.add_argument("client", help="the client's key in the client file")
+    export.add_argument("--year", type=int, required=True, help="the calendar year in which the financial year starts")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write the file")
+    export.add_argument("--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="a period's last day: vouchers and balances up to it (default: the year's end)")
+    export.add_argument("--checksum", action="store_true", help="add the #KSUMMA control sum")
+    export.set_defaults(run=_sie_export)
+    import_command = sie_commands.add_parser(
+        "import", parents=[common], help="make a SIE4 file the staged books (import source) of its financial year",
+        description="Reads and checks the file, then replaces the staged books of its financial year (#RAR 0) with it "
+                    "and records the file as the year's import source. A Fortnox sync makes Fortnox the source again.")
+    import_command.add_argument("client", help="the client's key in the client file")
+    import_command.add_argument("file", type=Path, help="the SIE4 file")
+    import_command.set_defaults(run=_sie_import)
 
 
 @dataclass(frozen=True)
@@ -140,6 +167,23 @@ def _disconnect(args: argparse.Namespace, operator: _Operator) -> None:
 
 def _status(args: argparse.Namespace, operator: _Operator) -> None:
     print(format_table(client_statuses(operator.engine, operator.tokens, operator.clients)))
+
+
+def _sie_export(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    year = staged_financial_year(operator.engine, client.key, args.year)
+    summary = write_sie4(operator.engine, client.key, year.financial_year_id, args.output, as_of=args.as_of,
+                         checksum=args.checksum)
+    print(f"{summary.path}: SIE4 file of {client.key} for {year.start_date}..{year.end_date}: {summary.accounts:,} accounts, "
+          f"{summary.vouchers:,} vouchers, {summary.transactions:,} transactions")
+
+
+def _sie_import(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    summary = import_sie_file(operator.engine, client, args.file)
+    print(f"{args.file} is now the import source of {client.key} for {summary.start}..{summary.end}: "
+          f"{summary.accounts:,} accounts, {summary.vouchers:,} vouchers, {summary.transactions:,} transactions "
+          f"(sha256 {summary.sha256[:12]}…). A Fortnox sync of the year makes Fortnox the source again.")
 
 
 def _code_kept_whole(argv: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 
 from fortnox_etl.config import Client, ConfigError
 from fortnox_etl.fortnox.token_store import StoredTokens, TokenStore
+from fortnox_etl.sie.import_source import active_import_sources
 from fortnox_etl.staging.database import sql
 
 NONE = "—"
@@ -26,29 +27,35 @@ class ClientStatus:
     refresh_token_expires: str
     reconnect_in: str
     last_refresh: str
+    import_source: str  # per financial year with a recorded import: fortnox, or the imported file
     last_error: str
 
 
 HEADINGS = ("CLIENT", "CONNECTED", "COMPANY", "TENANT", "SCOPES", "ACCESS TOKEN EXPIRES", "REFRESH TOKEN EXPIRES",
-            "RECONNECT IN", "LAST REFRESH", "LAST ERROR")
+            "RECONNECT IN", "LAST REFRESH", "IMPORT SOURCE", "LAST ERROR")
 
 
 def client_statuses(engine: Engine, tokens: TokenStore, clients: list[Client], now: float | None = None) -> list[ClientStatus]:
     now = time.time() if now is None else now
     with engine.connect() as connection:
         company_names = dict(connection.execute(text(sql("connect/select_company_names"))).all())
-    return [_status(client, tokens, company_names.get(client.key) or NONE, now) for client in clients]
+    sources = active_import_sources(engine)
+    return [
+        _status(client, tokens, company_names.get(client.key) or NONE, now,
+                ", ".join(map(str, sources.get(client.key, []))) or NONE)
+        for client in clients
+    ]
 
 
-def _status(client: Client, tokens: TokenStore, company: str, now: float) -> ClientStatus:
+def _status(client: Client, tokens: TokenStore, company: str, now: float, import_source: str) -> ClientStatus:
     try:
         stored = tokens.load(client.key)
     except ConfigError as error:  # tokens stored under another key: show it on the client's line
         return ClientStatus(client.key, "unreadable", company, _tenant(client.tenant_id), NONE, NONE, NONE, NONE, NONE,
-                            str(error))
+                            import_source, str(error))
     if stored is None:
         return ClientStatus(client.key, "no", company, _tenant(client.tenant_id), NONE, NONE, NONE,
-                            f"now: fortnox-etl connect {client.key}", NONE, NONE)
+                            f"now: fortnox-etl connect {client.key}", NONE, import_source, NONE)
     return ClientStatus(
         client=client.key,
         connected="yes, service account" if stored.service_account else "yes",
@@ -59,6 +66,7 @@ def _status(client: Client, tokens: TokenStore, company: str, now: float) -> Cli
         refresh_token_expires=_time(stored.refresh_expires_at),
         reconnect_in=_reconnect_in(client, stored, now),
         last_refresh=_time(stored.last_refresh_at) if stored.last_refresh_at else "never",
+        import_source=import_source,
         last_error=stored.last_error or NONE,
     )
 

@@ -26,14 +26,12 @@ from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_
 from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.reader import parse_sie, read_sie
 from fortnox_etl.sie.rules import rule_violations
-from fortnox_etl.sie.writer import SieSummary, write_sie4
+from fortnox_etl.sie.import_source import FORTNOX, record_import_source
+from fortnox_etl.sie.staging import build_sie_client, build_sie_year, load_raw_year, raw_year_rows
+from fortnox_etl.sie.writer import SieSummary, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
 
 log = logging.getLogger(__name__)
-
-# The SIE tables of one client-year, in build order: balances are computed from transactions.
-SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_vouchers", "sie_transactions", "sie_balances")
-SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 
 
 class SieFileInvalid(ValueError):
@@ -69,8 +67,10 @@ class SyncContext:
         return FortnoxApi(self.app.api_url, ClientTokens(self.tokens(), self.client.key),
                           limiter=SharedRateLimiter(self.engine), label=f"client {self.client.key}", **backoff)
 
-    def sie_path(self, start: dt.date, end: dt.date) -> Path:
-        return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}.se"
+    def sie_path(self, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> Path:
+        """The year's file; one as of a date before the year's end names it, so period files do not overwrite each other."""
+        as_of_part = f"_per_{as_of:%Y%m%d}" if as_of and as_of < end else ""
+        return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}{as_of_part}.se"
 
 
 def keep_tokens_alive(ctx: SyncContext) -> None:
@@ -137,17 +137,20 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
 
 
 def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
-    """Load one financial year's chart of accounts and vouchers with rows, replacing what was there.
+    """Load one financial year's chart of accounts, vouchers with rows and balances, replacing what was there.
 
     `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. The vouchers
-    and their rows come from ONE request, Fortnox's SIE export; the JSON lists add what SIE lacks
-    (account status and VAT codes, voucher reference fields), 500 records a request.
+    and their rows, the objects and Fortnox's own balances come from ONE request, Fortnox's SIE export;
+    the JSON lists add what SIE lacks (account status and VAT codes, voucher reference fields,
+    cost centres and projects the file does not use), 500 records a request. The year's import
+    source becomes Fortnox.
     """
     started = _now()
     api = ctx.api()
     key = ctx.client.key
     financial_year_id = year["id"]
     accounts = list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id))
+    objects = _objects_lists(ctx, api, financial_year_id)
     # The list first: a voucher can appear between the two requests but never vanish, so every
     # listed voucher must be in the file; one that is not means the file was cut short.
     heads = {(h["VoucherSeries"], int(h["VoucherNumber"])): h
@@ -155,66 +158,80 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
     sie = api.download("/3/sie/4", _complete_sie(heads), financialyear=financial_year_id)
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
-    account_rows = [{
+    rows = {"insert_raw_accounts": [{
         **partition, "account": int(a["Number"]), "description": a.get("Description") or "",
         "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode"),
         "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
-    } for a in accounts]
-    voucher_rows, row_rows = [], []
-    for voucher in sie.vouchers:
-        number = int(voucher.number)
-        head = heads.get((voucher.series, number), {})
-        voucher_rows.append({
-            **partition, "voucher_series": voucher.series, "voucher_number": number,
-            "transaction_date": voucher.date.isoformat(),
-            "registration_date": voucher.registered.isoformat() if voucher.registered else None,
-            "description": voucher.text, "reference_number": head.get("ReferenceNumber"),
-            "reference_type": head.get("ReferenceType"), "comments": head.get("Comments"),
-        })
-        row_rows.extend({
-            **partition, "voucher_series": voucher.series, "voucher_number": number, "row_no": row_no,
-            "account": row.account, "debit_ore": max(row.amount_ore, 0), "credit_ore": max(-row.amount_ore, 0),
-            "description": None, "transaction_information": row.text or None,
-            "cost_center": row.object(1), "project": row.object(6), "quantity": row.quantity,
-            "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
-        } for row_no, row in enumerate(voucher.transactions, start=1))
+    } for a in accounts], **raw_year_rows(partition, sie, heads)}
     with ctx.engine.begin() as connection:
-        run_sql(connection, "load/delete_raw_year", client_key=key, financial_year_id=financial_year_id)
-        for statement, rows in (("insert_raw_accounts", account_rows), ("insert_raw_vouchers", voucher_rows),
-                                ("insert_raw_voucher_rows", row_rows)):
-            if rows:
-                connection.execute(text(sql(f"load/{statement}")), rows)
-        counts = {"requests": api.requests_made, "accounts": len(account_rows), "vouchers": len(voucher_rows),
-                  "voucher_rows": len(row_rows)}
+        load_raw_year(connection, key, financial_year_id, rows)
+        if objects is not None:
+            _load_objects_lists(connection, {"client_key": key, **load}, *objects)
+        record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
+        counts = {"requests": api.requests_made, "accounts": len(rows["insert_raw_accounts"]),
+                  "vouchers": len(rows["insert_raw_vouchers"]), "voucher_rows": len(rows["insert_raw_voucher_rows"])}
         connection.execute(text(sql("load/insert_load_run")), {
             "load_id": load["load_id"], "client_key": key, "financial_year_id": financial_year_id,
             "started_at": started, "finished_at": _now(), **counts,
         })
-    log.info("client %s: %s vouchers with %s rows and %s accounts for the year %s..%s loaded (%s requests to Fortnox)",
-             key, f"{len(voucher_rows):,}", f"{len(row_rows):,}", f"{len(account_rows):,}", year["from_date"],
-             year["to_date"], f"{api.requests_made:,}")
+    log.info("client %s: %s vouchers with %s rows and %s accounts for the year %s..%s loaded (%s requests to Fortnox); "
+             "Fortnox is the year's import source", key, f"{counts['vouchers']:,}", f"{counts['voucher_rows']:,}",
+             f"{counts['accounts']:,}", year["from_date"], year["to_date"], f"{api.requests_made:,}")
     return counts
+
+
+def _objects_lists(ctx: SyncContext, api: FortnoxApi, financial_year_id: int) -> tuple[list[dict], list[dict]] | None:
+    """Cost centres and projects with their names, once per sync: with the client's newest year.
+
+    Other years' SIE files declare their objects themselves; without the scopes, so does this one's.
+    """
+    with ctx.engine.connect() as connection:
+        later = connection.execute(text(sql("load/count_later_financial_years")),
+                                   {"client_key": ctx.client.key, "financial_year_id": financial_year_id}).scalar()
+    if later:
+        return None
+    try:
+        return list(api.list("/3/costcenters", "CostCenters")), list(api.list("/3/projects", "Projects"))
+    except MissingScopeOrLicence as error:
+        log.warning("client %s: cost centres and projects not listed (%s); the SIE file's object names are used",
+                    ctx.client.key, error)
+        return None
+
+
+def _load_objects_lists(connection, client_rows: dict, cost_centers: list[dict], projects: list[dict]) -> None:
+    run_sql(connection, "load/delete_raw_cost_centers_projects", client_key=client_rows["client_key"])
+    for statement, batch in (
+        ("insert_raw_cost_centers", [{**client_rows, "code": str(c["Code"]), "description": c.get("Description") or "",
+                                      "active": _bool(c.get("Active", True))} for c in cost_centers]),
+        ("insert_raw_projects", [{**client_rows, "project_number": str(p["ProjectNumber"]),
+                                  "description": p.get("Description") or "", "status": p.get("Status")}
+                                 for p in projects]),
+    ):
+        if batch:
+            connection.execute(text(sql(f"load/{statement}")), batch)
 
 
 def build_sie_tables(ctx: SyncContext, years: list[dict]) -> None:
     """Rebuild the client's SIE tables for the given years from staging, all in one transaction."""
     key = ctx.client.key
     with ctx.engine.begin() as connection:
-        for name in SIE_CLIENT_TRANSFORMS:
-            run_sql(connection, f"transform/{name}", client_key=key)
+        build_sie_client(connection, key)
         for year in years:
-            for name in SIE_YEAR_TRANSFORMS:
-                run_sql(connection, f"transform/{name}", client_key=key, financial_year_id=year["id"])
+            build_sie_year(connection, key, year["id"])
     log.info("client %s: SIE tables rebuilt for %s", key,
              " and ".join(f"{year['from_date']}..{year['to_date']}" for year in years))
 
 
-def write_sie_file(ctx: SyncContext, year: dict) -> SieSummary:
-    """Write the SIE4 file of one financial year ({"id", "from_date", "to_date"}) from the SIE tables."""
+def write_sie_file(ctx: SyncContext, year: dict, as_of: dt.date | None = None) -> SieSummary:
+    """Write the SIE4 file of one financial year ({"id", "from_date", "to_date"}) from the SIE tables.
+
+    `as_of` (a period's last day; default the year's end) limits vouchers and balances to that day.
+    """
     start, end = dt.date.fromisoformat(year["from_date"]), dt.date.fromisoformat(year["to_date"])
-    summary = write_sie4(ctx.engine, ctx.client.key, year["id"], ctx.sie_path(start, end))
-    log.info("client %s: SIE4 file for %s..%s written to %s: %s accounts, %s vouchers, %s transactions",
-             ctx.client.key, start, end, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
+    as_of = year_to_date(end, as_of)
+    summary = write_sie4(ctx.engine, ctx.client.key, year["id"], ctx.sie_path(start, end, as_of), as_of=as_of)
+    log.info("client %s: SIE4 file for %s..%s as of %s written to %s: %s accounts, %s vouchers, %s transactions",
+             ctx.client.key, start, end, as_of, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
              f"{summary.transactions:,}")
     return summary
 

@@ -8,3 +8,14 @@ CREATE TABLE IF NOT EXISTS sie_company (
     adress_postal       TEXT,
     adress_phone        TEXT
 );
+
+-- The header records of a client-year that are copied from its SIE source as they were written:
+-- #PROSA #FTYP #ADRESS #TAXAR #KPTYP #VALUTA (fields in SIE notation).
+CREATE TABLE IF NOT EXISTS sie_headers (
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    position            INTEGER NOT NULL,
+    label               VARCHAR(20) NOT NULL,
+    fields              TEXT NOT NULL,
+    PRIMARY KEY (client_key, financial_year_id, position)
+);

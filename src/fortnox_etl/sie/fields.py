@@ -23,3 +23,11 @@ def sie_date(value: dt.date | str) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     return value.strftime("%Y%m%d")
+
+
+def token(value: object) -> str:
+    """A field as written bare when it can be (`EUBAS97`, `2025`), quoted when it must be."""
+    text = "" if value is None else str(value)
+    if not text or any(char in text for char in ' \t"{}\\'):
+        return quote(text)
+    return text

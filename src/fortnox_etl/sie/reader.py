@@ -7,6 +7,7 @@ labels are skipped. A line that cannot be read raises SieSyntaxError with its nu
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -127,6 +128,15 @@ def _int(value: object, line_no: int, what: str) -> int:
         raise SieSyntaxError(line_no, f"{what} {value!r} is not a number") from None
 
 
+Objects = tuple[tuple[str, str], ...]  # ((dimension, object), ...): an {object list} as pairs
+
+
+def object_pairs(fields: list, line_no: int) -> Objects:
+    if len(fields) % 2:
+        raise SieSyntaxError(line_no, "an object list must hold dimension and object pairs")
+    return tuple((str(fields[index]), str(fields[index + 1])) for index in range(0, len(fields), 2))
+
+
 @dataclass
 class Transaction:
     kind: str  # TRANS, RTRANS or BTRANS
@@ -139,11 +149,11 @@ class Transaction:
 
     def object(self, dimension: int) -> str | None:
         """The object of a dimension in the row's object list ({1 "100" 6 "P1"}: 1 cost centre, 6 project)."""
-        pairs = self.objects
-        for index in range(0, len(pairs) - 1, 2):
-            if str(pairs[index]) == str(dimension):
-                return str(pairs[index + 1])
-        return None
+        return dict(self.pairs).get(str(dimension))
+
+    @property
+    def pairs(self) -> Objects:
+        return object_pairs(self.objects, self.line_no)
 
 
 @dataclass
@@ -168,10 +178,20 @@ class SieFile:
     years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     accounts: dict[int, str] = field(default_factory=dict)
     account_types: dict[int, str] = field(default_factory=dict)
+    sru: dict[int, str] = field(default_factory=dict)
+    units: dict[int, str] = field(default_factory=dict)
+    dimensions: dict[int, str] = field(default_factory=dict)
+    subdimensions: dict[int, tuple[str, int]] = field(default_factory=dict)  # dim -> (name, parent dim)
+    objects: dict[tuple[int, str], str] = field(default_factory=dict)  # (dim, object) -> name
     opening: dict[tuple[int, int], int] = field(default_factory=dict)  # (year index, account) -> öre
     closing: dict[tuple[int, int], int] = field(default_factory=dict)
     results: dict[tuple[int, int], int] = field(default_factory=dict)
+    object_opening: dict[tuple[int, int, Objects], int] = field(default_factory=dict)  # (index, account, objects)
+    object_closing: dict[tuple[int, int, Objects], int] = field(default_factory=dict)
+    period_balances: dict[tuple[int, str, int, Objects], int] = field(default_factory=dict)  # (index, YYYYMM, account, objects)
+    period_budgets: dict[tuple[int, str, int, Objects], int] = field(default_factory=dict)
     vouchers: list[Voucher] = field(default_factory=list)
+    checksum: int | None = None  # the verified #KSUMMA, when the file carries one
 
     def header(self, label: str, default: str = "") -> str:
         fields = self.labels.get(label)
@@ -181,6 +201,9 @@ class SieFile:
 _HEADER_LABELS = {"#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#PROSA", "#FTYP", "#FNR", "#ORGNR",
                   "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA"}
 _BALANCES = {"#IB": "opening", "#UB": "closing", "#RES": "results"}
+_OBJECT_BALANCES = {"#OIB": "object_opening", "#OUB": "object_closing"}
+_PERIOD_BALANCES = {"#PSALDO": "period_balances", "#PBUDGET": "period_budgets"}
+_ACCOUNT_PROPERTIES = {"#KTYP": "account_types", "#SRU": "sru", "#ENHET": "units"}
 
 
 def read_sie(path: Path) -> SieFile:
@@ -192,8 +215,13 @@ def parse_sie(data: bytes) -> SieFile:
     voucher: Voucher | None = None
     in_voucher = False
     pending_rtrans: Transaction | None = None
+    checksum = Checksum()
     for record in iter_records(data):
         label, fields, line_no = record.label, record.fields, record.line_no
+        if label == "#KSUMMA":
+            _control_sum(sie, checksum, fields, line_no)
+            continue
+        checksum.add(label, fields)
         if label == "{":
             if voucher is None or in_voucher:
                 raise SieSyntaxError(line_no, "'{' without a #VER before it")
@@ -222,37 +250,125 @@ def parse_sie(data: bytes) -> SieFile:
                               parse_date(registered, line_no) if registered else None)
             sie.vouchers.append(voucher)
         elif label in _HEADER_LABELS:
-            sie.labels[label] = fields
+            sie.labels.setdefault(label, fields)
         elif label == "#RAR":
-            if len(fields) < 3:
-                raise SieSyntaxError(line_no, "#RAR needs year index, start and end")
+            _need(fields, 3, line_no, "#RAR needs year index, start and end")
             sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))
         elif label == "#KONTO":
-            if len(fields) < 2:
-                raise SieSyntaxError(line_no, "#KONTO needs account and name")
+            _need(fields, 2, line_no, "#KONTO needs account and name")
             sie.accounts[_int(fields[0], line_no, "account")] = str(fields[1])
-        elif label == "#KTYP":
-            if len(fields) < 2:
-                raise SieSyntaxError(line_no, "#KTYP needs account and type")
-            sie.account_types[_int(fields[0], line_no, "account")] = str(fields[1]).upper()
+        elif label in _ACCOUNT_PROPERTIES:
+            _need(fields, 2, line_no, f"{label} needs account and value")
+            value = str(fields[1])
+            getattr(sie, _ACCOUNT_PROPERTIES[label])[_int(fields[0], line_no, "account")] = (
+                value.upper() if label == "#KTYP" else value)
+        elif label == "#DIM":
+            _need(fields, 2, line_no, "#DIM needs dimension and name")
+            sie.dimensions[_int(fields[0], line_no, "dimension")] = str(fields[1])
+        elif label == "#UNDERDIM":
+            _need(fields, 3, line_no, "#UNDERDIM needs dimension, name and parent dimension")
+            sie.subdimensions[_int(fields[0], line_no, "dimension")] = (
+                str(fields[1]), _int(fields[2], line_no, "parent dimension"))
+        elif label == "#OBJEKT":
+            _need(fields, 3, line_no, "#OBJEKT needs dimension, object and name")
+            sie.objects[(_int(fields[0], line_no, "dimension"), str(fields[1]))] = str(fields[2])
         elif label in _BALANCES:
-            if len(fields) < 3:
-                raise SieSyntaxError(line_no, f"{label} needs year index, account and amount")
+            _need(fields, 3, line_no, f"{label} needs year index, account and amount")
             key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"))
             getattr(sie, _BALANCES[label])[key] = parse_amount(fields[2], line_no)
+        elif label in _OBJECT_BALANCES:
+            if len(fields) < 4 or not isinstance(fields[2], list):
+                raise SieSyntaxError(line_no, f"{label} needs year index, account, {{objects}} and amount")
+            key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"),
+                   object_pairs(fields[2], line_no))
+            getattr(sie, _OBJECT_BALANCES[label])[key] = parse_amount(fields[3], line_no)
+        elif label in _PERIOD_BALANCES:
+            if len(fields) < 5 or not isinstance(fields[3], list):
+                raise SieSyntaxError(line_no, f"{label} needs year index, period, account, {{objects}} and amount")
+            key = (_int(fields[0], line_no, "year index"), _period(fields[1], line_no),
+                   _int(fields[2], line_no, "account"), object_pairs(fields[3], line_no))
+            getattr(sie, _PERIOD_BALANCES[label])[key] = parse_amount(fields[4], line_no)
         # Any other label is one we do not need here; SIE tells readers to skip those.
     if in_voucher:
         raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
+    if checksum.open:
+        raise SieSyntaxError(checksum.opened_on, "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
     return sie
+
+
+class Checksum:
+    """#KSUMMA: CRC-32 over every record between the opening (empty) #KSUMMA and the closing one.
+
+    Per record its label and its fields' contents count, as CP437 bytes; separators, quotes, the
+    braces of object lists and line ends do not (SIE 4B). Reader and writer share this definition.
+    """
+
+    def __init__(self) -> None:
+        self.open = False
+        self.opened_on = 0
+        self.value = 0
+
+    def start(self, line_no: int) -> None:
+        self.open, self.opened_on, self.value = True, line_no, 0
+
+    def add(self, label: str, fields: list) -> None:
+        if self.open:
+            self.value = zlib.crc32(_checked_content(label, fields), self.value)
+
+
+def _checked_content(label: str, fields: list) -> bytes:
+    if label in ("{", "}"):
+        return b""
+    parts = [label]
+    for value in fields:
+        parts.extend(value if isinstance(value, list) else [value])
+    return "".join(parts).encode("cp437", errors="replace")
+
+
+def _control_sum(sie: SieFile, checksum: Checksum, fields: list, line_no: int) -> None:
+    if not fields or not str(fields[0]).strip():
+        if checksum.open or sie.checksum is not None:
+            raise SieSyntaxError(line_no, "a second opening #KSUMMA; a file has one checked part")
+        checksum.start(line_no)
+        return
+    if not checksum.open:
+        raise SieSyntaxError(line_no, "#KSUMMA carries a sum but no empty #KSUMMA opened the checked part")
+    stated = _int(fields[0], line_no, "control sum")
+    if stated != checksum.value:
+        raise SieSyntaxError(line_no, f"the control sum #KSUMMA {stated} does not match the file's content "
+                                      f"({checksum.value}): the file was changed or damaged after it was written")
+    checksum.open, sie.checksum = False, stated
+
+
+def _need(fields: list, count: int, line_no: int, reason: str) -> None:
+    if len(fields) < count:
+        raise SieSyntaxError(line_no, reason)
+
+
+def _period(value: object, line_no: int) -> str:
+    text = str(value)
+    if len(text) != 6 or not text.isdigit() or not 1 <= int(text[4:]) <= 12:
+        raise SieSyntaxError(line_no, f"{value!r} is not a period (YYYYMM)")
+    return text
 
 
 def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
     if len(fields) < 3 or not isinstance(fields[1], list):
         raise SieSyntaxError(line_no, f"#{kind} needs account, {{objects}} and amount")
+    object_pairs(fields[1], line_no)
     text = str(fields[4]) if len(fields) > 4 and isinstance(fields[4], str) else ""
     quantity = fields[5] if len(fields) > 5 and isinstance(fields[5], str) and fields[5] else None
+    if quantity is not None:
+        parse_quantity(quantity, line_no)
     return Transaction(kind, _int(fields[0], line_no, "account"), fields[1], parse_amount(fields[2], line_no), text,
                        line_no, quantity)
+
+
+def parse_quantity(value: object, line_no: int) -> Decimal:
+    try:
+        return Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise SieSyntaxError(line_no, f"quantity {value!r} is not a number") from None
 
 
 def _same_row(first: Transaction, second: Transaction) -> bool:

@@ -59,7 +59,30 @@ def rule_violations(sie: SieFile) -> list[str]:
                     f" year's closing balance {kronor(sie.closing.get((-1, account), 0))}"
                 )
     used_accounts |= {a for (_, a) in (*sie.opening, *sie.closing, *sie.results)}
+    used_accounts |= {a for (_, a, _) in (*sie.object_opening, *sie.object_closing)}
+    used_accounts |= {a for (_, _, a, _) in (*sie.period_balances, *sie.period_budgets)}
     undeclared = sorted(used_accounts - set(sie.accounts))
     if undeclared:
         problems.append(f"accounts used but not declared with #KONTO: {', '.join(map(str, undeclared))}")
+    problems += _undeclared_objects(sie)
+    return problems
+
+
+def _undeclared_objects(sie: SieFile) -> list[str]:
+    """Objects must be declared by #OBJEKT, and their dimensions by #DIM (or #UNDERDIM)."""
+    used: set[tuple[int, str]] = set()
+    for voucher in sie.vouchers:
+        for transaction in voucher.transactions:
+            used |= {(int(dimension), item) for dimension, item in transaction.pairs}
+    for objects in [key[-1] for key in (*sie.object_opening, *sie.object_closing, *sie.period_balances,
+                                        *sie.period_budgets)]:
+        used |= {(int(dimension), item) for dimension, item in objects}
+    problems = []
+    undeclared = sorted(used - set(sie.objects))
+    if undeclared:
+        problems.append("objects used but not declared with #OBJEKT: "
+                        + ", ".join(f'{dimension} "{item}"' for dimension, item in undeclared))
+    dimensions = sorted({dimension for dimension, _ in (*used, *sie.objects)} - set(sie.dimensions) - set(sie.subdimensions))
+    if dimensions:
+        problems.append(f"dimensions used but not declared with #DIM: {', '.join(map(str, dimensions))}")
     return problems

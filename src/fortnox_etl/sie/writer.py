@@ -1,18 +1,28 @@
-"""Write a client's financial year from the SIE tables as a SIE 4 file (CP437, as Fortnox does)."""
+"""Write a client's financial year from the SIE tables as a SIE 4 file (CP437, as Fortnox does).
+
+Every record of sie4.md that the tables hold is written, streaming: memory does not grow with the
+year. A file "as of" a period's end holds the vouchers up to that day and the year-to-date
+balances (#UB #RES #OUB #PSALDO up to it); the previous year (#RAR -1) is always complete.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
 from fortnox_etl.sie.fields import amount, quote, sie_date
+from fortnox_etl.sie.reader import Checksum, split_fields
 from fortnox_etl.staging.database import sql
 
 PROGRAM_NAME = "fortnox-etl"
 PROGRAM_VERSION = "0.1"
+_HEADERS_BEFORE_COMPANY = ("#PROSA", "#FTYP")
+_HEADERS_AFTER_YEARS = ("#TAXAR",)
+_HEADERS_AFTER_SCOPE = ("#KPTYP", "#VALUTA")
 
 
 @dataclass(frozen=True)
@@ -27,18 +37,82 @@ class SieDataMissing(LookupError):
     """The SIE tables hold nothing for the requested client and year: sync it first."""
 
 
+class SieRequestInvalid(ValueError):
+    """The file asked for cannot be written as asked (an as-of date that is no period's end)."""
+
+
+@dataclass(frozen=True)
+class StagedYear:
+    financial_year_id: int
+    start_date: dt.date
+    end_date: dt.date
+
+
+def staged_financial_year(engine: Engine, client_key: str, start_year: int) -> StagedYear:
+    """The client's staged financial year that starts in the calendar year `start_year`."""
+    with engine.connect() as connection:
+        years = [StagedYear(row.financial_year_id, _date(row.start_date), _date(row.end_date)) for row in
+                 connection.execute(text(sql("sie/select_financial_years")), {"client_key": client_key})]
+    found = next((year for year in years if year.start_date.year == start_year), None)
+    if found is None:
+        staged = ", ".join(f"{year.start_date}..{year.end_date}" for year in years) or "none"
+        raise SieDataMissing(f"client {client_key}: staging holds no financial year starting in {start_year} "
+                             f"(it holds {staged}); sync the client for a period of that year, or import its SIE4 file")
+    return found
+
+
+class _Out:
+    """Writes records, one a line, and keeps the #KSUMMA control sum of what it wrote when asked to."""
+
+    def __init__(self, stream, checksum: bool) -> None:
+        self.stream = stream
+        self.checksum = Checksum() if checksum else None
+
+    def record(self, line: str) -> None:
+        self.stream.write(line + "\n")
+        if self.checksum is not None:
+            fields = split_fields(line, 0) if line.startswith("#") else []
+            self.checksum.add(fields[0] if fields else line, fields[1:])
+
+    def open_checked_part(self) -> None:
+        if self.checksum is not None:
+            self.stream.write("#KSUMMA\n")
+            self.checksum.start(0)
+
+    def close_checked_part(self) -> None:
+        if self.checksum is not None:
+            self.stream.write(f"#KSUMMA {self.checksum.value}\n")
+
+
+def year_to_date(end: dt.date, as_of: dt.date | None) -> dt.date:
+    """The as-of date of a file of the year ending `end`: the year's end unless an earlier month's end is asked for."""
+    if as_of is None or as_of >= end:
+        return end
+    if (as_of + dt.timedelta(days=1)).day != 1:
+        raise SieRequestInvalid(f"a SIE file is written as of a period's end (a month's last day), not {as_of}; "
+                                "give the last day of the period")
+    return as_of
+
+
 def write_sie4(engine: Engine, client_key: str, financial_year_id: int, path: Path,
-               generated_on: dt.date | None = None) -> SieSummary:
-    """Write the file next to its final name and rename it, so a reader never sees half a file."""
+               generated_on: dt.date | None = None, as_of: dt.date | None = None,
+               checksum: bool = False) -> SieSummary:
+    """Write the file next to its final name and rename it, so a reader never sees half a file.
+
+    `as_of` (default: the year's end) must be a month's last day inside the year; `checksum`
+    adds the #KSUMMA control sum.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with engine.connect() as connection, open(partial, "w", encoding="cp437", errors="replace", newline="\r\n") as out:
-        counts = _write(connection, out, client_key, financial_year_id, generated_on or dt.date.today())
+        counts = _write(connection, _Out(out, checksum), client_key, financial_year_id,
+                        generated_on or dt.date.today(), as_of)
     os.replace(partial, path)
     return SieSummary(path, *counts)
 
 
-def _write(connection, out, client_key: str, financial_year_id: int, generated_on: dt.date) -> tuple[int, int, int]:
+def _write(connection, out: _Out, client_key: str, financial_year_id: int, generated_on: dt.date,
+           as_of: dt.date | None) -> tuple[int, int, int]:
     def rows(name: str, **params):
         return connection.execute(text(sql(f"sie/{name}")), {"client_key": client_key, **params}).mappings()
 
@@ -48,56 +122,129 @@ def _write(connection, out, client_key: str, financial_year_id: int, generated_o
     if company is None or position is None:
         raise SieDataMissing(f"client {client_key}: no SIE data for financial year {financial_year_id}; run the sync first")
     current = years[position]
+    year_end = _date(current["end_date"])
+    as_of = year_to_date(year_end, as_of)
+    if as_of < _date(current["start_date"]):
+        raise SieRequestInvalid(f"as-of date {as_of} is before the financial year {current['start_date']}..{year_end}")
     indexed_years = [(index, years[position + index]) for index in (0, -1) if position + index >= 0]
+    headers: dict[str, list[str]] = {}
+    for header in rows("select_headers", financial_year_id=financial_year_id):
+        headers.setdefault(header["label"], []).append(header["fields"])
 
-    out.write("#FLAGGA 0\n")
-    out.write(f"#PROGRAM {quote(PROGRAM_NAME)} {PROGRAM_VERSION}\n")
-    out.write("#FORMAT PC8\n")
-    out.write(f"#GEN {sie_date(generated_on)}\n")
-    out.write("#SIETYP 4\n")
+    def copied(labels):
+        for label in labels:
+            for fields in headers.get(label, []):
+                out.record(f"{label} {fields}")
+
+    out.record("#FLAGGA 0")
+    out.open_checked_part()
+    out.record(f"#PROGRAM {quote(PROGRAM_NAME)} {PROGRAM_VERSION}")
+    out.record("#FORMAT PC8")
+    out.record(f"#GEN {sie_date(generated_on)}")
+    out.record("#SIETYP 4")
+    copied(_HEADERS_BEFORE_COMPANY)
     if company["fnr"]:
-        out.write(f"#FNR {quote(company['fnr'])}\n")
-    out.write(f"#ORGNR {company['orgnr']}\n")
-    out.write(f"#FNAMN {quote(company['fnamn'])}\n")
+        out.record(f"#FNR {quote(company['fnr'])}")
+    out.record(f"#ORGNR {company['orgnr']}")
+    if "#ADRESS" in headers:
+        copied(("#ADRESS",))
+    elif company["adress_street"] or company["adress_postal"]:
+        out.record(f"#ADRESS \"\" {quote(company['adress_street'])} {quote(company['adress_postal'])} "
+                   f"{quote(company['adress_phone'])}")
+    out.record(f"#FNAMN {quote(company['fnamn'])}")
     for index, year in indexed_years:
-        out.write(f"#RAR {index} {sie_date(year['start_date'])} {sie_date(year['end_date'])}\n")
-    if current["kptyp"]:
-        out.write(f"#KPTYP {quote(current['kptyp'])}\n")
+        out.record(f"#RAR {index} {sie_date(year['start_date'])} {sie_date(year['end_date'])}")
+    copied(_HEADERS_AFTER_YEARS)
+    out.record(f"#OMFATTN {sie_date(as_of)}")
+    if "#KPTYP" not in headers and current["kptyp"]:
+        out.record(f"#KPTYP {quote(current['kptyp'])}")
+    copied(_HEADERS_AFTER_SCOPE)
 
     accounts = 0
     for account in rows("select_accounts", financial_year_id=financial_year_id):
-        out.write(f"#KONTO {account['account']} {quote(account['name'])}\n")
-        out.write(f"#KTYP {account['account']} {account['account_type']}\n")
+        out.record(f"#KONTO {account['account']} {quote(account['name'])}")
+        out.record(f"#KTYP {account['account']} {account['account_type']}")
+        if account["sru"] is not None:
+            out.record(f"#SRU {account['account']} {account['sru']}")
         accounts += 1
+    for dimension in rows("select_dimensions", financial_year_id=financial_year_id):
+        out.record(f"#DIM {dimension['dimension_no']} {quote(dimension['name'])}")
+    for item in rows("select_objects", financial_year_id=financial_year_id):
+        out.record(f"#OBJEKT {item['dimension_no']} {quote(item['object_id'])} {quote(item['name'])}")
 
     for index, year in indexed_years:
-        for balance in rows("select_balances", financial_year_id=year["financial_year_id"]):
-            out.write(f"#{balance['balance_type']} {index} {balance['account']} {amount(balance['amount_ore'])}\n")
+        until = as_of if index == 0 else _date(year["end_date"])
+        whole_year = until == _date(year["end_date"])
+        params = {"financial_year_id": year["financial_year_id"], "last_period": f"{until:%Y%m}"}
+        for balance in rows("select_balances" if whole_year else "select_balances_to_date", **params):
+            out.record(f"#{balance['balance_type']} {index} {balance['account']} {amount(balance['amount_ore'])}")
+        for balance in rows("select_object_balances" if whole_year else "select_object_balances_to_date", **params):
+            out.record(f"#{balance['balance_type']} {index} {balance['account']} {_objects(balance)} "
+                       f"{amount(balance['amount_ore'])}")
+        for balance in rows("select_period_balances", **params):
+            out.record(f"#PSALDO {index} {balance['period']} {balance['account']} {_objects(balance)} "
+                       f"{amount(balance['amount_ore'])}")
 
+    vouchers, transactions = _write_vouchers(connection, out, client_key, financial_year_id, as_of)
+    out.close_checked_part()
+    return accounts, vouchers, transactions
+
+
+def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
+                    as_of: dt.date) -> tuple[int, int]:
     vouchers = transactions = 0
     open_voucher = None
+    row: dict | None = None  # the transaction being collected: one result line per object
+    objects: list[str] = []
+
+    def write_row() -> None:
+        fields = f"{row['account']} {{{' '.join(objects)}}} {amount(row['amount_ore'])} \"\" {quote(row['trans_text'])}"
+        if row["quantity"] is not None:
+            fields += f" {_quantity(row['quantity'])}"
+        out.record(f"#{row['record_type']} {fields}")
+        if row["record_type"] == "RTRANS":
+            out.record(f"#TRANS {fields}")  # the same row again, for readers that predate #RTRANS
+
     stream = connection.execution_options(stream_results=True, yield_per=2000).execute(
-        text(sql("sie/select_voucher_transactions")), {"client_key": client_key, "financial_year_id": financial_year_id}
+        text(sql("sie/select_voucher_transactions")),
+        {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of.isoformat()},
     ).mappings()
-    for row in stream:
-        key = (row["series"], row["number"])
+    for line in stream:
+        key = (line["series"], line["number"])
+        if row is not None and (key != open_voucher or line["row_no"] != row["row_no"]):
+            write_row()
+            transactions += 1
+            row, objects = None, []
         if key != open_voucher:
             if open_voucher is not None:
-                out.write("}\n")
-            registered = f" {sie_date(row['registration_date'])}" if row["registration_date"] else ""
-            out.write(f"#VER {quote(row['series'])} {row['number']} {sie_date(row['voucher_date'])} "
-                      f"{quote(row['voucher_text'])}{registered}\n{{\n")
+                out.record("}")
+            registered = f" {sie_date(line['registration_date'])}" if line["registration_date"] else ""
+            out.record(f"#VER {quote(line['series'])} {line['number']} {sie_date(line['voucher_date'])} "
+                       f"{quote(line['voucher_text'])}{registered}")
+            out.record("{")
             open_voucher = key
             vouchers += 1
-        if row["row_no"] is None:
+        if line["row_no"] is None:
             continue
-        fields = f"{row['account']} {{}} {amount(row['amount_ore'])}"
-        if row["trans_text"]:
-            fields += f' "" {quote(row["trans_text"])}'
-        out.write(f"#{row['record_type']} {fields}\n")
-        if row["record_type"] == "RTRANS":
-            out.write(f"#TRANS {fields}\n")  # the same row again, for readers that predate #RTRANS
+        row = row or dict(line)
+        if line["dimension_no"] is not None:
+            objects.append(f"{line['dimension_no']} {quote(line['object_id'])}")
+    if row is not None:
+        write_row()
         transactions += 1
     if open_voucher is not None:
-        out.write("}\n")
-    return accounts, vouchers, transactions
+        out.record("}")
+    return vouchers, transactions
+
+
+def _objects(balance) -> str:
+    return "{}" if not balance["dimension_no"] else f"{{{balance['dimension_no']} {quote(balance['object_id'])}}}"
+
+
+def _quantity(value) -> str:
+    quantity = Decimal(str(value)).normalize()
+    return format(quantity, "f") if quantity else "0"
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

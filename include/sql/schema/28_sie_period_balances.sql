@@ -1,0 +1,13 @@
+-- SIE4 #PSALDO, as Fortnox writes it: without objects (dimension 0, object ''), a balance account's
+-- balance at the period's end and a result account's movement in the period; per single object,
+-- the period's movement. Only periods in which the account moved have a row.
+CREATE TABLE IF NOT EXISTS sie_period_balances (
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    period              VARCHAR(6) NOT NULL,
+    account             INTEGER NOT NULL,
+    dimension_no        INTEGER NOT NULL,
+    object_id           VARCHAR(40) NOT NULL,
+    amount_ore          BIGINT NOT NULL,
+    PRIMARY KEY (client_key, financial_year_id, period, account, dimension_no, object_id)
+);

@@ -1,0 +1,175 @@
+"""`fortnox-etl sie import`: a supplied SIE4 file becomes the staged books of its financial year.
+
+The file is read and checked completely before anything is written: a line that cannot be read,
+another company's organisation number or a broken rule of the format refuses the whole file.
+Then, in one transaction, it replaces the client-year's raw partition, the SIE tables are rebuilt
+from it, and the file (name, sha256, who, when) is recorded as the year's active import source.
+A later Fortnox sync of the year makes Fortnox the source again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+from fortnox_etl.config import Client
+from fortnox_etl.sie.import_source import FILE, record_import_source
+from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
+from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT, rule_violations
+from fortnox_etl.sie.staging import (
+    COST_CENTER_DIMENSION,
+    PROJECT_DIMENSION,
+    UnsupportedObjects,
+    build_sie_client,
+    build_sie_year,
+    load_raw_year,
+    raw_year_rows,
+)
+from fortnox_etl.staging.database import run_sql, sql
+
+_STAGED_DIMENSIONS = {str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)}
+_SHOWN_PROBLEMS = 5
+
+
+class SieImportRefused(ValueError):
+    """The file cannot be imported; the message says why and what to do. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    client_key: str
+    financial_year_id: int
+    start: object
+    end: object
+    accounts: int
+    vouchers: int
+    transactions: int
+    sha256: str
+
+
+def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str | None = None) -> ImportSummary:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SieImportRefused(f"{path} cannot be read ({error.strerror}); give the path of a SIE4 file") from None
+    try:
+        sie = parse_sie(data)
+    except SieSyntaxError as error:
+        raise SieImportRefused(f"{path}, line {error.line_no}: {error.reason}. Nothing was imported; "
+                               "correct the line or export the file again") from None
+    _check(client, sie, path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    start, end = sie.years[0]
+    key = client.key
+    load = {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
+    with engine.begin() as connection:
+        financial_year_id = _financial_year(connection, key, sie, 0, load, path)
+        previous_year_id = _financial_year(connection, key, sie, -1, load, path) if -1 in sie.years else None
+        if not _count(connection, "count_staged_company", client_key=key):
+            _stage_company(connection, key, sie, load)
+        partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
+        try:
+            rows = {"insert_raw_accounts": _accounts(partition, sie), **raw_year_rows(partition, sie)}
+        except UnsupportedObjects as error:
+            raise SieImportRefused(f"{path}: {error}. Nothing was imported") from None
+        load_raw_year(connection, key, financial_year_id, rows)
+        build_sie_client(connection, key)
+        build_sie_year(connection, key, financial_year_id)
+        if previous_year_id is not None and not _count(connection, "count_staged_accounts", client_key=key,
+                                                        financial_year_id=previous_year_id):
+            run_sql(connection, "transform/sie_stated_previous_year", client_key=key,
+                    financial_year_id=financial_year_id, previous_year_id=previous_year_id)
+        record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by or getpass.getuser(),
+                             file_name=path.name, sha256=sha256)
+    return ImportSummary(key, financial_year_id, start, end, len(rows["insert_raw_accounts"]),
+                         len(rows["insert_raw_vouchers"]), len(rows["insert_raw_voucher_rows"]), sha256)
+
+
+def _check(client: Client, sie: SieFile, path: Path) -> None:
+    organisation_number = sie.header("#ORGNR")
+    if _digits(organisation_number) != _digits(client.organisation_number):
+        raise SieImportRefused(
+            f"{path} is the books of {sie.header('#FNAMN') or 'a company'} "
+            f"({organisation_number or 'no #ORGNR'}), not of client {client.key} ({client.organisation_number}). "
+            "Nothing was imported; import the file for the client it belongs to")
+    if sie.header("#SIETYP", "4") != "4":
+        raise SieImportRefused(f"{path} is a SIE type {sie.header('#SIETYP')} file without vouchers; "
+                               "export a SIE type 4 file and import that")
+    if 0 not in sie.years:
+        raise SieImportRefused(f"{path} has no #RAR 0, so its financial year is unknown; export the file again")
+    for voucher in sie.vouchers:
+        if not voucher.number.isdigit():
+            raise SieImportRefused(f"{path}, line {voucher.line_no}: voucher number {voucher.number!r} is not a "
+                                   "number; import a file whose vouchers are numbered")
+        for row in voucher.transactions:
+            other = [dimension for dimension, _ in row.pairs if dimension not in _STAGED_DIMENSIONS]
+            if other:
+                raise SieImportRefused(
+                    f"{path}, line {row.line_no}: objects of dimension {other[0]}; staging holds cost centres "
+                    f"(dimension {COST_CENTER_DIMENSION}) and projects (dimension {PROJECT_DIMENSION}) only. "
+                    "Nothing was imported; export the file without other dimensions")
+    problems = rule_violations(sie)
+    if problems:
+        shown = "; ".join(problems[:_SHOWN_PROBLEMS]) + ("; …" if len(problems) > _SHOWN_PROBLEMS else "")
+        raise SieImportRefused(f"{path} breaks {len(problems)} rule(s) of the SIE4 format: {shown}. "
+                               "Nothing was imported; correct the books in the program that wrote the file and export again")
+
+
+def _financial_year(connection: Connection, client_key: str, sie: SieFile, index: int, load: dict, path: Path) -> int:
+    """The staged year with the file's dates; a year staging does not know yet is added with an id of its own.
+
+    Such an id is negative (-YYYYMMDD of the start) so that it never meets one of Fortnox's.
+    """
+    start, end = sie.years[index]
+    overlapping = connection.execute(text(sql("import_source/select_overlapping_years")), {
+        "client_key": client_key, "from_date": start.isoformat(), "to_date": end.isoformat()}).mappings().all()
+    for year in overlapping:
+        if (str(year["from_date"])[:10], str(year["to_date"])[:10]) == (start.isoformat(), end.isoformat()):
+            return year["financial_year_id"]
+    if overlapping:
+        year = overlapping[0]
+        raise SieImportRefused(
+            f"{path}: its year {start}..{end} (#RAR {index}) overlaps the client's financial year "
+            f"{year['from_date']}..{year['to_date']}; export the file for that year")
+    financial_year_id = -int(f"{start:%Y%m%d}")
+    connection.execute(text(sql("load/insert_raw_financial_years")), {
+        "client_key": client_key, **load, "financial_year_id": financial_year_id, "from_date": start.isoformat(),
+        "to_date": end.isoformat(), "account_chart_type": sie.header("#KPTYP") or None, "accounting_method": None,
+    })
+    return financial_year_id
+
+
+def _stage_company(connection: Connection, client_key: str, sie: SieFile, load: dict) -> None:
+    address = [str(field) for field in sie.labels.get("#ADRESS", [])] + [""] * 4
+    fnr = sie.header("#FNR")
+    connection.execute(text(sql("load/insert_raw_company_information")), {
+        "client_key": client_key, **load, "company_name": sie.header("#FNAMN"),
+        "organisation_number": sie.header("#ORGNR"), "database_number": int(fnr) if fnr.isdigit() else None,
+        "address": address[1] or None, "zip_code": address[2] or None, "city": None, "phone": address[3] or None,
+    })
+
+
+def _accounts(partition: dict, sie: SieFile) -> list[dict]:
+    return [{
+        **partition, "account": account, "description": name, "active": True,
+        "sru": int(sie.sru[account]) if sie.sru.get(account, "").isdigit() else None, "vat_code": None,
+        "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
+    } for account, name in sorted(sie.accounts.items())]
+
+
+def _count(connection: Connection, name: str, **params) -> int:
+    return connection.execute(text(sql(f"import_source/{name}")), params).scalar()
+
+
+def _digits(value: str) -> str:
+    return "".join(char for char in str(value) if char.isdigit())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
