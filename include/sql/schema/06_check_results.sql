@@ -1,0 +1,16 @@
+-- The checks that gate a client's period: one row per check, client, financial year and period end.
+-- A rerun of the period replaces its rows. status is passed, failed or not_run (the check's input is
+-- not there, e.g. a table another step has not built); passed repeats status = 'passed' for reports.
+CREATE TABLE IF NOT EXISTS check_results (
+    client_key          VARCHAR(40) NOT NULL,
+    financial_year_id   INTEGER NOT NULL,
+    period_end          DATE NOT NULL,
+    check_name          VARCHAR(60) NOT NULL,
+    severity            VARCHAR(7) NOT NULL,
+    status              VARCHAR(7) NOT NULL,
+    passed              BOOLEAN NOT NULL,
+    message             TEXT NOT NULL,
+    details             TEXT NOT NULL,
+    checked_at          VARCHAR(32) NOT NULL,
+    PRIMARY KEY (client_key, financial_year_id, period_end, check_name)
+);

@@ -1,0 +1,386 @@
+"""The checks that gate a client's period, run after every import.
+
+`run_checks` runs each check of include/sql/checks/ against the staged year, stores the results per
+client, financial year and period end (a rerun replaces them) and logs each in plain words; `gate`
+then fails the task when an error check failed. Warnings are logged and stored but never fail.
+
+A result's status is one of:
+- "passed": the check ran and found nothing;
+- "failed": it found something; `details` has one line per voucher, account or number range;
+- "not_run": its input is not there (a figure the extraction does not record, a ledger not
+  reconciled for the period); the message says what is missing. It does not fail the gate, so a
+  step that is not built yet cannot make every period red, but it is logged as a warning.
+
+The checks cover the whole staged financial year, not only the period's months: the SIE file and
+every later step read the whole year.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, inspect, text
+
+from fortnox_etl.config import Client
+from fortnox_etl.period import Period
+from fortnox_etl.staging.database import run_sql, sql
+from fortnox_etl.sync import SyncContext
+
+log = logging.getLogger(__name__)
+
+ERROR, WARNING = "error", "warning"
+PASSED, FAILED, NOT_RUN = "passed", "failed", "not_run"
+MAX_OBJECTS_PER_DIMENSION = 500
+DIMENSION_NAMES = {1: "cost centres", 6: "projects"}  # Fortnox's SIE dimensions
+BALANCE_NAMES = {"IB": "opening balance (IB)", "UB": "closing balance (UB)", "RES": "result (RES)"}
+MAX_DETAILS_LOGGED = 25  # per check; all of them are stored
+RERUN = "rerun the period"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    severity: str  # "error" | "warning"
+    status: str  # "passed" | "failed" | "not_run"
+    message: str
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+
+class PeriodChecksFailed(Exception):
+    """At least one error check failed; the message lists them with what to do."""
+
+    def __init__(self, message: str, results: list[CheckResult]) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one run of the checks looks at."""
+
+    db: Connection
+    client: Client
+    financial_year_id: int
+    period_end: dt.date
+    tables: frozenset[str]
+
+    @property
+    def params(self) -> dict:
+        return {"client_key": self.client.key, "financial_year_id": self.financial_year_id,
+                "period_end": self.period_end.isoformat(), "organisation_number": self.client.organisation_number}
+
+    def rows(self, name: str, **extra) -> list:
+        return self.db.execute(text(sql(f"checks/{name}")), {**self.params, **extra}).all()
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    severity: str
+    run: Callable[[_Scope], tuple[str, str, list[str]]]  # -> status, message, details
+
+
+def run_checks(ctx: SyncContext, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
+    """Run every check on the client's staged year, store the results (replacing the period's earlier
+    ones) and log each; `gate(results)` decides whether the period may go on."""
+    key = ctx.client.key
+    with ctx.engine.connect() as db:
+        scope = _Scope(db, ctx.client, financial_year_id, period_end, frozenset(inspect(db).get_table_names()))
+        results = [CheckResult(check.name, check.severity, *check.run(scope)) for check in CHECKS]
+    checked_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    where = {"client_key": key, "financial_year_id": financial_year_id, "period_end": period_end.isoformat()}
+    with ctx.engine.begin() as db:
+        run_sql(db, "checks/delete_results", **where)
+        db.execute(text(sql("checks/insert_result")), [{
+            **where, "check_name": r.check, "severity": r.severity, "status": r.status, "passed": r.passed,
+            "message": r.message, "details": "\n".join(r.details), "checked_at": checked_at,
+        } for r in results])
+    for result in results:
+        _log(f"client {key}, period {Period.containing(period_end)}", result)
+    failed = [r for r in results if r.failed]
+    log.info("client %s: %d checks for the period ending %s: %d passed, %d errors, %d warnings, %d not run",
+             key, len(results), period_end, sum(r.passed for r in results),
+             sum(r.severity == ERROR for r in failed), sum(r.severity == WARNING for r in failed),
+             sum(r.status == NOT_RUN for r in results))
+    return results
+
+
+def gate(results: list[CheckResult]) -> None:
+    """Raise PeriodChecksFailed when an error check failed; warnings and checks not run pass."""
+    errors = [r for r in results if r.failed and r.severity == ERROR]
+    if errors:
+        listed = " | ".join(f"{r.message} [{r.check}]" for r in errors)
+        raise PeriodChecksFailed(f"the period's checks found {len(errors)} error(s): {listed}", errors)
+
+
+def _log(prefix: str, result: CheckResult) -> None:
+    # The check's name goes last, in brackets: the words are for the accountant, the name for support.
+    if result.passed:
+        log.info("%s: passed: %s [%s]", prefix, result.message, result.check)
+        return
+    if result.status == NOT_RUN:
+        log.warning("%s: not checked: %s [%s, %s]", prefix, result.message, result.check, result.severity)
+        return
+    level = logging.ERROR if result.severity == ERROR else logging.WARNING
+    log.log(level, "%s: %s: %s [%s]", prefix, result.severity.upper(), result.message, result.check)
+    if len(result.details) > 1:
+        for line in result.details[:MAX_DETAILS_LOGGED]:
+            log.log(level, "%s:   %s", prefix, line)
+    if len(result.details) > MAX_DETAILS_LOGGED:
+        log.log(level, "%s:   … and %d more, all stored in check_results", prefix,
+                len(result.details) - MAX_DETAILS_LOGGED)
+
+
+def _summary(details: list[str], noun: str, action: str) -> str:
+    """One message for several findings: how many, the first, and what to do."""
+    first = details[0]
+    if len(details) == 1:
+        return f"{first}; {action}"
+    return f"{len(details)} {noun}; the first: {first}; {action}"
+
+
+# --- errors ---
+
+def _unbalanced_vouchers(scope: _Scope):
+    details = [
+        f"voucher {series} {number} ({_day(day)}) does not balance: "
+        f"{'debits exceed credits' if off > 0 else 'credits exceed debits'} by {_kr(abs(off))}"
+        for series, number, day, off in scope.rows("unbalanced_vouchers")
+    ]
+    if not details:
+        return PASSED, "every voucher balances", []
+    return FAILED, _summary(details, "vouchers do not balance", f"correct them in Fortnox and {RERUN}"), details
+
+
+def _closing_balances(scope: _Scope):
+    details = [
+        f"account {account}: closing balance (UB) {_kr(closing)} is not the opening balance (IB) {_kr(opening)} "
+        f"plus the year's transactions {_kr(movement)} = {_kr(opening + movement)}"
+        for account, opening, movement, closing in scope.rows("closing_balances")
+    ]
+    if not details:
+        return PASSED, "every balance account's closing balance is its opening balance plus the year's transactions", []
+    return FAILED, _summary(details, "balance accounts do not add up",
+                            f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"), details
+
+
+def _result_balances(scope: _Scope):
+    details = [
+        f"account {account}: result (RES) {_kr(result)} is not the year's transactions {_kr(movement)}"
+        for account, result, movement in scope.rows("result_balances")
+    ]
+    if not details:
+        return PASSED, "every result account's total is the year's transactions", []
+    return FAILED, _summary(details, "result accounts do not add up",
+                            f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"), details
+
+
+def _fortnox_balances(scope: _Scope):
+    if "raw_sie_balances" not in scope.tables:
+        return NOT_RUN, "Fortnox's own balances from its SIE export are not staged by this installation yet", []
+    rows = scope.rows("fortnox_balances")
+    if all(stated is None for *_, stated in rows):
+        return NOT_RUN, f"no balances from Fortnox's SIE export are staged for this year; {RERUN} to load them", []
+    details = [
+        f"account {account}: our {BALANCE_NAMES[kind]} {_kr(ours)} is not Fortnox's {_kr(stated or 0)}: "
+        f"off by {_kr(ours - (stated or 0))}"
+        for kind, account, ours, stated in rows if ours != (stated or 0)
+    ]
+    if not details:
+        return PASSED, "every opening balance, closing balance and result is the one Fortnox states", []
+    return FAILED, _summary(details, "balances differ from Fortnox's",
+                            f"the staged vouchers do not add up to Fortnox's balances: {RERUN}, "
+                            "and report it if it persists"), details
+
+
+def _opening_balances(scope: _Scope):
+    previous = scope.rows("previous_year")
+    if not previous:
+        return PASSED, "this is the first financial year in Fortnox: there is no previous closing balance to match", []
+    previous_id, start, end, loaded = previous[0]
+    years = f"{_day(start)}..{_day(end)}"
+    if not loaded:
+        return NOT_RUN, f"the previous financial year {years} is not loaded; {RERUN} to load it", []
+    details = [
+        f"account {account}: opening balance (IB) {_kr(opening)} is not the previous year's closing balance (UB) "
+        f"{_kr(closing)}: off by {_kr(opening - closing)}"
+        for account, opening, closing in scope.rows("opening_balances", previous_year_id=previous_id)
+    ]
+    if not details:
+        return PASSED, f"every opening balance is the closing balance of {years}", []
+    return FAILED, _summary(
+        details, f"opening balances differ from the closing balances of {years}",
+        f"check the year-end closing of {years} and the opening balances in Fortnox, then {RERUN}"), details
+
+
+def _organisation_number(scope: _Scope):
+    client = scope.client
+    details = []
+    for source, name, number in scope.rows("organisation_number"):
+        if number is None:
+            details.append(f"no company information from Fortnox is staged for client {client.key}")
+        else:
+            details.append(f"{source} has company {name!r} with organisation number {number}, "
+                           f"but client {client.key} is {client.organisation_number}")
+    if not details:
+        return PASSED, f"the staged company is the client's, {client.organisation_number}", []
+    return FAILED, _summary(details, "companies differ from the client",
+                            "reconnect the client with the right Fortnox company or correct config/clients.yaml, "
+                            f"then {RERUN}"), details
+
+
+def _loaded_counts(scope: _Scope):
+    rows = scope.rows("loaded_counts")
+    if not rows:
+        return FAILED, f"no load of this financial year matches the staged chart of accounts; {RERUN}", []
+    row = rows[0]._mapping
+    details = []
+    for what, loaded, staged in (("accounts", "accounts", ("raw_accounts", "sie_accounts")),
+                                 ("vouchers", "vouchers", ("raw_vouchers", "sie_vouchers")),
+                                 ("voucher rows", "voucher_rows", ("raw_voucher_rows", "sie_transactions"))):
+        raw_table, sie_table = staged
+        if not row[loaded] == row[raw_table] == row[sie_table]:
+            details.append(f"the load of {row['finished_at']} received {_count(row[loaded])} {what} from Fortnox, "
+                           f"but staging holds {_count(row[raw_table])} and the SIE tables {_count(row[sie_table])}")
+    if not details:
+        return PASSED, (f"staging holds all {_count(row['vouchers'])} vouchers, {_count(row['voucher_rows'])} rows and "
+                        f"{_count(row['accounts'])} accounts the load received"), []
+    return FAILED, _summary(details, "counts differ", f"{RERUN} to load the year again"), details
+
+
+def _fortnox_totals(scope: _Scope):
+    columns = {c["name"] for c in inspect(scope.db).get_columns("load_runs")}
+    not_recorded = (f"not recorded: the extraction does not yet keep Fortnox's own totals (@TotalResources) in "
+                    f"load_runs, so what was loaded cannot be compared with what Fortnox has")
+    if not {"fortnox_accounts_reported", "fortnox_vouchers_reported"} <= columns:
+        return NOT_RUN, not_recorded, []
+    rows = scope.rows("fortnox_totals")
+    if not rows:
+        return NOT_RUN, f"no load of this financial year matches the staged chart of accounts; {RERUN}", []
+    finished_at, accounts, accounts_reported, vouchers, vouchers_reported = rows[0]
+    if accounts_reported is None and vouchers_reported is None:
+        return NOT_RUN, not_recorded, []
+    details = [
+        f"Fortnox reported {_count(reported)} {what} for the year, but the load of {finished_at} received {_count(got)}"
+        for what, got, reported in (("accounts", accounts, accounts_reported), ("vouchers", vouchers, vouchers_reported))
+        if reported is not None and got != reported
+    ]
+    if not details:
+        return PASSED, "the load received every account and voucher Fortnox reported", []
+    return FAILED, _summary(details, "totals differ from Fortnox's",
+                            f"{RERUN}; if it persists, Fortnox changed during the load or pages were lost"), details
+
+
+# --- warnings ---
+
+def _voucher_number_gaps(scope: _Scope):
+    details = [
+        f"series {series}: voucher {first} is missing" if first == last
+        else f"series {series}: vouchers {first} to {last} are missing ({last - first + 1} numbers)"
+        for series, first, last in scope.rows("voucher_number_gaps")
+    ]
+    if not details:
+        return PASSED, "every voucher series is numbered without gaps", []
+    return FAILED, _summary(details, "gaps in voucher numbering",
+                            f"check in Fortnox whether the vouchers exist; if they do, {RERUN}"), details
+
+
+def _ledger_control_accounts(scope: _Scope):
+    if "ledger_reconciliation" not in scope.tables:
+        return NOT_RUN, "the customer and supplier ledgers are not reconciled by this installation yet", []
+    rows = scope.rows("ledger_control_accounts")
+    if not rows:
+        return NOT_RUN, (f"the customer and supplier ledgers were not reconciled for {scope.period_end}; "
+                         "run the ledger steps of the period first"), []
+    names = {"customer": "customer ledger", "supplier": "supplier ledger"}
+    differences = [
+        f"{names.get(ledger, ledger)} {_kr(ledger_ore)} ({_count(items)} open invoices) differs from account "
+        f"{account} {_kr(account_ore)} by {_kr(difference)}"
+        + (f"; {_kr(explained)} of it explained below" if explained else "; nothing found to explain it")
+        for ledger, account, items, ledger_ore, account_ore, difference, explained in rows if difference
+    ]
+    if not differences:
+        return PASSED, f"the customer and supplier ledgers agree with their control accounts at {scope.period_end}", []
+    explanations = [f"{names.get(ledger, ledger)}: {explanation}"
+                    for ledger, explanation, _ in scope.rows("ledger_differences")]
+    message = _summary(differences, "ledgers differ from their control accounts",
+                       f"correct the invoices or vouchers in Fortnox (see the ledger appendix) and {RERUN}")
+    return FAILED, message, differences + explanations
+
+
+def _year_end_closing(scope: _Scope):
+    start, end, result, closed, booked_2099 = scope.rows("year_end_closing")[0]
+    end = dt.date.fromisoformat(_day(end))
+    year = f"{_day(start)}..{end}"
+    if scope.period_end < end:
+        return PASSED, f"not due: the financial year {year} has not ended", []
+    if result == 0 or (result + closed == 0 and booked_2099 == result):
+        return PASSED, f"the result of {year} is booked to 2099", []
+    outcome = f"{'profit' if result < 0 else 'loss'} of {_kr(abs(result))}"
+    if closed == 0:
+        finding = f"the year {year} has ended but its result, a {outcome}, is not booked: no voucher books 8999 against 2099"
+    else:
+        finding = (f"the year {year} has ended but its closing does not match its result, a {outcome}: "
+                   f"8999 carries {_kr(closed)} and 2099 {_kr(booked_2099)} in the closing vouchers")
+    return FAILED, f"{finding}; book the year's result (8999 against 2099) in Fortnox and {RERUN}", [finding]
+
+
+def _dimension_objects(scope: _Scope):
+    counts = {dimension: objects for dimension, objects in scope.rows("dimension_objects")}
+    if "sie_objects" in scope.tables:
+        # Objects declared but not used still reach the closing tool.
+        for dimension, objects in scope.rows("declared_objects"):
+            counts[dimension] = max(counts.get(dimension, 0), objects)
+    details = [
+        f"the year has {_count(counts[dimension])} {DIMENSION_NAMES[dimension]} (dimension {dimension}), "
+        f"more than {MAX_OBJECTS_PER_DIMENSION}"
+        for dimension in sorted(DIMENSION_NAMES) if counts.get(dimension, 0) > MAX_OBJECTS_PER_DIMENSION
+    ]
+    used = ", ".join(f"{_count(counts.get(d, 0))} {DIMENSION_NAMES[d]}" for d in sorted(DIMENSION_NAMES))
+    if not details:
+        return PASSED, f"{used}, within {MAX_OBJECTS_PER_DIMENSION} each", []
+    return FAILED, _summary(details, "dimensions with too many objects",
+                            "that many is unusual for one company: check in Fortnox that they are not created by "
+                            "mistake (for example one per invoice)"), details
+
+
+CHECKS: tuple[_Check, ...] = (
+    _Check("unbalanced_vouchers", ERROR, _unbalanced_vouchers),
+    _Check("closing_balances", ERROR, _closing_balances),
+    _Check("result_balances", ERROR, _result_balances),
+    _Check("fortnox_balances", ERROR, _fortnox_balances),
+    _Check("opening_balances", ERROR, _opening_balances),
+    _Check("organisation_number", ERROR, _organisation_number),
+    _Check("loaded_counts", ERROR, _loaded_counts),
+    _Check("fortnox_totals", ERROR, _fortnox_totals),
+    _Check("voucher_number_gaps", WARNING, _voucher_number_gaps),
+    _Check("ledger_control_accounts", WARNING, _ledger_control_accounts),
+    _Check("year_end_closing", WARNING, _year_end_closing),
+    _Check("dimension_objects", WARNING, _dimension_objects),
+)
+
+
+def _kr(ore: int) -> str:
+    """Öre as kronor with a space between thousands: 1 234 567.50 kr."""
+    sign = "-" if ore < 0 else ""
+    whole, cents = divmod(abs(int(ore)), 100)
+    return f"{sign}{whole:,}.{cents:02d} kr".replace(",", " ")
+
+
+def _count(number: int) -> str:
+    return f"{int(number):,}".replace(",", " ")
+
+
+def _day(value: object) -> str:
+    """A date as YYYY-MM-DD, from PostgreSQL's date or SQLite's text."""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
