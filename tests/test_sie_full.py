@@ -1,0 +1,332 @@
+"""Every SIE4 record through staging: Fortnox's file equals ours, files round-trip, imports and their source.
+
+Which records may differ between the sandbox's `/3/sie/4` file and ours: #PROGRAM (who wrote the file)
+and #GEN (when). Everything else, every header, account, dimension, object, balance, period balance,
+voucher and row, must be equal; only the order of records is free.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+
+from fortnox_etl import cli, sync
+from fortnox_etl.config import Client
+from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
+from fortnox_etl.demo import sandbox_company
+from fortnox_etl.operator_status import client_statuses
+from fortnox_etl.sandbox.generator import generate_company
+from fortnox_etl.sandbox.sie_export import sie_file
+from fortnox_etl.sie.import_source import active_import_source
+from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie, read_sie
+from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.writer import SieRequestInvalid, write_sie4
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from sync_helpers import run_sync, year_end
+
+MAY_DIFFER = {"#PROGRAM", "#GEN"}
+
+
+def records(sie: SieFile) -> dict[str, object]:
+    """Every record of a read file by kind, without line numbers; #PROGRAM and #GEN left out."""
+    def row(t):
+        return (t.kind, t.account, t.pairs, t.amount_ore, t.text, Decimal(t.quantity).normalize() if t.quantity else None)
+
+    return {
+        "headers": {label: [str(f) for f in fields] for label, fields in sie.labels.items() if label not in MAY_DIFFER},
+        **{name: getattr(sie, name) for name in (
+            "years", "accounts", "account_types", "sru", "units", "dimensions", "subdimensions", "objects", "opening",
+            "closing", "results", "object_opening", "object_closing", "period_balances", "period_budgets")},
+        "vouchers": sorted((v.series, int(v.number), v.date, v.text, v.registered, tuple(row(t) for t in v.transactions))
+                           for v in sie.vouchers),
+    }
+
+
+def assert_same_records(ours: SieFile, theirs: SieFile) -> None:
+    mine, other = records(ours), records(theirs)
+    for kind in other:
+        assert mine[kind] == other[kind], kind
+
+
+def engine_of(staging):
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+    return engine
+
+
+def company_client(company) -> Client:
+    info = company.company_information
+    return Client(key=f"c{company.spec.tenant_id}", name=info["CompanyName"],
+                  organisation_number=info["OrganizationNumber"],
+                  fiscal_year_start_month=company.spec.fiscal_year_start_month)
+
+
+# --- ours equals Fortnox's, over HTTP after a real sync ---
+
+
+@pytest.mark.parametrize("client_index", [0, 1], ids=["calendar-year", "broken-year"])
+def test_our_file_equals_the_sandboxs_own_sie_export(make_context, clients, companies, client_index):
+    company = companies[client_index]
+    ctx = make_context(clients[client_index])
+    summary = run_sync(ctx, year_end(company))
+    current = company.financial_years[-1]
+    theirs = ctx.api().download("/3/sie/4", parse_sie, financialyear=current["Id"])
+    ours = read_sie(summary.path)
+    assert_same_records(ours, theirs)
+    assert rule_violations(ours) == []
+    assert ours.object_opening == theirs.object_opening and ours.period_balances, "the records are really there"
+    assert any(t.pairs for v in ours.vouchers for t in v.transactions), "rows carry their objects"
+    assert {d for d, _ in ours.objects} == {1, 6} and ours.dimensions == {1: "Kostnadsställe", 6: "Projekt"}
+
+
+def test_a_file_as_of_a_period_end_equals_fortnoxs_file_up_to_that_day(make_context, clients, companies):
+    company = companies[1]  # broken year: July to June
+    ctx = make_context(clients[1])
+    run_sync(ctx, year_end(company))
+    current = company.financial_years[-1]
+    as_of = dt.date.fromisoformat(current["FromDate"]) + dt.timedelta(days=150)
+    as_of = as_of.replace(day=1) - dt.timedelta(days=1)  # the last day of the fifth month
+    year = {"id": current["Id"], "from_date": current["FromDate"], "to_date": current["ToDate"]}
+    summary = sync.write_sie_file(ctx, year, as_of=as_of)
+    full_year = sync.write_sie_file(ctx, year)
+    assert summary.path.name.endswith(f"_per_{as_of:%Y%m%d}.se") and full_year.path.exists()
+    assert not full_year.path.name.count("_per_"), "a whole year keeps its name"
+    theirs = ctx.api().download("/3/sie/4", parse_sie, financialyear=current["Id"], todate=as_of.isoformat())
+    ours = read_sie(summary.path)
+    assert_same_records(ours, theirs)
+    assert ours.header("#OMFATTN") == f"{as_of:%Y%m%d}"
+    assert max(v.date for v in ours.vouchers) <= as_of < dt.date.fromisoformat(current["ToDate"])
+    assert len(ours.vouchers) < len(read_sie(full_year.path).vouchers)
+    assert rule_violations(ours) == []
+    with pytest.raises(SieRequestInvalid, match="period's end"):
+        sync.write_sie_file(ctx, year, as_of=as_of - dt.timedelta(days=3))
+
+
+# --- SIE file -> staging -> SIE file ---
+
+
+@pytest.mark.parametrize("which", ["S", "M", "broken-year"])
+def test_a_sandbox_file_round_trips_through_staging(staging, clients, which, tmp_path):
+    spec = sandbox_company(clients[1 if which == "broken-year" else 0], 1001)
+    company = generate_company(dataclasses.replace(spec, size="M" if which == "M" else "S"))
+    client = company_client(company)
+    current = company.financial_years[-1]
+    original = tmp_path / "fortnox.se"
+    original.write_bytes(sie_file(company, current["Id"]))
+    engine = engine_of(staging)
+
+    summary = import_sie_file(engine, client, original, imported_by="test")
+    written = write_sie4(engine, client.key, summary.financial_year_id, tmp_path / "ours.se", checksum=True)
+
+    theirs, ours = read_sie(original), read_sie(written.path)
+    assert_same_records(ours, theirs)
+    assert ours.checksum is not None
+    assert rule_violations(ours) == []
+    assert summary.vouchers == written.vouchers == len(company.vouchers[current["Id"]])
+    assert len(ours.years) == 2 and any(index == -1 for index, *_ in ours.period_balances), "the comparatives too"
+
+
+# --- import: validation, one transaction, the recorded source ---
+
+
+def staged_counts(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+                for table in ("raw_vouchers", "raw_voucher_rows", "raw_sie_balances", "sie_transactions", "import_sources")}
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda t: t.replace("#ORGNR 556677-8899", "#ORGNR 559012-3450"), "559012-3450.*not of client"),
+    (lambda t: t.replace("#KPTYP EUBAS97", '#KPTYP "EUBAS97'), r"line \d+: a quoted field is not closed"),
+    (lambda t: t.replace("#PSALDO 0 202501", "#PSALDO 0 202513", 1), r"line \d+: '202513' is not a period"),
+    (lambda t: t.replace("\r\n}\r\n", '\r\n#TRANS 1930 {} 0.01\r\n}\r\n', 1), "breaks 2 rule.*does not balance: off by 0.01 kr; account 1930: closing balance"),
+    (lambda t: t.replace('#OBJEKT 1 "100" "Administration"\r\n', ""), 'objects used but not declared with #OBJEKT: 1 "100"'),
+])
+def test_a_bad_file_is_refused_and_nothing_is_written(staging, companies, tmp_path, change, expected):
+    company = companies[0]
+    content = change(sie_file(company, company.financial_years[-1]["Id"]).decode("cp437"))
+    path = tmp_path / "bad.se"
+    path.write_bytes(content.encode("cp437"))
+    engine = engine_of(staging)
+    with pytest.raises(SieImportRefused, match=expected) as refused:
+        import_sie_file(engine, company_client(company), path)
+    assert "Nothing was imported" in str(refused.value) or "nothing" in str(refused.value).lower()
+    assert set(staged_counts(engine).values()) == {0}
+
+
+def test_the_active_source_follows_imports_and_syncs(make_context, clients, companies, tmp_path):
+    client, company = clients[0], companies[0]
+    ctx = make_context(client)
+    summary = run_sync(ctx, year_end(company))
+    year_id = company.financial_years[-1]["Id"]
+    assert active_import_source(ctx.engine, client.key, year_id) == "fortnox"
+
+    # The bureau corrects the books elsewhere: one voucher fewer, and the balances to match.
+    sie = read_sie(summary.path)
+    dropped = sie.vouchers[-1]
+    lines = summary.path.read_bytes().decode("cp437").split("\r\n")
+    start = dropped.line_no - 1
+    end = lines.index("}", start)
+    corrected = lines[:start] + lines[end + 1:]
+    for row in dropped.counted():
+        sign = "#UB 0" if row.account < 3000 else "#RES 0"
+        corrected = [_less(line, sign, row) for line in corrected]
+    corrected = [line for line in corrected if not line.startswith(("#PSALDO", "#OIB", "#OUB"))]
+    path = tmp_path / "corrected.se"
+    path.write_bytes("\r\n".join(corrected).encode("cp437"))
+
+    imported = import_sie_file(ctx.engine, client, path, imported_by="anna")
+    assert imported.financial_year_id == year_id and imported.vouchers == len(sie.vouchers) - 1
+    assert active_import_source(ctx.engine, client.key, year_id) == "file"
+    with ctx.engine.connect() as connection:
+        recorded = connection.execute(text(
+            "SELECT file_name, sha256, recorded_by FROM import_sources WHERE source = 'file'")).one()
+    assert tuple(recorded) == ("corrected.se", imported.sha256, "anna")
+    status = client_statuses(ctx.engine, ctx.tokens(), clients)
+    assert "file corrected.se" in status[0].import_source and "fortnox" in status[0].import_source
+    assert status[1].import_source == "—"
+    exported = write_sie4(ctx.engine, client.key, year_id, tmp_path / "again.se")
+    assert exported.vouchers == imported.vouchers and rule_violations(read_sie(exported.path)) == []
+
+    run_sync(ctx, year_end(company))
+    assert active_import_source(ctx.engine, client.key, year_id) == "fortnox"
+    assert active_import_source(ctx.engine, client.key, 999) is None
+
+
+def _less(line: str, label: str, row) -> str:
+    prefix = f"{label} {row.account} "
+    if not line.startswith(prefix):
+        return line
+    ore = round(Decimal(line[len(prefix):]) * 100) - row.amount_ore
+    return f"{prefix}{Decimal(ore) / 100:.2f}"
+
+
+# --- the commands ---
+
+
+def test_sie_export_and_import_commands(make_context, staging, app, clients, companies, tmp_path, monkeypatch, capsys):
+    ctx = make_context(clients[0])
+    run_sync(ctx, year_end(companies[0]))
+    monkeypatch.setenv(f"AIRFLOW_CONN_{STAGING_CONN_ID.upper()}", json.dumps({
+        "conn_type": staging.conn_type, "host": staging.host, "schema": staging.schema, "login": staging.login,
+        "password": staging.password, "port": staging.port}))
+    monkeypatch.setenv(f"AIRFLOW_CONN_{APP_CONN_ID.upper()}", json.dumps({
+        "conn_type": "http", "login": app.client_id, "password": app.client_secret,
+        "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri}}))
+    monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", Fernet.generate_key().decode())
+    start_year = int(companies[0].financial_years[-1]["FromDate"][:4])
+    requests_before = ctx.api().requests_made
+
+    out = tmp_path / "export.se"
+    assert cli.main(["sie", "export", "acme", "--year", str(start_year), "-o", str(out), "--checksum"]) == 0
+    assert read_sie(out).checksum is not None and rule_violations(read_sie(out)) == []
+    assert "vouchers" in capsys.readouterr().out
+    assert ctx.api().requests_made == requests_before
+
+    assert cli.main(["sie", "export", "acme", "--year", "2019", "-o", str(tmp_path / "none.se")]) == 2
+    assert "no financial year starting in 2019" in capsys.readouterr().err
+
+    assert cli.main(["sie", "import", "acme", str(out)]) == 0
+    assert "is now the import source of acme" in capsys.readouterr().out
+    assert cli.main(["sie", "import", "norrsken", str(out)]) == 2
+    assert "not of client norrsken" in capsys.readouterr().err
+    assert cli.main(["status"]) == 0
+    assert "file export.se" in capsys.readouterr().out
+
+
+# --- #KSUMMA and files from other programs ---
+
+
+def test_a_changed_file_fails_its_control_sum_with_the_line(staging, companies, tmp_path):
+    company = companies[0]
+    client = company_client(company)
+    original = tmp_path / "fortnox.se"
+    original.write_bytes(sie_file(company, company.financial_years[-1]["Id"]))
+    engine = engine_of(staging)
+    year_id = import_sie_file(engine, client, original).financial_year_id
+    path = write_sie4(engine, client.key, year_id, tmp_path / "checked.se", checksum=True).path
+    lines = path.read_bytes().decode("cp437").split("\r\n")
+    assert lines[1] == "#KSUMMA" and lines[-2].startswith("#KSUMMA ")
+    changed = next(i for i, line in enumerate(lines) if line.startswith("#TRANS"))
+    lines[changed] = lines[changed].replace(" {", "  {", 1)  # spacing is not content: still valid
+    assert read_sie(_write(tmp_path, lines)).checksum == int(lines[-2].split()[1])
+    lines[changed] = lines[changed].replace("#TRANS ", "#TRANS 9", 1)  # another account
+    with pytest.raises(SieSyntaxError, match="control sum") as error:
+        read_sie(_write(tmp_path, lines))
+    assert error.value.line_no == len(lines) - 1
+    with pytest.raises(SieSyntaxError, match="no closing #KSUMMA"):
+        read_sie(_write(tmp_path, lines[:-2] + [""]))
+
+
+def _write(tmp_path, lines):
+    path = tmp_path / "changed.se"
+    path.write_bytes("\r\n".join(lines).encode("cp437"))
+    return path
+
+
+OTHER_PROGRAM = """#FLAGGA 0
+#PROGRAM "Visma Administration" 2024.1
+#FORMAT PC8
+#SIETYP 4
+#ORGNR 5566778899
+#FNAMN "Åkessons Bär AB"
+#RAR 0 20250101 20251231
+#KONTO\t1930\t"Företagskonto"
+#KONTO 3001 Försäljning
+#KTYP 1930 t
+#ENHET 3001 st
+#DIM 1 "Kostnadsställe"
+#UNDERDIM 21 "Avdelning" 1
+#OBJEKT 1 10 "Lager"
+#IB 0 1930 100,50
+#UB 0 1930 200.50 0
+#OIB 0 1930 {1 "10"} 0
+#OUB 0 1930 {1 "10"} 100
+#RES 0 3001 -100
+#PSALDO 0 202501 3001 {} -100 2
+#PBUDGET 0 202501 3001 {1 10} -90
+#NYPOST okänd "rad"
+#VER A 1 20250105 Försäljning
+{
+#TRANS 1930 {1 "10"} 100
+#TRANS 3001 {} -100 20250105 "" 2
+}
+"""
+
+
+def test_files_from_other_programs_are_read_whole(tmp_path):
+    path = tmp_path / "visma.se"
+    path.write_bytes(OTHER_PROGRAM.replace("\n", "\r\n").encode("cp1252"))
+    sie = read_sie(path)
+    assert sie.encoding == "cp1252" and sie.accounts == {1930: "Företagskonto", 3001: "Försäljning"}
+    assert sie.account_types == {1930: "T"} and sie.units == {3001: "st"}
+    assert sie.subdimensions == {21: ("Avdelning", 1)} and sie.objects == {(1, "10"): "Lager"}
+    assert sie.opening[(0, 1930)] == 10050
+    assert sie.object_closing == {(0, 1930, (("1", "10"),)): 10000}
+    assert sie.period_balances == {(0, "202501", 3001, ()): -10000}
+    assert sie.period_budgets == {(0, "202501", 3001, (("1", "10"),)): -9000}
+    assert sie.vouchers[0].transactions[1].quantity == "2" and sie.vouchers[0].transactions[0].object(1) == "10"
+    assert rule_violations(sie) == []
+    undeclared = read_sie(_write(tmp_path, OTHER_PROGRAM.replace('#DIM 1 "Kostnadsställe"\n', "").split("\n")))
+    assert rule_violations(undeclared) == ["dimensions used but not declared with #DIM: 1"]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("#OIB 0 1930 100", "#OIB needs year index, account, {objects} and amount"),
+    ('#OUB 0 1930 {1} 100', "dimension and object pairs"),
+    ("#PSALDO 0 2025 3001 {} -100", "'2025' is not a period"),
+    ("#KSUMMA 123", "no empty #KSUMMA opened"),
+    ("#DIM x", "#DIM needs dimension and name"),
+])
+def test_bad_records_are_reported_with_their_line(tmp_path, line, reason):
+    lines = OTHER_PROGRAM.split("\n")
+    lines.insert(10, line)
+    with pytest.raises(SieSyntaxError, match=reason.replace("{", r"\{").replace("}", r"\}")) as error:
+        read_sie(_write(tmp_path, lines))
+    assert error.value.line_no == 11
