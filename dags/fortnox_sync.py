@@ -89,7 +89,7 @@ def fortnox_sync(client: Client):
 
         @task
         def write_sie_file(company: dict) -> str:
-            return str(sync.write_sie_file(context(), company["years"][-1]).path)
+            return str(sync.write_sie_file(context(), company["years"][-1], as_of=period_end(company)).path)
 
         @task
         def check_sie_file(path: str) -> None:

@@ -401,3 +401,15 @@ def ledger_snapshot(engine) -> dict[str, list[tuple]]:
                 snapshot[table] = sorted(tuple(str(value) for value in row) for row in rows)
     assert snapshot["ledger_open_items"] and snapshot["raw_invoice_payments"]
     return snapshot
+
+
+def test_two_periods_staged_side_by_side_each_build_their_own(make_context, clients):
+    """A backfill runs several periods of one client at once: one period's extraction must not replace another's."""
+    ctx = make_context(clients[0])
+    run_sync(ctx, "2025-12")
+    april, may = dt.date(2025, 4, 30), dt.date(2025, 5, 31)
+    ledgers.extract_ledgers(ctx, april)
+    ledgers.extract_ledgers(ctx, may)
+    for period_end in (april, may):
+        summary = ledgers.build_ledgers(ctx, period_end)
+        assert summary.reconciles, period_end

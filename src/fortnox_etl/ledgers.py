@@ -143,14 +143,15 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
         "requests": api.requests_made,
     }
     with ctx.engine.begin() as connection:
-        run_sql(connection, "ledgers/delete_raw_ledgers", client_key=key)
+        run_sql(connection, "ledgers/delete_raw_ledgers", client_key=key, period_end=period_end.isoformat())
         for kind in LEDGERS:
             invoices, payments = fetched[kind]
             for table, rows in ((kind.parties_table, parties[kind]), (kind.invoices_table, invoices),
                                 (kind.payments_table, payments)):
                 if rows:
                     connection.execute(text(sql(f"ledgers/insert_raw_{table}")),
-                                       [{"client_key": key, **load, **row} for row in rows])
+                                       [{"client_key": key, "period_end": period_end.isoformat(), **load, **row}
+                                        for row in rows])
         connection.execute(text(sql("ledgers/insert_raw_ledger_extract")), {
             "client_key": key, "period_end": period_end.isoformat(), "complete_from": complete_from.isoformat(),
             "requests": api.requests_made, **load,
@@ -233,18 +234,17 @@ def build_ledgers(ctx: SyncContext, period_end: dt.date) -> LedgerSummary:
     """Open items at the balance date, aged and reconciled with 1510 and 2440; stored in the ledger_* tables."""
     key = ctx.client.key
     with ctx.engine.connect() as connection:
-        extract = _frame(connection, "ledgers/select_ledger_extract", client_key=key)
-        extracted_for = _date(extract["period_end"].iloc[0]) if len(extract) else None
-        if extracted_for != period_end:
-            raise LedgersNotReady(
-                f"client {key}: the staged ledgers are for {extracted_for or 'no balance date'}, not {period_end}; "
-                f"run extract_ledgers for {period_end} first")
+        extract = _frame(connection, "ledgers/select_ledger_extract", client_key=key, period_end=period_end.isoformat())
+        if not len(extract):
+            raise LedgersNotReady(f"client {key}: no ledgers are staged for {period_end}; run extract_ledgers for "
+                                  f"{period_end} first")
         year = _financial_year(connection, key, period_end)
         built = []
         for kind in LEDGERS:
-            invoices = _dated(_frame(connection, f"ledgers/select_{kind.name}_invoices", client_key=key),
+            partition = {"client_key": key, "period_end": period_end.isoformat()}
+            invoices = _dated(_frame(connection, f"ledgers/select_{kind.name}_invoices", **partition),
                               "invoice_date", "due_date")
-            payments = _dated(_frame(connection, f"ledgers/select_{kind.name}_payments", client_key=key), "payment_date")
+            payments = _dated(_frame(connection, f"ledgers/select_{kind.name}_payments", **partition), "payment_date")
             vouchers = _dated(_frame(connection, "ledgers/select_control_account_vouchers", client_key=key,
                                      financial_year_id=year["financial_year_id"], account=kind.control_account),
                               "voucher_date")

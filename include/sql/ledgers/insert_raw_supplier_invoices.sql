@@ -1,8 +1,8 @@
 INSERT INTO raw_supplier_invoices (
-    client_key, given_number, invoice_number, supplier_number, supplier_name, invoice_date, due_date, currency,
+    client_key, period_end, given_number, invoice_number, supplier_number, supplier_name, invoice_date, due_date, currency,
     total_ore, balance_ore, booked, cancelled, voucher_series, voucher_number, voucher_year, load_id, loaded_at
 ) VALUES (
-    :client_key, :invoice_number, :external_invoice_number, :party_number, :party_name, :invoice_date, :due_date,
+    :client_key, :period_end, :invoice_number, :external_invoice_number, :party_number, :party_name, :invoice_date, :due_date,
     :currency, :total_ore, :balance_ore, :booked, :cancelled, :voucher_series, :voucher_number, :voucher_year,
     :load_id, :loaded_at
 );

@@ -1,2 +1,2 @@
-INSERT INTO raw_suppliers (client_key, supplier_number, name, organisation_number, city, load_id, loaded_at)
-VALUES (:client_key, :party_number, :name, :organisation_number, :city, :load_id, :loaded_at);
+INSERT INTO raw_suppliers (client_key, period_end, supplier_number, name, organisation_number, city, load_id, loaded_at)
+VALUES (:client_key, :period_end, :party_number, :name, :organisation_number, :city, :load_id, :loaded_at);

@@ -3,6 +3,7 @@
 -- day of extraction, kept for reference only: open items are rebuilt from payments.
 CREATE TABLE IF NOT EXISTS raw_invoices (
     client_key          VARCHAR(40) NOT NULL,
+    period_end          DATE NOT NULL,
     invoice_number      BIGINT NOT NULL,
     customer_number     VARCHAR(50),
     customer_name       TEXT,
@@ -18,5 +19,5 @@ CREATE TABLE IF NOT EXISTS raw_invoices (
     voucher_year        INTEGER,
     load_id             VARCHAR(36) NOT NULL,
     loaded_at           VARCHAR(32) NOT NULL,
-    PRIMARY KEY (client_key, invoice_number)
+    PRIMARY KEY (client_key, period_end, invoice_number)
 );

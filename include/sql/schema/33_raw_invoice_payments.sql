@@ -2,6 +2,7 @@
 -- plus every payment of an older invoice that was still open.
 CREATE TABLE IF NOT EXISTS raw_invoice_payments (
     client_key          VARCHAR(40) NOT NULL,
+    period_end          DATE NOT NULL,
     payment_number      BIGINT NOT NULL,
     invoice_number      BIGINT NOT NULL,
     payment_date        DATE NOT NULL,
@@ -10,5 +11,5 @@ CREATE TABLE IF NOT EXISTS raw_invoice_payments (
     booked              BOOLEAN NOT NULL,
     load_id             VARCHAR(36) NOT NULL,
     loaded_at           VARCHAR(32) NOT NULL,
-    PRIMARY KEY (client_key, payment_number)
+    PRIMARY KEY (client_key, period_end, payment_number)
 );

@@ -2,6 +2,7 @@
 -- Fortnox's own running number (what payments and vouchers refer to), invoice_number the supplier's.
 CREATE TABLE IF NOT EXISTS raw_supplier_invoices (
     client_key          VARCHAR(40) NOT NULL,
+    period_end          DATE NOT NULL,
     given_number        BIGINT NOT NULL,
     invoice_number      TEXT,
     supplier_number     VARCHAR(50),
@@ -18,5 +19,5 @@ CREATE TABLE IF NOT EXISTS raw_supplier_invoices (
     voucher_year        INTEGER,
     load_id             VARCHAR(36) NOT NULL,
     loaded_at           VARCHAR(32) NOT NULL,
-    PRIMARY KEY (client_key, given_number)
+    PRIMARY KEY (client_key, period_end, given_number)
 );

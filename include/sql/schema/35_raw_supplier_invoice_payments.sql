@@ -1,6 +1,7 @@
 -- /3/supplierinvoicepayments: payments to suppliers in SEK; invoice_number is the invoice's given number.
 CREATE TABLE IF NOT EXISTS raw_supplier_invoice_payments (
     client_key          VARCHAR(40) NOT NULL,
+    period_end          DATE NOT NULL,
     payment_number      BIGINT NOT NULL,
     invoice_number      BIGINT NOT NULL,
     payment_date        DATE NOT NULL,
@@ -9,5 +10,5 @@ CREATE TABLE IF NOT EXISTS raw_supplier_invoice_payments (
     booked              BOOLEAN NOT NULL,
     load_id             VARCHAR(36) NOT NULL,
     loaded_at           VARCHAR(32) NOT NULL,
-    PRIMARY KEY (client_key, payment_number)
+    PRIMARY KEY (client_key, period_end, payment_number)
 );
