@@ -1,9 +1,12 @@
 """
 ### Fortnox sync, one DAG per client: `fortnox_sync__<client>`
 
-Keeps the client's Fortnox access alive, loads the company, its financial years, chart of accounts
-and vouchers with rows into staging, rebuilds the SIE4 tables, writes the SIE4 file under `out/`
-and checks it. Trigger a run with the period (`YYYY-MM`) to sync the financial year holding it.
+One run is one accounting period (a calendar month; a backfill re-imports exactly its months).
+Keeps the client's Fortnox access alive, loads the company, its financial years, chart of accounts,
+vouchers with rows and its customer and supplier ledgers into staging, rebuilds the SIE4 tables,
+writes the SIE4 file and the ledger appendices as of the period's end under `out/`, and runs the
+period's checks: a red `check_period` means an error an accountant must look at (its log says which).
+Trigger a run with the period (`YYYY-MM`) to sync that month.
 
 The clients come from `config/clients.yaml`; this file only wires tasks (logic is in `fortnox_etl`).
 """
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from fortnox_etl import ledgers, sync
+from fortnox_etl import checks, ledgers, sync
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME, Period, period_for_run
@@ -95,6 +98,11 @@ def fortnox_sync(client: Client):
         def check_sie_file(path: str) -> None:
             sync.check_sie_file(client.key, Path(path))
 
+        @task
+        def check_period(company: dict) -> None:
+            results = checks.run_checks(context(), company["years"][-1]["id"], period_end(company))
+            checks.gate(results)
+
         company = extract_company()
         keep_tokens_alive() >> company
         sie_tables = build_sie_tables(extract_financial_years(company))
@@ -104,6 +112,7 @@ def fortnox_sync(client: Client):
         ledger_results = build_ledgers(company)
         [sie_tables, extract_ledgers(company)] >> ledger_results
         ledger_results >> write_ledger_appendices(company)
+        ledger_results >> check_period(company)
 
     return sync_dag()
 

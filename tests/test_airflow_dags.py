@@ -30,7 +30,8 @@ def test_one_sync_dag_per_configured_client_parsed_without_connections(tmp_path,
     dag = bag.dags["fortnox_sync__c1"]
     assert {t.task_id for t in dag.tasks} == {"keep_tokens_alive", "extract_company", "extract_financial_years",
                                              "build_sie_tables", "write_sie_file", "check_sie_file",
-                                             "extract_ledgers", "build_ledgers", "write_ledger_appendices"}
+                                             "extract_ledgers", "build_ledgers", "write_ledger_appendices",
+                                             "check_period"}
     assert dag.params["period"] is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import Connection, ExceptionRetryPolicy, RetryAction, RetryRule
 
+from fortnox_etl.checks import PeriodChecksFailed
 from fortnox_etl.config import ConfigError
 from fortnox_etl.connections import ConnectionSettings
 from fortnox_etl.fortnox.errors import (
@@ -32,6 +33,8 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
               reason="the client's Fortnox lacks a licence or permission; retrying cannot help"),
     RetryRule(exception=[InvalidAppCredentials, ConfigError, PeriodError], action=RetryAction.FAIL,
               reason="the configuration is wrong; correct it and run again"),
+    RetryRule(exception=PeriodChecksFailed, action=RetryAction.FAIL,
+              reason="the books have errors; correct them in Fortnox and run the period again"),
     RetryRule(exception=LedgersNotReady, action=RetryAction.FAIL,
               reason="a step ran before the one it needs; run the whole period again"),
     RetryRule(exception=InvalidData, action=RetryAction.FAIL, reason="Fortnox refused the data; retrying cannot help"),

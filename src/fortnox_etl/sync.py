@@ -169,7 +169,9 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
             _load_objects_lists(connection, {"client_key": key, **load}, *objects)
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
         counts = {"requests": api.requests_made, "accounts": len(rows["insert_raw_accounts"]),
-                  "vouchers": len(rows["insert_raw_vouchers"]), "voucher_rows": len(rows["insert_raw_voucher_rows"])}
+                  "vouchers": len(rows["insert_raw_vouchers"]), "voucher_rows": len(rows["insert_raw_voucher_rows"]),
+                  "fortnox_accounts_reported": api.reported_totals.get("/3/accounts"),
+                  "fortnox_vouchers_reported": api.reported_totals.get("/3/vouchers")}
         connection.execute(text(sql("load/insert_load_run")), {
             "load_id": load["load_id"], "client_key": key, "financial_year_id": financial_year_id,
             "started_at": started, "finished_at": _now(), **counts,

@@ -8,5 +8,8 @@ CREATE TABLE IF NOT EXISTS load_runs (
     requests            INTEGER NOT NULL,
     accounts            INTEGER NOT NULL,
     vouchers            INTEGER NOT NULL,
-    voucher_rows        INTEGER NOT NULL
+    voucher_rows        INTEGER NOT NULL,
+    -- What Fortnox said it had (@TotalResources of its lists), to check that nothing was lost.
+    fortnox_accounts_reported INTEGER,
+    fortnox_vouchers_reported INTEGER
 );

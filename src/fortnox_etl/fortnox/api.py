@@ -60,6 +60,7 @@ class FortnoxApi:
         self._label = label
         self._backoff = backoff
         self.requests_made = 0
+        self.reported_totals: dict[str, int] = {}  # per list path: Fortnox's @TotalResources, for the checks
 
     def get(self, path: str, **params) -> dict:
         """GET a JSON answer, with retries on what a retry can fix: 429, 5xx, timeouts, resets, broken answers."""
@@ -94,8 +95,10 @@ class FortnoxApi:
             records = body.get(collection)
             if not isinstance(records, list):
                 raise FortnoxUnavailable(f"GET {path}: the answer has no '{collection}' list; Fortnox may have changed")
-            yield from records
             meta = body.get("MetaInformation") or {}
+            if page == 1 and meta.get("@TotalResources") is not None:
+                self.reported_totals[path] = int(meta["@TotalResources"])
+            yield from records
             total_pages = int(meta.get("@TotalPages") or 1)
             if page >= total_pages:
                 return
