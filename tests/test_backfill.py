@@ -53,17 +53,20 @@ def airflow(env: dict, *args: str) -> str:
 
 
 def runs(env: dict) -> dict[str, str]:
+    """Every run of the DAG: the backfill's and the schedule's own latest month."""
     output = airflow(env, "dags", "list-runs", DAG_ID, "-o", "json")
     listing = next((line for line in output.splitlines() if line.startswith("[")), "[]")
-    return {run["run_id"]: run["state"] for run in json.loads(listing) if run["run_id"].startswith("backfill__")}
+    return {run["run_id"]: run["state"] for run in json.loads(listing)}
 
 
-def wait_for(env: dict, expected_runs: int, deadline_seconds: float = 420) -> dict[str, str]:
+def wait_for(env: dict, backfill_runs: int, deadline_seconds: float = 420) -> dict[str, str]:
+    """The backfill's run states, once it has all its runs and no run of the DAG is still writing."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
         states = runs(env)
-        if len(states) == expected_runs and all(state in ("success", "failed") for state in states.values()):
-            return states
+        backfill = {run: state for run, state in states.items() if run.startswith("backfill__")}
+        if len(backfill) == backfill_runs and all(state in ("success", "failed") for state in states.values()):
+            return backfill
         time.sleep(3)
     raise AssertionError(f"the backfill did not finish: {runs(env)}")
 
@@ -103,7 +106,7 @@ def test_a_three_month_backfill_gives_three_periods_and_a_rerun_changes_nothing(
                     except requests.RequestException:
                         time.sleep(0.5)
                 airflow(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", BACKFILL[0], "--to-date", BACKFILL[1])
-                states = wait_for(env, expected_runs=3)
+                states = wait_for(env, backfill_runs=3)
                 assert set(states.values()) == {"success"}, states
 
                 # The DAG's own latest month (2026-10) runs too and writes its own file; these are the backfill's.
@@ -113,7 +116,7 @@ def test_a_three_month_backfill_gives_three_periods_and_a_rerun_changes_nothing(
 
                 airflow(env, "tasks", "clear", DAG_ID, "--start-date", "2025-05-01T00:00:00+02:00",
                         "--end-date", "2025-05-01T00:00:00+02:00", "--yes")
-                states = wait_for(env, expected_runs=3)
+                states = wait_for(env, backfill_runs=3)
                 assert set(states.values()) == {"success"}, states
                 assert staging_snapshot(staging) == before
             finally:
