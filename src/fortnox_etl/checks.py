@@ -7,9 +7,9 @@ then fails the task when an error check failed. Warnings are logged and stored b
 A result's status is one of:
 - "passed": the check ran and found nothing;
 - "failed": it found something; `details` has one line per voucher, account or number range;
-- "not_run": its input is not there (Fortnox's totals not recorded by an older load, a ledger not
-  reconciled for the period, a previous year not loaded); the message says what is missing. It does not fail the gate, so a
-  step that is not built yet cannot make every period red, but it is logged as a warning.
+- "not_run": its input is not there (Fortnox's totals not recorded by an older load, the ledgers not
+  reconciled for the period, the previous year not loaded); the message says what is missing. It
+  does not fail the gate, since nothing was found wrong, but it is logged as a warning.
 
 The checks cover the whole staged financial year, not only the period's months: the SIE file and
 every later step read the whole year.
