@@ -86,3 +86,12 @@ def test_a_connection_revoked_by_the_customer_means_reconnect(synced, sandbox, a
         renew_if_expiring(renewal_due, clients[0].key)
     assert "must reconnect" in ctx.tokens().load(clients[0].key).last_error
     assert staging_snapshot(ctx.engine) == staged
+
+
+def test_without_the_cost_centre_licence_the_sync_goes_on_with_the_sie_files_names(synced, sandbox, caplog):
+    ctx, year = synced
+    sandbox.set_faults(FaultPlan((Fault("withdraw_licence", next_n=1, scope="costcenter"),)))
+    caplog.set_level(logging.WARNING, logger="fortnox_etl")
+    counts = sync.extract_financial_year(ctx, year)
+    assert counts["vouchers"] > 0
+    assert "cost centres and projects not listed" in caplog.text

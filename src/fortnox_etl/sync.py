@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from fortnox_etl.config import OUT_DIR, Client
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.api import FortnoxApi
-from fortnox_etl.fortnox.errors import WrongCompany
+from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany
 from fortnox_etl.fortnox.oauth import FortnoxApp
 from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
