@@ -18,7 +18,7 @@ from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from fortnox_etl import checks, ledgers, sync
+from fortnox_etl import checks, sync
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME, Period, period_for_run
@@ -78,16 +78,23 @@ def fortnox_sync(client: Client):
         def build_sie_tables(years: list[dict]) -> None:
             sync.build_sie_tables(context(), years)
 
+        # The ledger module loads pandas: imported inside its tasks so that parsing this file stays fast.
         @task
         def extract_ledgers(company: dict) -> dict:
+            from fortnox_etl import ledgers
+
             return ledgers.extract_ledgers(context(), period_end(company))
 
         @task
         def build_ledgers(company: dict) -> None:
+            from fortnox_etl import ledgers
+
             ledgers.build_ledgers(context(), period_end(company))
 
         @task
         def write_ledger_appendices(company: dict) -> list[str]:
+            from fortnox_etl import ledgers
+
             return [str(path) for path in ledgers.write_ledger_appendices(context(), period_end(company))]
 
         @task

@@ -16,8 +16,8 @@ from fortnox_etl.fortnox.errors import (
     WrongCompany,
 )
 from fortnox_etl.fortnox.oauth import InvalidAppCredentials
-from fortnox_etl.ledgers import LedgersNotReady
 from fortnox_etl.period import PeriodError
+from fortnox_etl.sync import LedgersNotReady
 
 
 def airflow_connection(conn_id: str) -> ConnectionSettings:

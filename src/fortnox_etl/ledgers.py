@@ -44,7 +44,7 @@ from sqlalchemy import Connection, text
 
 from fortnox_etl.fortnox.api import FortnoxApi
 from fortnox_etl.staging.database import run_sql, sql
-from fortnox_etl.sync import SyncContext
+from fortnox_etl.sync import LedgersNotReady, SyncContext
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,6 @@ LEDGER_SCOPES = ("customer", "invoice", "payment", "supplier", "supplierinvoice"
 AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "over_90")
 AGEING_HEADINGS = {"not_due": "Ej förfallen", "1-30": "1–30 dagar", "31-60": "31–60 dagar",
                    "61-90": "61–90 dagar", "over_90": "Över 90 dagar"}
-
-
-class LedgersNotReady(RuntimeError):
-    """A step ran before the one it depends on; the message names the step to run first."""
 
 
 @dataclass(frozen=True)

@@ -234,11 +234,15 @@ class ClientTokens:
     def __init__(self, store: TokenStore, client_key: str):
         self._store = store
         self.client_key = client_key
+        self._tenant_id: int | None = None
 
     @property
     def tenant_id(self) -> int | None:
-        stored = self._store.load(self.client_key)
-        return stored.tenant_id if stored else None
+        # A connection's tenant never changes; read once, not on every request.
+        if self._tenant_id is None:
+            stored = self._store.load(self.client_key)
+            self._tenant_id = stored.tenant_id if stored else None
+        return self._tenant_id
 
     def current(self) -> str:
         return self._store.access_token(self.client_key)
