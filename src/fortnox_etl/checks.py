@@ -140,6 +140,13 @@ def _log(prefix: str, result: CheckResult) -> None:
                 len(result.details) - MAX_DETAILS_LOGGED)
 
 
+def _verdict(details: list[str], passed: str, failure: str, action: str) -> tuple[str, str, list[str]]:
+    """Passed when the check found nothing; else failed, with a summary and what to do."""
+    if not details:
+        return PASSED, passed, []
+    return FAILED, _summary(details, failure, action), details
+
+
 def _summary(details: list[str], noun: str, action: str) -> str:
     """One message for several findings: how many, the first, and what to do."""
     first = details[0]
@@ -156,9 +163,8 @@ def _unbalanced_vouchers(scope: _Scope):
         f"{'debits exceed credits' if off > 0 else 'credits exceed debits'} by {_kr(abs(off))}"
         for series, number, day, off in scope.rows("unbalanced_vouchers")
     ]
-    if not details:
-        return PASSED, "every voucher balances", []
-    return FAILED, _summary(details, "vouchers do not balance", f"correct them in Fortnox and {RERUN}"), details
+    return _verdict(details, "every voucher balances",
+                    "vouchers do not balance", f"correct them in Fortnox and {RERUN}")
 
 
 def _closing_balances(scope: _Scope):
@@ -167,10 +173,9 @@ def _closing_balances(scope: _Scope):
         f"plus the year's transactions {_kr(movement)} = {_kr(opening + movement)}"
         for account, opening, movement, closing in scope.rows("closing_balances")
     ]
-    if not details:
-        return PASSED, "every balance account's closing balance is its opening balance plus the year's transactions", []
-    return FAILED, _summary(details, "balance accounts do not add up",
-                            f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"), details
+    return _verdict(details, "every balance account's closing balance is its opening balance plus the year's transactions",
+                    "balance accounts do not add up",
+                    f"the SIE tables are inconsistent: {RERUN}, and report it if it persists")
 
 
 def _result_balances(scope: _Scope):
@@ -178,10 +183,9 @@ def _result_balances(scope: _Scope):
         f"account {account}: result (RES) {_kr(result)} is not the year's transactions {_kr(movement)}"
         for account, result, movement in scope.rows("result_balances")
     ]
-    if not details:
-        return PASSED, "every result account's total is the year's transactions", []
-    return FAILED, _summary(details, "result accounts do not add up",
-                            f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"), details
+    return _verdict(details, "every result account's total is the year's transactions",
+                    "result accounts do not add up",
+                    f"the SIE tables are inconsistent: {RERUN}, and report it if it persists")
 
 
 def _fortnox_balances(scope: _Scope):
@@ -193,11 +197,10 @@ def _fortnox_balances(scope: _Scope):
         f"off by {_kr(ours - (stated or 0))}"
         for kind, account, ours, stated in rows if ours != (stated or 0)
     ]
-    if not details:
-        return PASSED, "every opening balance, closing balance and result is the one Fortnox states", []
-    return FAILED, _summary(details, "balances differ from Fortnox's",
-                            f"the staged vouchers do not add up to Fortnox's balances: {RERUN}, "
-                            "and report it if it persists"), details
+    return _verdict(details, "every opening balance, closing balance and result is the one Fortnox states",
+                    "balances differ from Fortnox's",
+                    f"the staged vouchers do not add up to Fortnox's balances: {RERUN}, "
+                    "and report it if it persists")
 
 
 def _opening_balances(scope: _Scope):
@@ -213,11 +216,9 @@ def _opening_balances(scope: _Scope):
         f"{_kr(closing)}: off by {_kr(opening - closing)}"
         for account, opening, closing in scope.rows("opening_balances", previous_year_id=previous_id)
     ]
-    if not details:
-        return PASSED, f"every opening balance is the closing balance of {years}", []
-    return FAILED, _summary(
-        details, f"opening balances differ from the closing balances of {years}",
-        f"check the year-end closing of {years} and the opening balances in Fortnox, then {RERUN}"), details
+    return _verdict(details, f"every opening balance is the closing balance of {years}",
+                    f"opening balances differ from the closing balances of {years}",
+                    f"check the year-end closing of {years} and the opening balances in Fortnox, then {RERUN}")
 
 
 def _organisation_number(scope: _Scope):
@@ -229,11 +230,10 @@ def _organisation_number(scope: _Scope):
         else:
             details.append(f"{source} has company {name!r} with organisation number {number}, "
                            f"but client {client.key} is {client.organisation_number}")
-    if not details:
-        return PASSED, f"the staged company is the client's, {client.organisation_number}", []
-    return FAILED, _summary(details, "companies differ from the client",
-                            "reconnect the client with the right Fortnox company or correct config/clients.yaml, "
-                            f"then {RERUN}"), details
+    return _verdict(details, f"the staged company is the client's, {client.organisation_number}",
+                    "companies differ from the client",
+                    "reconnect the client with the right Fortnox company or correct config/clients.yaml, "
+                    f"then {RERUN}")
 
 
 def _loaded_counts(scope: _Scope):
@@ -249,10 +249,9 @@ def _loaded_counts(scope: _Scope):
         if not row[loaded] == row[raw_table] == row[sie_table]:
             details.append(f"the load of {row['finished_at']} received {_count(row[loaded])} {what} from Fortnox, "
                            f"but staging holds {_count(row[raw_table])} and the SIE tables {_count(row[sie_table])}")
-    if not details:
-        return PASSED, (f"staging holds all {_count(row['vouchers'])} vouchers, {_count(row['voucher_rows'])} rows and "
-                        f"{_count(row['accounts'])} accounts the load received"), []
-    return FAILED, _summary(details, "counts differ", f"{RERUN} to load the year again"), details
+    return _verdict(details, (f"staging holds all {_count(row['vouchers'])} vouchers, {_count(row['voucher_rows'])} rows and "
+                        f"{_count(row['accounts'])} accounts the load received"),
+                    "counts differ", f"{RERUN} to load the year again")
 
 
 def _fortnox_totals(scope: _Scope):
@@ -269,10 +268,9 @@ def _fortnox_totals(scope: _Scope):
         for what, got, reported in (("accounts", accounts, accounts_reported), ("vouchers", vouchers, vouchers_reported))
         if reported is not None and got < reported
     ]
-    if not details:
-        return PASSED, "the load received every account and voucher Fortnox reported", []
-    return FAILED, _summary(details, "totals fall short of Fortnox's",
-                            f"{RERUN}; if it persists, pages of Fortnox's lists were lost"), details
+    return _verdict(details, "the load received every account and voucher Fortnox reported",
+                    "totals fall short of Fortnox's",
+                    f"{RERUN}; if it persists, pages of Fortnox's lists were lost")
 
 
 # --- warnings ---
@@ -283,10 +281,9 @@ def _voucher_number_gaps(scope: _Scope):
         else f"series {series}: vouchers {first} to {last} are missing ({last - first + 1} numbers)"
         for series, first, last in scope.rows("voucher_number_gaps")
     ]
-    if not details:
-        return PASSED, "every voucher series is numbered without gaps", []
-    return FAILED, _summary(details, "gaps in voucher numbering",
-                            f"check in Fortnox whether the vouchers exist; if they do, {RERUN}"), details
+    return _verdict(details, "every voucher series is numbered without gaps",
+                    "gaps in voucher numbering",
+                    f"check in Fortnox whether the vouchers exist; if they do, {RERUN}")
 
 
 def _ledger_control_accounts(scope: _Scope):
@@ -338,11 +335,10 @@ def _dimension_objects(scope: _Scope):
         for dimension in sorted(DIMENSION_NAMES) if counts.get(dimension, 0) > MAX_OBJECTS_PER_DIMENSION
     ]
     used = ", ".join(f"{_count(counts.get(d, 0))} {DIMENSION_NAMES[d]}" for d in sorted(DIMENSION_NAMES))
-    if not details:
-        return PASSED, f"{used}, within {MAX_OBJECTS_PER_DIMENSION} each", []
-    return FAILED, _summary(details, "dimensions with too many objects",
-                            "that many is unusual for one company: check in Fortnox that they are not created by "
-                            "mistake (for example one per invoice)"), details
+    return _verdict(details, f"{used}, within {MAX_OBJECTS_PER_DIMENSION} each",
+                    "dimensions with too many objects",
+                    "that many is unusual for one company: check in Fortnox that they are not created by "
+                    "mistake (for example one per invoice)")
 
 
 CHECKS: tuple[_Check, ...] = (
