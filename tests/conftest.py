@@ -19,6 +19,7 @@ from fortnox_etl.sandbox.generator import generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_schema
 from fortnox_etl.sync import SyncContext
+from sandbox_helpers import ACME, NORRSKEN
 
 POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -55,6 +56,16 @@ def clients():
 @pytest.fixture(scope="session")
 def companies(clients):
     return [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
+
+
+@pytest.fixture(scope="module")
+def acme():
+    return generate_company(ACME)
+
+
+@pytest.fixture(scope="module")
+def norrsken():
+    return generate_company(NORRSKEN)
 
 
 @pytest.fixture

@@ -13,12 +13,8 @@ from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from sandbox_helpers import ACME, NORRSKEN, REDIRECT_URI, FakeClock
 
-ACME = CompanySpec(tenant_id=1001, organisation_number="556677-8899", name="Acme Bygg & Montage AB")
-NORRSKEN = CompanySpec(
-    tenant_id=1002, organisation_number="559123-4561", name="Norrskens Café & Bageri AB", fiscal_year_start_month=7
-)
-REDIRECT_URI = "http://127.0.0.1:9/callback"
 
 
 def served(company) -> str:
@@ -36,24 +32,6 @@ def ore(amount: float) -> int:
 def row_total(rows) -> int:
     """Debit minus credit in öre, over the rows that count (not Removed)."""
     return sum(ore(row["Debit"]) - ore(row["Credit"]) for row in rows if not row["Removed"])
-
-
-class FakeClock:
-    def __init__(self, when: datetime) -> None:
-        self.now = when.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def acme():
-    return generate_company(ACME)
-
-
-@pytest.fixture(scope="module")
-def norrsken():
-    return generate_company(NORRSKEN)
 
 
 @pytest.fixture(scope="module")

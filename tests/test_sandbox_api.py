@@ -11,37 +11,16 @@ import pytest
 import requests
 
 from fortnox_etl.sandbox.consent import consent
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import (
     KNOWN_SCOPES,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
 )
+from sandbox_helpers import REDIRECT_URI, FakeClock
 
-ACME = CompanySpec(tenant_id=1001, organisation_number="556677-8899", name="Acme Bygg & Montage AB")
-NORRSKEN = CompanySpec(1002, "559123-4561", "Norrskens Café & Bageri AB", fiscal_year_start_month=7)
-REDIRECT_URI = "http://127.0.0.1:9/callback"
 ALL_SCOPES = " ".join(sorted(KNOWN_SCOPES))
 MARCH_FIRST = datetime(2025, 3, 1, 12, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, when: datetime) -> None:
-        self.now = when.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def acme():
-    return generate_company(ACME)
-
-
-@pytest.fixture(scope="module")
-def norrsken():
-    return generate_company(NORRSKEN)
 
 
 @pytest.fixture(scope="module")
