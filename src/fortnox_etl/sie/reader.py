@@ -3,11 +3,19 @@
 Files claim PC8 (CP437) but are sometimes UTF-8 or Windows-1252: the encoding is detected from the
 bytes. Fields are split on spaces or tabs, with quotes (\\" inside) and {object lists}. Unknown
 labels are skipped. A line that cannot be read raises SieSyntaxError with its number and why.
+
+A file is read as a stream (SieStream): chunk by chunk from its path, keeping the header, chart,
+objects and balances (they grow with the chart, not with the year) and handing out one voucher at a
+time, so a year of a million transactions needs no more memory than one of a thousand.
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import io
+import re
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -16,6 +24,8 @@ from pathlib import Path
 # Swedish letters in each candidate encoding; whichever explains more of the high bytes wins.
 _SWEDISH = "åäöÅÄÖé"
 _CANDIDATES = ("cp437", "cp1252")
+_CHUNK_BYTES = 1 << 20
+_ASCII = bytes(range(0x80))
 
 
 class SieSyntaxError(ValueError):
@@ -25,20 +35,58 @@ class SieSyntaxError(ValueError):
         self.reason = reason
 
 
-def detect_encoding(data: bytes) -> str:
-    if all(byte < 0x80 for byte in data):
+def detect_encoding(data: bytes | Path) -> str:
+    """CP437 for plain ASCII, UTF-8 when the bytes are valid UTF-8, else whichever of CP437 and
+    Windows-1252 reads more of the high bytes as Swedish letters. Reads a path chunk by chunk."""
+    high = Counter()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    valid_utf8 = True
+    for chunk in _byte_chunks(data):
+        if valid_utf8:
+            try:
+                utf8.decode(chunk)  # validates only; the text is not kept
+            except UnicodeDecodeError:
+                valid_utf8 = False
+        if not chunk.isascii():
+            high.update(chunk.translate(None, _ASCII))
+    if not high:
         return "cp437"
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    high = [byte for byte in data if byte >= 0x80]
+    if valid_utf8:
+        try:
+            utf8.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
 
     def swedish_share(encoding: str) -> int:
-        return sum(1 for byte in high if bytes([byte]).decode(encoding, errors="replace") in _SWEDISH)
+        return sum(count for byte, count in high.items()
+                   if bytes([byte]).decode(encoding, errors="replace") in _SWEDISH)
 
     return max(_CANDIDATES, key=swedish_share)
+
+
+def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        view = memoryview(source)
+        for start in range(0, len(view), _CHUNK_BYTES):
+            yield bytes(view[start:start + _CHUNK_BYTES])
+        return
+    with open(source, "rb") as file:
+        while chunk := file.read(_CHUNK_BYTES):
+            yield chunk
+
+
+def _lines(source: bytes | Path, encoding: str) -> Iterator[str]:
+    """The decoded lines, split exactly as str.splitlines splits the whole text."""
+    binary = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb")
+    with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
+        carry = ""
+        while chunk := text.read(_CHUNK_BYTES):
+            lines = (carry + chunk).splitlines(keepends=True)
+            carry = lines.pop()  # may be cut mid-line, or a \r whose \n comes with the next chunk
+            yield from lines
+        if carry:
+            yield carry
 
 
 @dataclass(frozen=True)
@@ -65,15 +113,20 @@ def split_fields(line: str, line_no: int) -> list:
             fields.append(split_fields(line[position + 1:end], line_no))
             position = end + 1
         else:
-            end = position
-            while end < length and line[end] not in " \t":
-                end += 1
+            separator = _SEPARATOR(line, position)
+            end = separator.start() if separator else length
             fields.append(line[position:end])
             position = end
     return fields
 
 
+_SEPARATOR = re.compile(r"[ \t]").search
+
+
 def _quoted(line: str, position: int, line_no: int) -> tuple[str, int]:
+    end = line.find('"', position)
+    if end >= 0 and "\\" not in line[position:end]:
+        return line[position:end], end + 1
     chars = []
     while position < len(line):
         char = line[position]
@@ -88,18 +141,22 @@ def _quoted(line: str, position: int, line_no: int) -> tuple[str, int]:
     raise SieSyntaxError(line_no, "a quoted field is not closed")
 
 
-def iter_records(data: bytes) -> Iterator[Record]:
-    for line_no, line in enumerate(data.decode(detect_encoding(data)).splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped in ("{", "}"):
-            yield Record(line_no, stripped, [])
-            continue
-        if not stripped.startswith("#"):
-            raise SieSyntaxError(line_no, f"expected a #LABEL, found {stripped[:30]!r}")
-        parts = split_fields(stripped, line_no)
-        yield Record(line_no, parts[0].upper(), parts[1:])
+def iter_records(data: bytes | Path) -> Iterator[Record]:
+    for line_no, line in enumerate(_lines(data, detect_encoding(data)), start=1):
+        record = _record(line.strip(), line_no)
+        if record is not None:
+            yield record
+
+
+def _record(stripped: str, line_no: int) -> Record | None:
+    if not stripped:
+        return None
+    if stripped in ("{", "}"):
+        return Record(line_no, stripped, [])
+    if not stripped.startswith("#"):
+        raise SieSyntaxError(line_no, f"expected a #LABEL, found {stripped[:30]!r}")
+    parts = split_fields(stripped, line_no)
+    return Record(line_no, parts[0].upper(), parts[1:])
 
 
 def parse_amount(value: object, line_no: int) -> int:
@@ -114,11 +171,21 @@ def parse_amount(value: object, line_no: int) -> int:
     return int(ore)
 
 
+_DATES: dict[str, dt.date] = {}  # a year has few distinct dates, and strptime is slow
+
+
 def parse_date(value: object, line_no: int) -> dt.date:
+    text = str(value)
+    date = _DATES.get(text)
+    if date is not None:
+        return date
     try:
-        return dt.datetime.strptime(str(value), "%Y%m%d").date()
+        date = dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         raise SieSyntaxError(line_no, f"{value!r} is not a date (YYYYMMDD)") from None
+    if len(_DATES) < 100_000:
+        _DATES[text] = date
+    return date
 
 
 def _int(value: object, line_no: int, what: str) -> int:
@@ -137,7 +204,7 @@ def object_pairs(fields: list, line_no: int) -> Objects:
     return tuple((str(fields[index]), str(fields[index + 1])) for index in range(0, len(fields), 2))
 
 
-@dataclass
+@dataclass(slots=True)
 class Transaction:
     kind: str  # TRANS, RTRANS or BTRANS
     account: int
@@ -156,7 +223,7 @@ class Transaction:
         return object_pairs(self.objects, self.line_no)
 
 
-@dataclass
+@dataclass(slots=True)
 class Voucher:
     series: str
     number: str
@@ -207,93 +274,187 @@ _ACCOUNT_PROPERTIES = {"#KTYP": "account_types", "#SRU": "sru", "#ENHET": "units
 
 
 def read_sie(path: Path) -> SieFile:
-    return parse_sie(Path(path).read_bytes())
+    """The whole file in memory, vouchers included; for a large year use SieStream instead."""
+    return parse_sie(Path(path))
 
 
-def parse_sie(data: bytes) -> SieFile:
-    sie = SieFile(encoding=detect_encoding(data))
-    voucher: Voucher | None = None
-    in_voucher = False
-    pending_rtrans: Transaction | None = None
-    checksum = Checksum()
-    for record in iter_records(data):
-        label, fields, line_no = record.label, record.fields, record.line_no
-        if label == "#KSUMMA":
-            _control_sum(sie, checksum, fields, line_no)
-            continue
-        checksum.add(label, fields)
-        if label == "{":
-            if voucher is None or in_voucher:
-                raise SieSyntaxError(line_no, "'{' without a #VER before it")
-            in_voucher = True
-        elif label == "}":
-            if not in_voucher:
-                raise SieSyntaxError(line_no, "'}' without an open voucher")
-            in_voucher, voucher, pending_rtrans = False, None, None
-        elif label in ("#TRANS", "#RTRANS", "#BTRANS"):
-            if not in_voucher:
-                raise SieSyntaxError(line_no, f"{label} outside a voucher's {{ }}")
-            transaction = _transaction(label[1:], fields, line_no)
-            if label == "#TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
-                pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+def parse_sie(data: bytes | Path) -> SieFile:
+    """The whole file in memory, vouchers included; for a large year use SieStream instead."""
+    stream = SieStream(data)
+    vouchers = list(stream)
+    stream.sie.vouchers = vouchers
+    return stream.sie
+
+
+# A #TRANS/#RTRANS/#BTRANS line as nearly every program writes it: bare account, {object list} and
+# plain amount, then a tail of at most transdate, "text", quantity and a bare rest. Any other line
+# takes the general path, so both give the same result, errors included.
+_FAST_ROW = re.compile(
+    r'#(TRANS|RTRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{([^}]*)\}[ \t]+(-?)([0-9]+)(?:\.([0-9]{1,2}))?(?![^ \t])').match
+_FIELD = r'(?:"[^"\\]*"|[^ \t"{][^ \t]*)'
+_FAST_TAIL = re.compile(rf'(?:[ \t]+{_FIELD}(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?[ \t]*').fullmatch
+_PLAIN_QUANTITY = re.compile(r'-?[0-9]+(?:\.[0-9]+)?').fullmatch
+_TAILS_KEPT = 10_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
+
+
+class SieStream:
+    """A SIE file read once, front to back, handing out its vouchers one at a time.
+
+    Iterate it for the vouchers (each complete with its rows, then forgotten); `sie` holds everything
+    else (header, years, chart, objects, balances) as read so far, and all of it once iteration
+    ended, when the #KSUMMA control sum is verified too. `sie.vouchers` stays empty. A line that
+    cannot be read raises SieSyntaxError during iteration. `source` is a file's path or its bytes.
+    """
+
+    def __init__(self, source: bytes | Path) -> None:
+        self.source = source if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
+        self.sie = SieFile(encoding=detect_encoding(self.source))
+        self._object_lists: dict[str, list] = {}  # few distinct {object lists}: parse each once
+        self._tails: dict[str, tuple[str, str | None]] = {}
+
+    def __iter__(self) -> Iterator[Voucher]:
+        sie = self.sie
+        voucher: Voucher | None = None
+        in_voucher = False
+        pending_rtrans: Transaction | None = None
+        checksum = Checksum()
+        for line_no, line in enumerate(_lines(self.source, sie.encoding), start=1):
+            stripped = line.strip()
+            if in_voucher and not checksum.open:
+                transaction = self._fast_transaction(stripped, line_no)
+                if transaction is not None:
+                    if transaction.kind == "TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
+                        pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+                        continue
+                    pending_rtrans = transaction if transaction.kind == "RTRANS" else None
+                    voucher.transactions.append(transaction)
+                    continue
+            record = _record(stripped, line_no)
+            if record is None:
                 continue
-            pending_rtrans = transaction if label == "#RTRANS" else None
-            voucher.transactions.append(transaction)
-        elif label == "#VER":
-            if in_voucher:
-                raise SieSyntaxError(line_no, "#VER inside another voucher's { }")
-            if len(fields) < 3:
-                raise SieSyntaxError(line_no, "#VER needs series, number and date")
-            registered = fields[4] if len(fields) > 4 and str(fields[4]).strip() else None
-            voucher = Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
-                              str(fields[3]) if len(fields) > 3 else "", line_no,
-                              parse_date(registered, line_no) if registered else None)
-            sie.vouchers.append(voucher)
-        elif label in _HEADER_LABELS:
-            sie.labels.setdefault(label, fields)
-        elif label == "#RAR":
-            _need(fields, 3, line_no, "#RAR needs year index, start and end")
-            sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))
-        elif label == "#KONTO":
-            _need(fields, 2, line_no, "#KONTO needs account and name")
-            sie.accounts[_int(fields[0], line_no, "account")] = str(fields[1])
-        elif label in _ACCOUNT_PROPERTIES:
-            _need(fields, 2, line_no, f"{label} needs account and value")
-            value = str(fields[1])
-            getattr(sie, _ACCOUNT_PROPERTIES[label])[_int(fields[0], line_no, "account")] = (
-                value.upper() if label == "#KTYP" else value)
-        elif label == "#DIM":
-            _need(fields, 2, line_no, "#DIM needs dimension and name")
-            sie.dimensions[_int(fields[0], line_no, "dimension")] = str(fields[1])
-        elif label == "#UNDERDIM":
-            _need(fields, 3, line_no, "#UNDERDIM needs dimension, name and parent dimension")
-            sie.subdimensions[_int(fields[0], line_no, "dimension")] = (
-                str(fields[1]), _int(fields[2], line_no, "parent dimension"))
-        elif label == "#OBJEKT":
-            _need(fields, 3, line_no, "#OBJEKT needs dimension, object and name")
-            sie.objects[(_int(fields[0], line_no, "dimension"), str(fields[1]))] = str(fields[2])
-        elif label in _BALANCES:
-            _need(fields, 3, line_no, f"{label} needs year index, account and amount")
-            key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"))
-            getattr(sie, _BALANCES[label])[key] = parse_amount(fields[2], line_no)
-        elif label in _OBJECT_BALANCES:
-            if len(fields) < 4 or not isinstance(fields[2], list):
-                raise SieSyntaxError(line_no, f"{label} needs year index, account, {{objects}} and amount")
-            key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"),
-                   object_pairs(fields[2], line_no))
-            getattr(sie, _OBJECT_BALANCES[label])[key] = parse_amount(fields[3], line_no)
-        elif label in _PERIOD_BALANCES:
-            if len(fields) < 5 or not isinstance(fields[3], list):
-                raise SieSyntaxError(line_no, f"{label} needs year index, period, account, {{objects}} and amount")
-            key = (_int(fields[0], line_no, "year index"), _period(fields[1], line_no),
-                   _int(fields[2], line_no, "account"), object_pairs(fields[3], line_no))
-            getattr(sie, _PERIOD_BALANCES[label])[key] = parse_amount(fields[4], line_no)
-        # Any other label is one we do not need here; SIE tells readers to skip those.
-    if in_voucher:
-        raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
-    if checksum.open:
-        raise SieSyntaxError(checksum.opened_on, "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
-    return sie
+            label, fields = record.label, record.fields
+            if label == "#KSUMMA":
+                _control_sum(sie, checksum, fields, line_no)
+                continue
+            checksum.add(label, fields)
+            if label == "{":
+                if voucher is None or in_voucher:
+                    raise SieSyntaxError(line_no, "'{' without a #VER before it")
+                in_voucher = True
+            elif label == "}":
+                if not in_voucher:
+                    raise SieSyntaxError(line_no, "'}' without an open voucher")
+                yield voucher
+                in_voucher, voucher, pending_rtrans = False, None, None
+            elif label in ("#TRANS", "#RTRANS", "#BTRANS"):
+                if not in_voucher:
+                    raise SieSyntaxError(line_no, f"{label} outside a voucher's {{ }}")
+                transaction = _transaction(label[1:], fields, line_no)
+                if label == "#TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
+                    pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+                    continue
+                pending_rtrans = transaction if label == "#RTRANS" else None
+                voucher.transactions.append(transaction)
+            elif label == "#VER":
+                if in_voucher:
+                    raise SieSyntaxError(line_no, "#VER inside another voucher's { }")
+                if voucher is not None:
+                    yield voucher  # a #VER without { }: a voucher without rows
+                voucher = _voucher(fields, line_no)
+            else:
+                _chart_record(sie, label, fields, line_no)
+        if in_voucher:
+            raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
+        if voucher is not None:
+            yield voucher
+        if checksum.open:
+            raise SieSyntaxError(checksum.opened_on, "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
+
+    def _fast_transaction(self, line: str, line_no: int) -> Transaction | None:
+        """The row of a plainly written line, or None for the general path to read it."""
+        match = _FAST_ROW(line)
+        if match is None:
+            return None
+        kind, account, inner, minus, kronor, cents = match.groups()
+        objects = self._object_lists.get(inner)
+        if objects is None:
+            objects = split_fields(inner, line_no)
+            object_pairs(objects, line_no)
+            self._object_lists[inner] = objects
+        tail = self._tails.get(line[match.end():])
+        if tail is None:
+            tail = self._tail(line[match.end():], line_no)
+            if tail is None:
+                return None
+        ore = int(kronor) * 100 + (int(cents) * (10 if len(cents) == 1 else 1) if cents else 0)
+        return Transaction(kind, int(account), objects, -ore if minus else ore, tail[0], line_no, tail[1])
+
+    def _tail(self, tail: str, line_no: int) -> tuple[str, str | None] | None:
+        match = _FAST_TAIL(tail)
+        if match is None:
+            return None
+        text, quantity = (value[1:-1] if value and value.startswith('"') else value for value in match.groups())
+        if not quantity:
+            quantity = None
+        elif _PLAIN_QUANTITY(quantity) is None:
+            parse_quantity(quantity, line_no)
+        if len(self._tails) >= _TAILS_KEPT:
+            self._tails.clear()
+        self._tails[tail] = (text or "", quantity)
+        return self._tails[tail]
+
+
+def _voucher(fields: list, line_no: int) -> Voucher:
+    if len(fields) < 3:
+        raise SieSyntaxError(line_no, "#VER needs series, number and date")
+    registered = fields[4] if len(fields) > 4 and str(fields[4]).strip() else None
+    return Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
+                   str(fields[3]) if len(fields) > 3 else "", line_no,
+                   parse_date(registered, line_no) if registered else None)
+
+
+def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
+    """Every record outside the vouchers: header, years, chart, objects, balances."""
+    if label in _HEADER_LABELS:
+        sie.labels.setdefault(label, fields)
+    elif label == "#RAR":
+        _need(fields, 3, line_no, "#RAR needs year index, start and end")
+        sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))
+    elif label == "#KONTO":
+        _need(fields, 2, line_no, "#KONTO needs account and name")
+        sie.accounts[_int(fields[0], line_no, "account")] = str(fields[1])
+    elif label in _ACCOUNT_PROPERTIES:
+        _need(fields, 2, line_no, f"{label} needs account and value")
+        value = str(fields[1])
+        getattr(sie, _ACCOUNT_PROPERTIES[label])[_int(fields[0], line_no, "account")] = (
+            value.upper() if label == "#KTYP" else value)
+    elif label == "#DIM":
+        _need(fields, 2, line_no, "#DIM needs dimension and name")
+        sie.dimensions[_int(fields[0], line_no, "dimension")] = str(fields[1])
+    elif label == "#UNDERDIM":
+        _need(fields, 3, line_no, "#UNDERDIM needs dimension, name and parent dimension")
+        sie.subdimensions[_int(fields[0], line_no, "dimension")] = (
+            str(fields[1]), _int(fields[2], line_no, "parent dimension"))
+    elif label == "#OBJEKT":
+        _need(fields, 3, line_no, "#OBJEKT needs dimension, object and name")
+        sie.objects[(_int(fields[0], line_no, "dimension"), str(fields[1]))] = str(fields[2])
+    elif label in _BALANCES:
+        _need(fields, 3, line_no, f"{label} needs year index, account and amount")
+        key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"))
+        getattr(sie, _BALANCES[label])[key] = parse_amount(fields[2], line_no)
+    elif label in _OBJECT_BALANCES:
+        if len(fields) < 4 or not isinstance(fields[2], list):
+            raise SieSyntaxError(line_no, f"{label} needs year index, account, {{objects}} and amount")
+        key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"),
+               object_pairs(fields[2], line_no))
+        getattr(sie, _OBJECT_BALANCES[label])[key] = parse_amount(fields[3], line_no)
+    elif label in _PERIOD_BALANCES:
+        if len(fields) < 5 or not isinstance(fields[3], list):
+            raise SieSyntaxError(line_no, f"{label} needs year index, period, account, {{objects}} and amount")
+        key = (_int(fields[0], line_no, "year index"), _period(fields[1], line_no),
+               _int(fields[2], line_no, "account"), object_pairs(fields[3], line_no))
+        getattr(sie, _PERIOD_BALANCES[label])[key] = parse_amount(fields[4], line_no)
+    # Any other label is one we do not need here; SIE tells readers to skip those.
 
 
 class Checksum:
