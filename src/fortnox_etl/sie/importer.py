@@ -20,15 +20,14 @@ from sqlalchemy import Connection, Engine, text
 from fortnox_etl.config import Client
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
-from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT, rule_violations
+from fortnox_etl.sie.rules import rule_violations
 from fortnox_etl.sie.staging import (
     COST_CENTER_DIMENSION,
     PROJECT_DIMENSION,
     UnsupportedObjects,
     build_sie_client,
     build_sie_year,
-    load_raw_year,
-    raw_year_rows,
+    stage_sie_year,
 )
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -75,10 +74,9 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
             _stage_company(connection, key, sie, load)
         partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
         try:
-            rows = {"insert_raw_accounts": _accounts(partition, sie), **raw_year_rows(partition, sie)}
+            staged = stage_sie_year(connection, partition, sie, sie.vouchers)
         except UnsupportedObjects as error:
             raise SieImportRefused(f"{path}: {error}. Nothing was imported") from None
-        load_raw_year(connection, key, financial_year_id, rows)
         build_sie_client(connection, key)
         build_sie_year(connection, key, financial_year_id)
         if previous_year_id is not None and not _count(connection, "count_staged_accounts", client_key=key,
@@ -87,8 +85,8 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
                     financial_year_id=financial_year_id, previous_year_id=previous_year_id)
         record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by or getpass.getuser(),
                              file_name=path.name, sha256=sha256)
-    return ImportSummary(key, financial_year_id, start, end, len(rows["insert_raw_accounts"]),
-                         len(rows["insert_raw_vouchers"]), len(rows["insert_raw_voucher_rows"]), sha256)
+    return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
+                         sha256)
 
 
 def _check(client: Client, sie: SieFile, path: Path) -> None:
@@ -153,14 +151,6 @@ def _stage_company(connection: Connection, client_key: str, sie: SieFile, load: 
         "organisation_number": sie.header("#ORGNR"), "database_number": int(fnr) if fnr.isdigit() else None,
         "address": address[1] or None, "zip_code": address[2] or None, "city": None, "phone": address[3] or None,
     })
-
-
-def _accounts(partition: dict, sie: SieFile) -> list[dict]:
-    return [{
-        **partition, "account": account, "description": name, "active": True,
-        "sru": int(sie.sru[account]) if sie.sru.get(account, "").isdigit() else None, "vat_code": None,
-        "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
-    } for account, name in sorted(sie.accounts.items())]
 
 
 def _count(connection: Connection, name: str, **params) -> int:

@@ -1,16 +1,21 @@
-"""A parsed SIE 4 file of one client-year into the raw tables, and the SIE tables built from them.
+"""A SIE 4 file of one client-year into the raw tables, and the SIE tables built from them.
 
 Shared by the sync (Fortnox's SIE export) and the import of a supplied file, so that both sources
 land in the same tables the same way.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
 from fortnox_etl.sie.fields import token
-from fortnox_etl.sie.reader import Objects, SieFile
+from fortnox_etl.sie.reader import Objects, SieFile, Voucher, object_pairs
+from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
@@ -26,39 +31,137 @@ _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#T
 _STATED = (("IB", "opening"), ("UB", "closing"), ("RES", "results"))
 
 
+_BLOCK_ROWS = 20_000  # rows per COPY or executemany: large enough to be fast, small enough to stay flat
+_VOUCHER_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "transaction_date",
+                    "registration_date", "description", "reference_number", "reference_type", "comments",
+                    "load_id", "loaded_at")
+_VOUCHER_ROW_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "account",
+                        "debit_ore", "credit_ore", "description", "transaction_information", "cost_center",
+                        "project", "quantity", "removed", "added_after_registration", "load_id", "loaded_at")
+
+
 class UnsupportedObjects(ValueError):
     """The file uses object lists our tables cannot hold (several objects on one balance line)."""
 
 
+@dataclass(frozen=True)
+class StagedSie:
+    """What stage_sie_year loaded: row counts, and each staged voucher as (series, number)."""
+    accounts: int
+    vouchers: int
+    voucher_rows: int
+    staged: frozenset[tuple[str, int]]
+
+
+def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouchers: Iterable[Voucher],
+                   heads: dict[tuple[str, int], dict] | None = None,
+                   accounts: list[dict] | None = None) -> StagedSie:
+    """Replace a client-year's raw partition with a SIE 4 file's books, in the caller's transaction.
+
+    `partition` holds client_key, financial_year_id, load_id and loaded_at. `vouchers` are the file's
+    vouchers, read once: a SieStream, with `sie` its `.sie` (complete once the stream is consumed),
+    or a parsed file's `sie.vouchers`. `heads` maps (series, number) to the /3/vouchers record
+    whose ReferenceNumber, ReferenceType and Comments SIE lacks. `accounts` are the rows of
+    load/insert_raw_accounts (the sync's /3/accounts list, partition included); without them the
+    file's own chart is staged (#KONTO, #SRU, #IB 0 as balance brought forward).
+
+    The partition is deleted first, then loaded in blocks: by COPY on PostgreSQL, by executemany on
+    SQLite, so memory does not grow with the year. SieSyntaxError (from the stream) and
+    UnsupportedObjects leave the transaction for the caller to roll back.
+    """
+    heads = heads or {}
+    run_sql(connection, "load/delete_raw_year", client_key=partition["client_key"],
+            financial_year_id=partition["financial_year_id"])
+    voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
+    row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
+    staged = set()
+    for voucher in vouchers:
+        number = int(voucher.number)
+        voucher_sink.add(_voucher_tuple(partition, voucher, number, heads.get((voucher.series, number), {})))
+        row_sink.extend(_row_tuples(partition, voucher, number))
+        staged.add((voucher.series, number))
+    voucher_sink.flush()
+    row_sink.flush()
+    if accounts is None:
+        accounts = file_accounts(partition, sie)
+    for statement, rows in (("insert_raw_accounts", accounts), *_chart_rows(partition, sie).items()):
+        if rows:
+            connection.execute(text(sql(f"load/{statement}")), rows)
+    return StagedSie(len(accounts), voucher_sink.count, row_sink.count, frozenset(staged))
+
+
+def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
+    """raw_accounts rows from a SIE file's chart, when no other source of the chart is at hand."""
+    return [{
+        **partition, "account": account, "description": name, "active": True,
+        "sru": int(sie.sru[account]) if sie.sru.get(account, "").isdigit() else None, "vat_code": None,
+        "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
+    } for account, name in sorted(sie.accounts.items())]
+
+
 def raw_year_rows(partition: dict, sie: SieFile, heads: dict[tuple[str, int], dict] | None = None) -> dict[str, list[dict]]:
-    """Rows for each load/insert_raw_* statement from a client-year's SIE file.
+    """Rows for each load/insert_raw_* statement from a parsed client-year's SIE file, all in memory.
 
     `partition` holds client_key, financial_year_id, load_id and loaded_at; `heads` the /3/vouchers
-    list records by (series, number), which add the reference fields SIE lacks.
+    list records by (series, number), which add the reference fields SIE lacks. For a large year,
+    stage_sie_year streams the same rows instead.
     """
     heads = heads or {}
     vouchers, voucher_rows = [], []
     for voucher in sie.vouchers:
         number = int(voucher.number)
-        head = heads.get((voucher.series, number), {})
-        vouchers.append({
-            **partition, "voucher_series": voucher.series, "voucher_number": number,
-            "transaction_date": voucher.date.isoformat(),
-            "registration_date": voucher.registered.isoformat() if voucher.registered else None,
-            "description": voucher.text, "reference_number": head.get("ReferenceNumber"),
-            "reference_type": head.get("ReferenceType"), "comments": head.get("Comments"),
-        })
-        voucher_rows.extend({
-            **partition, "voucher_series": voucher.series, "voucher_number": number, "row_no": row_no,
-            "account": row.account, "debit_ore": max(row.amount_ore, 0), "credit_ore": max(-row.amount_ore, 0),
-            "description": None, "transaction_information": row.text or None,
-            "cost_center": row.object(COST_CENTER_DIMENSION), "project": row.object(PROJECT_DIMENSION),
-            "quantity": str(Decimal(row.quantity.replace(",", "."))) if row.quantity else None,
-            "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
-        } for row_no, row in enumerate(voucher.transactions, start=1))
+        vouchers.append(dict(zip(_VOUCHER_COLUMNS, _voucher_tuple(
+            partition, voucher, number, heads.get((voucher.series, number), {})))))
+        voucher_rows.extend(dict(zip(_VOUCHER_ROW_COLUMNS, row)) for row in _row_tuples(partition, voucher, number))
+    return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **_chart_rows(partition, sie)}
+
+
+def load_raw_year(connection: Connection, client_key: str, financial_year_id: int, rows: dict[str, list[dict]]) -> None:
+    """Replace the client-year's raw partition with `rows` (statement name -> rows), in the caller's transaction."""
+    run_sql(connection, "load/delete_raw_year", client_key=client_key, financial_year_id=financial_year_id)
+    for statement, batch in rows.items():
+        if batch:
+            connection.execute(text(sql(f"load/{statement}")), batch)
+
+
+def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -> tuple:
+    return (partition["client_key"], partition["financial_year_id"], voucher.series, number,
+            voucher.date.isoformat(), voucher.registered.isoformat() if voucher.registered else None,
+            voucher.text, head.get("ReferenceNumber"), head.get("ReferenceType"), head.get("Comments"),
+            partition["load_id"], partition["loaded_at"])
+
+
+def _row_tuples(partition: dict, voucher: Voucher, number: int) -> Iterator[tuple]:
+    client_key, financial_year_id = partition["client_key"], partition["financial_year_id"]
+    load_id, loaded_at, series = partition["load_id"], partition["loaded_at"], voucher.series
+    for row_no, row in enumerate(voucher.transactions, start=1):
+        ore = row.amount_ore
+        cost_center, project = _cost_center_and_project(row.objects)
+        yield (client_key, financial_year_id, series, number, row_no, row.account, ore if ore > 0 else 0,
+               -ore if ore < 0 else 0, None, row.text or None, cost_center, project,
+               _quantity(row.quantity) if row.quantity else None, row.kind == "BTRANS", row.kind == "RTRANS",
+               load_id, loaded_at)
+
+
+def _cost_center_and_project(objects: list) -> tuple[str | None, str | None]:
+    return _objects_by_dimension(tuple(objects)) if objects else (None, None)
+
+
+@lru_cache(maxsize=4096)
+def _objects_by_dimension(objects: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The cost centre (dimension 1) and project (dimension 6) of an {object list} the reader checked."""
+    pairs = dict(object_pairs(list(objects), 0))
+    return pairs.get(str(COST_CENTER_DIMENSION)), pairs.get(str(PROJECT_DIMENSION))
+
+
+@lru_cache(maxsize=4096)
+def _quantity(value: str) -> str:
+    return str(Decimal(value.replace(",", ".")))
+
+
+def _chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
+    """The rows of the file's header, balances, dimensions and objects (bounded by the chart, not the year)."""
     return {
-        "insert_raw_vouchers": vouchers,
-        "insert_raw_voucher_rows": voucher_rows,
         "insert_raw_sie_header": [
             {**partition, "position": position, "label": label, "fields": " ".join(_field(f) for f in fields)}
             for position, (label, fields) in enumerate(sie.labels.items()) if label in _STAGED_HEADERS
@@ -71,12 +174,43 @@ def raw_year_rows(partition: dict, sie: SieFile, heads: dict[tuple[str, int], di
     }
 
 
-def load_raw_year(connection: Connection, client_key: str, financial_year_id: int, rows: dict[str, list[dict]]) -> None:
-    """Replace the client-year's raw partition with `rows` (statement name -> rows), in the caller's transaction."""
-    run_sql(connection, "load/delete_raw_year", client_key=client_key, financial_year_id=financial_year_id)
-    for statement, batch in rows.items():
-        if batch:
-            connection.execute(text(sql(f"load/{statement}")), batch)
+class _RawSink:
+    """Rows of one load/insert_raw_* statement, written a block at a time (COPY on PostgreSQL)."""
+
+    def __init__(self, connection: Connection, statement: str, columns: tuple[str, ...]) -> None:
+        insert = sql(f"load/{statement}")
+        table, listed = _INSERT.search(insert).groups()
+        if tuple(re.findall(r"\w+", listed)) != columns or tuple(re.findall(r":(\w+)", insert)) != columns:
+            raise RuntimeError(f"load/{statement}.sql no longer lists the columns {', '.join(columns)} in this order")
+        self.connection, self.columns, self.insert = connection, columns, insert
+        self.copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN" if connection.dialect.name == "postgresql" else None
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= _BLOCK_ROWS:
+            self.flush()
+
+    def extend(self, rows: Iterable[tuple]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= _BLOCK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.copy:
+            with self.connection.connection.driver_connection.cursor() as cursor, cursor.copy(self.copy) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+        else:
+            self.connection.execute(text(self.insert), [dict(zip(self.columns, row)) for row in self.rows])
+        self.count += len(self.rows)
+        self.rows.clear()
+
+
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")
 
 
 def build_sie_year(connection: Connection, client_key: str, financial_year_id: int) -> None:
