@@ -237,7 +237,7 @@ def test_staging_that_lost_rows_of_the_load_fails(make_context):
     s.execute("DELETE FROM raw_voucher_rows WHERE client_key = :k AND financial_year_id = :y "
               "AND voucher_series = 'A' AND voucher_number = 1 AND row_no = 1", y=s.year_id)
     result = s.run()["loaded_counts"]
-    assert_fires(result, "error", f"received {checks._count(rows)} voucher rows from Fortnox",
+    assert_fires(result, "error", f"staged {checks._count(rows)} voucher rows",
                  f"staging holds {checks._count(rows - 1)} and the SIE tables {checks._count(rows)}", "rerun the period")
 
 
@@ -247,7 +247,7 @@ def test_a_load_short_of_fortnoxs_totals_fails(make_context):
     vouchers_loaded = len(s.company.vouchers[s.year_id])
     s.execute("UPDATE load_runs SET fortnox_vouchers_reported = vouchers + 3")
     assert_fires(s.run()["fortnox_totals"], "error", f"Fortnox reported {checks._count(vouchers_loaded + 3)} vouchers",
-                 f"received {checks._count(vouchers_loaded)}")
+                 f"staging holds {checks._count(vouchers_loaded)}")
     # A voucher booked between Fortnox's list and its SIE export is received, not lost.
     s.execute("UPDATE load_runs SET fortnox_vouchers_reported = vouchers - 1")
     assert s.run()["fortnox_totals"].passed

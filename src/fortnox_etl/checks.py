@@ -247,10 +247,10 @@ def _loaded_counts(scope: _Scope):
                                  ("voucher rows", "voucher_rows", ("raw_voucher_rows", "sie_transactions"))):
         raw_table, sie_table = staged
         if not row[loaded] == row[raw_table] == row[sie_table]:
-            details.append(f"the load of {row['finished_at']} received {_count(row[loaded])} {what} from Fortnox, "
+            details.append(f"the load of {row['finished_at']} staged {_count(row[loaded])} {what}, "
                            f"but staging holds {_count(row[raw_table])} and the SIE tables {_count(row[sie_table])}")
     return _verdict(details, (f"staging holds all {_count(row['vouchers'])} vouchers, {_count(row['voucher_rows'])} rows and "
-                        f"{_count(row['accounts'])} accounts the load received"),
+                        f"{_count(row['accounts'])} accounts the load staged"),
                     "counts differ", f"{RERUN} to load the year again")
 
 
@@ -264,7 +264,7 @@ def _fortnox_totals(scope: _Scope):
                          f"(@TotalResources); {RERUN} to record them"), []
     # Fewer is a loss; more is not: a voucher booked between Fortnox's list and its SIE export is in the file.
     details = [
-        f"Fortnox reported {_count(reported)} {what} for the year, but the load of {finished_at} received {_count(got)}"
+        f"Fortnox reported {_count(reported)} {what} for the year, but after the load of {finished_at} staging holds {_count(got)}"
         for what, got, reported in (("accounts", accounts, accounts_reported), ("vouchers", vouchers, vouchers_reported))
         if reported is not None and got < reported
     ]

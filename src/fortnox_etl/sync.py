@@ -18,20 +18,23 @@ from sqlalchemy import Engine, text
 
 from fortnox_etl.config import OUT_DIR, Client
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
-from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany
 from fortnox_etl.fortnox.oauth import FortnoxApp
 from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
+from fortnox_etl.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.reader import parse_sie, read_sie
 from fortnox_etl.sie.rules import rule_violations
-from fortnox_etl.sie.import_source import FORTNOX, record_import_source
+from fortnox_etl.sie.import_source import FORTNOX, active_import_source, record_import_source
 from fortnox_etl.sie.staging import build_sie_client, build_sie_year, load_raw_year, raw_year_rows
 from fortnox_etl.sie.writer import SieSummary, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
 
 log = logging.getLogger(__name__)
+# An incremental load asks for the changed vouchers, Fortnox's voucher count and the file from a date.
+INCREMENTAL_MIN_REQUESTS = 3
 
 
 class LedgersNotReady(RuntimeError):
@@ -144,25 +147,42 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
 
 
 def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
-    """Load one financial year's chart of accounts, vouchers with rows and balances, replacing what was there.
+    """Load one financial year's chart of accounts, vouchers with rows and balances into staging.
 
-    `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. The vouchers
-    and their rows, the objects and Fortnox's own balances come from ONE request, Fortnox's SIE export;
-    the JSON lists add what SIE lacks (account status and VAT codes, voucher reference fields,
-    cost centres and projects the file does not use), 500 records a request. The year's import
-    source becomes Fortnox.
+    `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. Vouchers,
+    rows, objects and Fortnox's own balances come from ONE request, Fortnox's SIE export; the JSON
+    lists add what SIE lacks (account status and VAT codes, voucher reference fields, cost centres
+    and projects the file does not use), 500 records a request. The year's import source becomes
+    Fortnox. A year loaded before is loaded incrementally when that is cheaper (see `_choose_path`).
     """
-    started = _now()
+    started = dt.datetime.now(dt.UTC)
     api = ctx.api()
     key = ctx.client.key
     financial_year_id = year["id"]
-    accounts = list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id))
-    objects = _objects_lists(ctx, api, financial_year_id)
-    # The list first: a voucher can appear between the two requests but never vanish, so every
-    # listed voucher must be in the file; one that is not means the file was cut short.
-    heads = {(h["VoucherSeries"], int(h["VoucherNumber"])): h
-             for h in api.list("/3/vouchers", "Vouchers", financialyear=financial_year_id)}
-    sie = api.download("/3/sie/4", _complete_sie(heads), financialyear=financial_year_id)
+    stats = LoadStats(api)
+    accounts = stats.fetch("accounts", lambda: list(api.list("/3/accounts", "Accounts", financialyear=financial_year_id)))
+    objects = _objects_lists(ctx, api, financial_year_id, stats)
+    plan = _choose_path(ctx, api, stats, year)
+    log.info("client %s: the year %s..%s is loaded %s: %s", key, year["from_date"], year["to_date"],
+             "in full" if plan.path == FULL else "incrementally", plan.reason)
+    stats.path = plan.path
+    next_cursor = cursor_at(started)
+    if plan.path == FULL:
+        heads = stats.fetch("vouchers", lambda: {(h["VoucherSeries"], int(h["VoucherNumber"])): h for h in api.list(
+            "/3/vouchers", "Vouchers", financialyear=financial_year_id)}, next_cursor=next_cursor)
+        vouchers_reported = api.reported_totals.get("/3/vouchers")
+        # The list first: a voucher can appear between the two requests but never vanish, so every
+        # listed voucher must be in the file; one that is not means the file was cut short.
+        sie = stats.fetch("sie4", lambda: api.download("/3/sie/4", _complete_sie(heads), financialyear=financial_year_id),
+                          rows=lambda file: len(file.vouchers))
+    else:
+        vouchers_reported = stats.fetch("vouchers (count)", lambda: _voucher_total(api, financial_year_id),
+                                        rows=lambda total: 0, next_cursor=next_cursor)
+        sie = stats.fetch(f"sie4 from {plan.from_date}", lambda: api.download(
+            "/3/sie/4", _complete_sie(plan.changed), financialyear=financial_year_id, fromdate=plan.from_date),
+            rows=lambda file: len(file.vouchers))
+        with ctx.engine.connect() as connection:
+            heads = {**_staged_references(connection, key, financial_year_id, plan.from_date), **plan.changed}
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
     rows = {"insert_raw_accounts": [{
@@ -171,25 +191,116 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
         "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
     } for a in accounts], **raw_year_rows(partition, sie, heads)}
     with ctx.engine.begin() as connection:
-        load_raw_year(connection, key, financial_year_id, rows)
+        if plan.path == FULL:
+            load_raw_year(connection, key, financial_year_id, rows)
+        else:
+            run_sql(connection, "load/delete_raw_year_from_date", client_key=key,
+                    financial_year_id=financial_year_id, from_date=plan.from_date)
+            for statement, batch in rows.items():
+                if batch:
+                    connection.execute(text(sql(f"load/{statement}")), batch)
         if objects is not None:
             _load_objects_lists(connection, {"client_key": key, **load}, *objects)
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
-        counts = {"requests": api.requests_made, "accounts": len(rows["insert_raw_accounts"]),
-                  "vouchers": len(rows["insert_raw_vouchers"]), "voucher_rows": len(rows["insert_raw_voucher_rows"]),
+        staged = connection.execute(text(sql("load/count_staged_year")),
+                                    {"client_key": key, "financial_year_id": financial_year_id}).one()
+        counts = {"requests": api.requests_made, "accounts": staged.accounts, "vouchers": staged.vouchers,
+                  "voucher_rows": staged.voucher_rows,
                   "fortnox_accounts_reported": api.reported_totals.get("/3/accounts"),
-                  "fortnox_vouchers_reported": api.reported_totals.get("/3/vouchers")}
+                  "fortnox_vouchers_reported": vouchers_reported}
         connection.execute(text(sql("load/insert_load_run")), {
             "load_id": load["load_id"], "client_key": key, "financial_year_id": financial_year_id,
-            "started_at": started, "finished_at": _now(), **counts,
+            "started_at": started.isoformat(timespec="seconds"), "finished_at": _now(), **counts,
         })
-    log.info("client %s: %s vouchers with %s rows and %s accounts for the year %s..%s loaded (%s requests to Fortnox); "
-             "Fortnox is the year's import source", key, f"{counts['vouchers']:,}", f"{counts['voucher_rows']:,}",
-             f"{counts['accounts']:,}", year["from_date"], year["to_date"], f"{api.requests_made:,}")
+        stats.save(connection, load["load_id"], key, financial_year_id)
+    loaded = len(rows["insert_raw_vouchers"])
+    log.info("client %s: %s vouchers for the year %s..%s loaded (%s with %s rows now staged, %s accounts; "
+             "%s requests to Fortnox); Fortnox is the year's import source", key, f"{loaded:,}", year["from_date"],
+             year["to_date"], f"{counts['vouchers']:,}", f"{counts['voucher_rows']:,}", f"{counts['accounts']:,}",
+             f"{api.requests_made:,}")
     return counts
 
 
-def _objects_lists(ctx: SyncContext, api: FortnoxApi, financial_year_id: int) -> tuple[list[dict], list[dict]] | None:
+@dataclass(frozen=True)
+class _Plan:
+    path: str  # FULL or INCREMENTAL
+    reason: str  # for the operator's log
+    changed: dict | None = None  # incremental: the changed vouchers' list records by (series, number)
+    from_date: str | None = None  # incremental: the earliest changed voucher's date; the file starts there
+
+
+def _choose_path(ctx: SyncContext, api: FortnoxApi, stats: LoadStats, year: dict) -> _Plan:
+    """Full file, or only what changed since the last load: whichever costs fewer requests AND less work.
+
+    Incremental: the vouchers changed since the last load's cursor (`lastmodified`), Fortnox's voucher
+    count, and the SIE file from the earliest changed voucher's date on (it still carries the whole
+    year's balances), replacing the staged vouchers from that date. Full: the voucher list (500 a
+    page) and the whole year's file.
+    """
+    key, financial_year_id = ctx.client.key, year["id"]
+    with ctx.engine.connect() as connection:
+        cursor = voucher_cursor(connection, key, financial_year_id)
+    source = active_import_source(ctx.engine, key, financial_year_id)
+    if cursor is None:
+        return _Plan(FULL, "it has no earlier load from Fortnox to build on")
+    if source != FORTNOX:
+        return _Plan(FULL, "its books in staging came from an imported SIE file; a full load makes Fortnox the source again")
+    full_requests = 1 + _pages(cursor.staged_vouchers)
+    if full_requests <= INCREMENTAL_MIN_REQUESTS:
+        return _Plan(FULL, f"the full file costs {full_requests} requests for its {cursor.staged_vouchers:,} vouchers; "
+                           f"looking for changes costs at least {INCREMENTAL_MIN_REQUESTS}")
+    first_page = stats.fetch(f"vouchers changed since {cursor.since}", lambda: api.get(
+        "/3/vouchers", financialyear=financial_year_id, lastmodified=cursor.since, limit=PAGE_LIMIT, page=1),
+        rows=lambda body: len(body.get("Vouchers") or []))
+    changed_count = int((first_page.get("MetaInformation") or {}).get("@TotalResources") or 0)
+    incremental_requests = _pages(changed_count) - 1 + INCREMENTAL_MIN_REQUESTS - 1
+    if incremental_requests >= full_requests:
+        return _Plan(FULL, f"{_vouchers(changed_count)} changed since {cursor.since}: fetching the changes would cost "
+                           f"{incremental_requests} more requests, the full file {full_requests}")
+    changed = list(first_page.get("Vouchers") or [])
+    if changed_count > PAGE_LIMIT:
+        changed += stats.fetch("vouchers changed (further pages)", lambda: list(api.list(
+            "/3/vouchers", "Vouchers", start_page=2, financialyear=financial_year_id, lastmodified=cursor.since)))
+    changed_heads = {(h["VoucherSeries"], int(h["VoucherNumber"])): h for h in changed}
+    from_date = min((h["TransactionDate"] for h in changed), default=year["to_date"])
+    with ctx.engine.connect() as connection:
+        in_range = connection.execute(text(sql("load/count_staged_vouchers_from_date")), {
+            "client_key": key, "financial_year_id": financial_year_id, "from_date": from_date}).scalar()
+    if in_range >= cursor.staged_vouchers and cursor.staged_vouchers:
+        return _Plan(FULL, f"{_vouchers(changed_count)} changed since {cursor.since}, the earliest dated {from_date}: "
+                           "the file from that date is the whole year")
+    return _Plan(INCREMENTAL, (
+        f"{_vouchers(changed_count)} changed since {cursor.since}; they cost {incremental_requests} more requests "
+        f"and the file from {from_date} on ({in_range:,} staged vouchers are replaced), against {full_requests} "
+        f"requests and all {cursor.staged_vouchers:,} vouchers for the full file"), changed_heads, from_date)
+
+
+def _voucher_total(api: FortnoxApi, financial_year_id: int) -> int:
+    """How many vouchers Fortnox has in the year (@TotalResources of a one-record page), to check the staged count."""
+    body = api.get("/3/vouchers", financialyear=financial_year_id, limit=1, page=1)
+    return int((body.get("MetaInformation") or {}).get("@TotalResources") or 0)
+
+
+def _staged_references(connection, client_key: str, financial_year_id: int, from_date: str) -> dict:
+    """The reference fields of the staged vouchers dated from `from_date`, in the list's form: they are
+    staged again from the file, which lacks them."""
+    rows = connection.execute(text(sql("load/select_voucher_references_from_date")), {
+        "client_key": client_key, "financial_year_id": financial_year_id, "from_date": from_date}).mappings()
+    return {(row["voucher_series"], int(row["voucher_number"])): {
+        "ReferenceNumber": row["reference_number"], "ReferenceType": row["reference_type"],
+        "Comments": row["comments"]} for row in rows}
+
+
+def _vouchers(count: int) -> str:
+    return f"{count:,} voucher" + ("" if count == 1 else "s")
+
+
+def _pages(records: int) -> int:
+    return max(1, -(-records // PAGE_LIMIT))
+
+
+def _objects_lists(ctx: SyncContext, api: FortnoxApi, financial_year_id: int,
+                   stats: LoadStats) -> tuple[list[dict], list[dict]] | None:
     """Cost centres and projects with their names, once per sync: with the client's newest year.
 
     Other years' SIE files declare their objects themselves; without the scopes, so does this one's.
@@ -200,7 +311,8 @@ def _objects_lists(ctx: SyncContext, api: FortnoxApi, financial_year_id: int) ->
     if later:
         return None
     try:
-        return list(api.list("/3/costcenters", "CostCenters")), list(api.list("/3/projects", "Projects"))
+        return (stats.fetch("cost centres", lambda: list(api.list("/3/costcenters", "CostCenters"))),
+                stats.fetch("projects", lambda: list(api.list("/3/projects", "Projects"))))
     except MissingScopeOrLicence as error:
         log.warning("client %s: cost centres and projects not listed (%s); the SIE file's object names are used",
                     ctx.client.key, error)

@@ -1,4 +1,5 @@
--- One row per extraction of a client's financial year: what was asked of Fortnox and what landed.
+-- One row per extraction of a client's financial year: its requests, and what staging holds of the
+-- year after it (an incremental load adds to what earlier loads staged).
 CREATE TABLE IF NOT EXISTS load_runs (
     load_id             VARCHAR(36) PRIMARY KEY,
     client_key          VARCHAR(40) NOT NULL,

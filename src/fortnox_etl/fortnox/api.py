@@ -87,9 +87,9 @@ class FortnoxApi:
         )
         return retrying(*call)
 
-    def list(self, path: str, collection: str, **params) -> Iterator[dict]:
-        """Every record of a Fortnox list, page by page (500 a page)."""
-        page = 1
+    def list(self, path: str, collection: str, start_page: int = 1, **params) -> Iterator[dict]:
+        """Every record of a Fortnox list from `start_page` on, page by page (500 a page)."""
+        page = start_page
         while True:
             body = self.get(path, **params, limit=PAGE_LIMIT, page=page)
             records = body.get(collection)
