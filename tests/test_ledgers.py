@@ -21,6 +21,7 @@ from sqlalchemy import inspect, text
 
 from fortnox_etl import ledgers
 from fortnox_etl.config import Client
+from fortnox_etl.load_stats import load_resources
 from fortnox_etl.sandbox.generator import CompanySpec, Payment, generate_company, organisation_number_with_check_digit
 from sync_helpers import run_sync
 
@@ -288,6 +289,19 @@ def test_older_invoices_open_at_the_balance_date_and_paid_after_it_are_found(mak
     assert summary.reconciles
     assert summary.customer.account_balance_ore == book_balance(company, 1510, period_end) > 0
     assert sandbox.requests(company.spec.tenant_id)["/3/invoicepayments"] == 1, "every payment came with the list"
+
+    recorded = {row["resource"]: row for row in load_resources(ctx.engine, client.key) if row["period_end"]}
+    assert set(recorded) == {"customers", "suppliers", "customer invoices", "customer payments",
+                             "supplier invoices", "supplier payments"}
+    assert recorded["customer invoices"]["requests"] == 3, "the year's invoices, older unpaid ones, older changed ones"
+    assert recorded["customer payments"]["requests"] == 1
+    assert recorded["customer invoices"]["rows_loaded"] == count_rows(ctx.engine, "raw_invoices")
+    assert {str(row["period_end"])[:10] for row in recorded.values()} == {period_end.isoformat()}
+
+
+def count_rows(engine, table: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
 
 
 def old_invoice_half_paid_before_the_books(companies):

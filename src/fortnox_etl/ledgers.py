@@ -43,6 +43,7 @@ from openpyxl.styles import Font
 from sqlalchemy import Connection, text
 
 from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.load_stats import LoadStats
 from fortnox_etl.staging.database import run_sql, sql
 from fortnox_etl.sync import LedgersNotReady, SyncContext
 
@@ -126,11 +127,12 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
         year = _financial_year(connection, key, period_end)
     complete_from = year["from_date"]
     api = ctx.api()
+    stats = LoadStats(api)
     parties = {
-        CUSTOMERS: [_party(c, "CustomerNumber") for c in api.list("/3/customers", "Customers")],
-        SUPPLIERS: [_party(s, "SupplierNumber") for s in api.list("/3/suppliers", "Suppliers")],
+        CUSTOMERS: stats.fetch("customers", lambda: [_party(c, "CustomerNumber") for c in api.list("/3/customers", "Customers")]),
+        SUPPLIERS: stats.fetch("suppliers", lambda: [_party(s, "SupplierNumber") for s in api.list("/3/suppliers", "Suppliers")]),
     }
-    fetched = {kind: _fetch_ledger(api, kind, period_end, complete_from) for kind in LEDGERS}
+    fetched = {kind: _fetch_ledger(api, stats, kind, period_end, complete_from) for kind in LEDGERS}
     load = {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
     counts = {
         "customers": len(parties[CUSTOMERS]), "suppliers": len(parties[SUPPLIERS]),
@@ -152,6 +154,7 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
             "client_key": key, "period_end": period_end.isoformat(), "complete_from": complete_from.isoformat(),
             "requests": api.requests_made, **load,
         })
+        stats.save(connection, load["load_id"], key, period_end=period_end)
     log.info("client %s: ledgers for %s loaded: %s customers, %s suppliers, %s customer invoices with %s payments, "
              "%s supplier invoices with %s payments (complete from %s; older ones only if possibly open); "
              "%s requests to Fortnox", key, period_end, *(f"{counts[name]:,}" for name in (
@@ -160,16 +163,22 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
     return counts
 
 
-def _fetch_ledger(api: FortnoxApi, kind: LedgerKind, period_end: dt.date,
+def _fetch_ledger(api: FortnoxApi, stats: LoadStats, kind: LedgerKind, period_end: dt.date,
                   complete_from: dt.date) -> tuple[list[dict], list[dict]]:
     """One ledger's invoices and payments as raw rows (see the module's note on which are fetched)."""
     before = (complete_from - dt.timedelta(days=1)).isoformat()
-    listed = [*api.list(kind.invoices_path, kind.invoices_collection, fromdate=complete_from.isoformat(),
-                        todate=period_end.isoformat())]
-    listed += api.list(kind.invoices_path, kind.invoices_collection, filter="unpaid", todate=before)
     changed_after = f"{period_end + dt.timedelta(days=1)} 00:00"
-    listed += api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after, todate=before)
-    invoices = {row["invoice_number"]: row for row in (_invoice(record, kind) for record in listed)}
+    invoices = stats.fetch(f"{kind.name} invoices", lambda: {row["invoice_number"]: row for row in (
+        _invoice(record, kind) for record in (
+            *api.list(kind.invoices_path, kind.invoices_collection, fromdate=complete_from.isoformat(),
+                      todate=period_end.isoformat()),
+            *api.list(kind.invoices_path, kind.invoices_collection, filter="unpaid", todate=before),
+            *api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after, todate=before)))})
+    payments = stats.fetch(f"{kind.name} payments", lambda: _fetch_payments(api, kind, invoices, complete_from))
+    return list(invoices.values()), list(payments.values())
+
+
+def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict], complete_from: dt.date) -> dict:
     payments = {row["payment_number"]: row for row in (_payment(record) for record in api.list(
         kind.payments_path, kind.payments_collection, fromdate=complete_from.isoformat()))}
     paid: dict[int, int] = {}
@@ -181,7 +190,7 @@ def _fetch_ledger(api: FortnoxApi, kind: LedgerKind, period_end: dt.date,
             for record in api.list(kind.payments_path, kind.payments_collection, invoicenumber=number):
                 payment = _payment(record)
                 payments[payment["payment_number"]] = payment
-    return list(invoices.values()), list(payments.values())
+    return payments
 
 
 def _party(record: dict, number_field: str) -> dict:
