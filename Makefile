@@ -19,7 +19,8 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
-	@for script in $(filter-out bench/_%,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/_%,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; echo; done
+	@$(BIN)/python bench/_summary.py
 
 keygen: $(INSTALLED)
 	@$(BIN)/fortnox-etl keygen
