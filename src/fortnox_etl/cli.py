@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import logging
 import os
 import sys
@@ -28,11 +29,13 @@ from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSett
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
-from fortnox_etl.operator_status import client_statuses, format_table
+from fortnox_etl.operator_status import client_statuses, format_outbox, format_table
+from fortnox_etl.outbox import Outbox, OutboxError
 from fortnox_etl.sandbox import serve as serve_sandbox
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from fortnox_etl.voucher_files import VoucherFileError, read_drafts
 
 CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
 
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             args.run(args, _Operator.from_env(args.clients))
     except (ConfigError, FortnoxError, ConnectError, SieDataMissing, SieImportRefused,
-            SieRequestInvalid) as error:
+            SieRequestInvalid, OutboxError, VoucherFileError) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
         return 2
     return 0
@@ -92,6 +95,33 @@ def _add_operator_commands(commands) -> None:
     status = commands.add_parser("status", parents=[common], help="each client's Fortnox connection, one line each")
     status.set_defaults(run=_status)
     _add_sie_commands(commands, common)
+    _add_voucher_commands(commands, common)
+
+
+def _add_voucher_commands(commands, common: argparse.ArgumentParser) -> None:
+    vouchers = commands.add_parser("vouchers", help="the outbox of vouchers to post to a client's Fortnox")
+    voucher_commands = vouchers.add_subparsers(dest="vouchers_command", required=True)
+    by = argparse.ArgumentParser(add_help=False)
+    by.add_argument("--by", default=getpass.getuser(), help="who does it, for the outbox's history (default: you)")
+    add = voucher_commands.add_parser(
+        "add", parents=[common, by], help="add draft vouchers from a CSV, JSON or SIE4 file",
+        description="Reads the file and adds every voucher in it as a draft, or none if any line is wrong.")
+    add.add_argument("client", help="the client's key in the client file")
+    add.add_argument("file", type=Path, help="a .csv, .json or SIE4 (.se) file")
+    add.set_defaults(run=_vouchers_add)
+    approve = voucher_commands.add_parser(
+        "approve", parents=[common, by], help="approve drafts (or failed vouchers, once mended) for posting")
+    approve.add_argument("client", help="the client's key in the client file")
+    approve.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as `vouchers list` shows them")
+    approve.set_defaults(run=_vouchers_approve)
+    reject = voucher_commands.add_parser("reject", parents=[common, by], help="reject vouchers: they are never posted")
+    reject.add_argument("client", help="the client's key in the client file")
+    reject.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as `vouchers list` shows them")
+    reject.add_argument("--reason", help="why, for the outbox's history")
+    reject.set_defaults(run=_vouchers_reject)
+    listing = voucher_commands.add_parser("list", parents=[common], help="the client's outbox and each voucher's state")
+    listing.add_argument("client", help="the client's key in the client file")
+    listing.set_defaults(run=_vouchers_list)
 
 
 def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
@@ -184,6 +214,32 @@ def _sie_import(args: argparse.Namespace, operator: _Operator) -> None:
     print(f"{args.file} is now the import source of {client.key} for {summary.start}..{summary.end}: "
           f"{summary.accounts:,} accounts, {summary.vouchers:,} vouchers, {summary.transactions:,} transactions "
           f"(sha256 {summary.sha256[:12]}…). A Fortnox sync of the year makes Fortnox the source again.")
+
+
+def _vouchers_add(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    outbox = Outbox(operator.engine, client.key)
+    added = outbox.add(read_drafts(args.file), args.by)
+    print(f"{len(added)} draft voucher(s) added to the outbox of {client.key} from {args.file}: {' '.join(added)}\n"
+          f"Approve them with: fortnox-etl vouchers approve {client.key} {' '.join(added)}")
+
+
+def _vouchers_approve(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    Outbox(operator.engine, client.key).approve(args.ids, args.by)
+    print(f"approved for posting to {client.key}'s Fortnox by {args.by}: {' '.join(args.ids)}; "
+          f"the export DAG fortnox_export__{client.key} posts them")
+
+
+def _vouchers_reject(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    Outbox(operator.engine, client.key).reject(args.ids, args.by, args.reason)
+    print(f"rejected by {args.by}: {' '.join(args.ids)}; they will never be posted")
+
+
+def _vouchers_list(args: argparse.Namespace, operator: _Operator) -> None:
+    client = find_client(operator.clients, args.client)
+    print(format_outbox(Outbox(operator.engine, client.key)))
 
 
 def _code_kept_whole(argv: list[str]) -> list[str]:
