@@ -293,8 +293,12 @@ _FAST_ROW = re.compile(
     r'#(TRANS|RTRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{([^}]*)\}[ \t]+(-?)([0-9]+)(?:\.([0-9]{1,2}))?(?![^ \t])').match
 _FIELD = r'(?:"[^"\\]*"|[^ \t"{][^ \t]*)'
 _FAST_TAIL = re.compile(rf'(?:[ \t]+{_FIELD}(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?[ \t]*').fullmatch
+# A #VER line of series, number, date and at most "text", regdate and a bare rest, none escaped.
+_FAST_VER = re.compile(
+    rf'#VER[ \t]+({_FIELD})[ \t]+({_FIELD})[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?'
+).fullmatch
 _PLAIN_QUANTITY = re.compile(r'-?[0-9]+(?:\.[0-9]+)?').fullmatch
-_TAILS_KEPT = 10_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
+_TAILS_KEPT = 1_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
 
 
 class SieStream:
@@ -320,23 +324,34 @@ class SieStream:
         checksum = Checksum()
         for line_no, line in enumerate(_lines(self.source, sie.encoding), start=1):
             stripped = line.strip()
-            if in_voucher and not checksum.open:
-                transaction = self._fast_transaction(stripped, line_no)
-                if transaction is not None:
-                    if transaction.kind == "TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
-                        pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+            if stripped == "{" or stripped == "}":
+                label = stripped  # braces add nothing to #KSUMMA
+            else:
+                fields = None
+                if not checksum.open:
+                    if in_voucher:
+                        transaction = self._fast_transaction(stripped, line_no)
+                        if transaction is not None:
+                            if (transaction.kind == "TRANS" and pending_rtrans
+                                    and _same_row(pending_rtrans, transaction)):
+                                pending_rtrans = None  # the copy written for older readers: counted as #RTRANS
+                                continue
+                            pending_rtrans = transaction if transaction.kind == "RTRANS" else None
+                            voucher.transactions.append(transaction)
+                            continue
+                    elif stripped.startswith("#VER"):
+                        fast = _FAST_VER(stripped)
+                        if fast is not None:
+                            label, fields = "#VER", [_unquoted(value) for value in fast.groups() if value is not None]
+                if fields is None:
+                    record = _record(stripped, line_no)
+                    if record is None:
                         continue
-                    pending_rtrans = transaction if transaction.kind == "RTRANS" else None
-                    voucher.transactions.append(transaction)
-                    continue
-            record = _record(stripped, line_no)
-            if record is None:
-                continue
-            label, fields = record.label, record.fields
-            if label == "#KSUMMA":
-                _control_sum(sie, checksum, fields, line_no)
-                continue
-            checksum.add(label, fields)
+                    label, fields = record.label, record.fields
+                    if label == "#KSUMMA":
+                        _control_sum(sie, checksum, fields, line_no)
+                        continue
+                    checksum.add(label, fields)
             if label == "{":
                 if voucher is None or in_voucher:
                     raise SieSyntaxError(line_no, "'{' without a #VER before it")
@@ -393,7 +408,7 @@ class SieStream:
         match = _FAST_TAIL(tail)
         if match is None:
             return None
-        text, quantity = (value[1:-1] if value and value.startswith('"') else value for value in match.groups())
+        text, quantity = (_unquoted(value) for value in match.groups())
         if not quantity:
             quantity = None
         elif _PLAIN_QUANTITY(quantity) is None:
@@ -402,6 +417,10 @@ class SieStream:
             self._tails.clear()
         self._tails[tail] = (text or "", quantity)
         return self._tails[tail]
+
+
+def _unquoted(field: str | None) -> str | None:
+    return field[1:-1] if field and field[0] == '"' else field
 
 
 def _voucher(fields: list, line_no: int) -> Voucher:

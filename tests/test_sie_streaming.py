@@ -1,0 +1,178 @@
+"""The streaming SIE path: SieStream and stage_sie_year stage exactly what the in-memory path did,
+report bad lines and damaged files, and read a year without memory growing with it."""
+from __future__ import annotations
+
+import dataclasses
+import tracemalloc
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from fortnox_etl.sandbox.generator import generate_company
+from fortnox_etl.sandbox.sie_export import sie_file
+from fortnox_etl.sie import reader
+from fortnox_etl.sie.reader import SieFile, SieStream, SieSyntaxError, parse_sie
+from fortnox_etl.sie.staging import file_accounts, load_raw_year, raw_year_rows, stage_sie_year
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from sandbox_helpers import ACME, NORRSKEN
+
+RAW_TABLES = {  # table: its key columns after client_key, to compare row for row
+    "raw_accounts": "financial_year_id, account",
+    "raw_vouchers": "financial_year_id, voucher_series, voucher_number",
+    "raw_voucher_rows": "financial_year_id, voucher_series, voucher_number, row_no",
+    "raw_sie_header": "financial_year_id, position",
+    "raw_sie_balances": "financial_year_id, year_index, balance_type, period, account, dimension_no, object_id",
+    "raw_sie_dimensions": "financial_year_id, dimension_no",
+    "raw_sie_objects": "financial_year_id, dimension_no, object_id",
+}
+LOAD = {"load_id": "00000000-0000-0000-0000-000000000001", "loaded_at": "2026-11-24T00:00:00+00:00"}
+
+
+@pytest.fixture(scope="module", params=["S", "M", "broken-year"])
+def company(request):
+    spec = NORRSKEN if request.param == "broken-year" else dataclasses.replace(ACME, size=request.param)
+    return generate_company(spec)
+
+
+def test_the_streaming_loader_stages_what_the_in_memory_path_did(staging, company, tmp_path):
+    year = company.financial_years[-1]
+    data = sie_file(company, year["Id"])
+    path = tmp_path / "year.se"
+    path.write_bytes(data)
+    sie = parse_sie(data)
+    heads = {(v.series, int(v.number)): {"ReferenceNumber": f"R{v.number}", "ReferenceType": "MANUAL",
+                                         "Comments": "checked"} for v in sie.vouchers[::7]}
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+
+    with engine.begin() as connection:
+        before = {"client_key": "before", "financial_year_id": year["Id"], **LOAD}
+        load_raw_year(connection, "before", year["Id"], {"insert_raw_accounts": file_accounts(before, sie),
+                                                         **rows_as_before(before, sie, heads)})
+        stream = SieStream(path)
+        staged = stage_sie_year(connection, {**before, "client_key": "streamed"}, stream.sie, stream, heads)
+
+    assert staged.vouchers == len(sie.vouchers) and staged.accounts == len(sie.accounts)
+    assert staged.voucher_rows == sum(len(v.transactions) for v in sie.vouchers)
+    assert staged.staged == {(v.series, int(v.number)) for v in sie.vouchers}
+    with engine.connect() as connection:
+        for table, key in RAW_TABLES.items():
+            staged_rows = [raw_rows(connection, table, key, client) for client in ("before", "streamed")]
+            assert staged_rows[0] == staged_rows[1], table
+            assert staged_rows[0] or table in ("raw_sie_dimensions", "raw_sie_objects"), f"{table} is empty"
+
+
+def test_restaging_replaces_the_partition(staging, tmp_path):
+    company = generate_company(ACME)
+    year = company.financial_years[-1]
+    path = tmp_path / "year.se"
+    path.write_bytes(sie_file(company, year["Id"]))
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+    partition = {"client_key": "acme", "financial_year_id": year["Id"], **LOAD}
+    for _ in range(2):
+        with engine.begin() as connection:
+            stream = SieStream(path)
+            staged = stage_sie_year(connection, partition, stream.sie, stream)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM raw_voucher_rows")).scalar() == staged.voucher_rows
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("#TRANS 1930 {1} 250.00", "an object list must hold dimension and object pairs"),  # the fast path's check
+    ("#TRANS 1930 {} 250.005", "more than two decimals"),
+    ('#TRANS 1930 {} 250 "" "unclosed', "a quoted field is not closed"),
+    ("1930 {} 250", "expected a #LABEL"),
+])
+def test_a_bad_line_is_reported_with_its_number_and_nothing_is_staged(staging, tmp_path, line, reason):
+    lines = sie_file(generate_company(ACME), 2).decode("cp437").split("\r\n")
+    bad_line_no = max(number for number, text in enumerate(lines, start=1) if text.startswith("#TRANS"))
+    lines[bad_line_no - 1] = line
+    path = tmp_path / "bad.se"
+    path.write_bytes("\r\n".join(lines).encode("cp437"))
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+
+    with pytest.raises(SieSyntaxError, match=reason) as error, engine.begin() as connection:
+        stream = SieStream(path)
+        stage_sie_year(connection, {"client_key": "acme", "financial_year_id": 2, **LOAD}, stream.sie, stream)
+    assert error.value.line_no == bad_line_no
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM raw_vouchers")).scalar() == 0
+
+
+def test_a_control_sum_mismatch_is_caught_at_the_closing_ksumma(tmp_path):
+    lines = sie_file(generate_company(ACME), 2).decode("cp437").rstrip("\r\n").split("\r\n")
+    lines = lines[:1] + ["#KSUMMA"] + lines[1:] + ["#KSUMMA 12345"]
+    path = tmp_path / "checked.se"
+    path.write_bytes("\r\n".join(lines).encode("cp437"))
+    stream = SieStream(path)
+    with pytest.raises(SieSyntaxError, match="does not match the file's content") as error:
+        for _ in stream:
+            pass
+    assert error.value.line_no == len(lines)
+
+    right = int(error.value.reason.split("(")[1].split(")")[0])
+    path.write_bytes("\r\n".join(lines[:-1] + [f"#KSUMMA {right}"]).encode("cp437"))
+    stream = SieStream(path)
+    assert sum(1 for _ in stream) > 0 and stream.sie.checksum == right
+
+
+def test_memory_does_not_grow_with_the_year(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "_CHUNK_BYTES", 1 << 16)  # many chunks in both files, as in a real year
+    peaks = []
+    for vouchers in (10_000, 40_000):
+        path = tmp_path / f"{vouchers}.se"
+        path.write_bytes(synthetic_year(vouchers))
+        tracemalloc.start()
+        stream = SieStream(path)
+        rows = sum(len(voucher.transactions) for voucher in stream)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert rows == 3 * vouchers
+    assert peaks[1] < 1.2 * peaks[0], f"peak {peaks[0]:,} bytes for 10,000 vouchers, {peaks[1]:,} for 40,000"
+
+
+def synthetic_year(vouchers: int) -> bytes:
+    lines = ["#FLAGGA 0", "#SIETYP 4", "#RAR 0 20250101 20251231", '#KONTO 1930 "Bank"', '#KONTO 3001 "Försäljning"',
+             '#KONTO 2611 "Moms"']
+    for number in range(1, vouchers + 1):
+        day = f"2025{number % 12 + 1:02d}{number % 28 + 1:02d}"
+        lines += [f'#VER A {number} {day} "Försäljning {number}" {day}', "{",
+                  f'#TRANS 1930 {{}} 1250.00 "" "Kund {number}" 0', f'#TRANS 3001 {{1 "10"}} -1000 "" "" 0',
+                  "#TRANS 2611 {} -250", "}"]
+    return "\r\n".join(lines).encode("cp437")
+
+
+def raw_rows(connection, table: str, key: str, client_key: str) -> list[tuple]:
+    result = connection.execute(text(f"SELECT * FROM {table} WHERE client_key = :client_key ORDER BY {key}"),
+                                {"client_key": client_key})
+    kept = [index for index, column in enumerate(result.keys()) if column != "client_key"]
+    return [tuple(row[index] for index in kept) for row in result]
+
+
+def rows_as_before(partition: dict, sie: SieFile, heads: dict) -> dict[str, list[dict]]:
+    """The voucher rows as the in-memory path built them before the streaming loader, kept as the reference."""
+    vouchers, voucher_rows = [], []
+    for voucher in sie.vouchers:
+        number = int(voucher.number)
+        head = heads.get((voucher.series, number), {})
+        vouchers.append({
+            **partition, "voucher_series": voucher.series, "voucher_number": number,
+            "transaction_date": voucher.date.isoformat(),
+            "registration_date": voucher.registered.isoformat() if voucher.registered else None,
+            "description": voucher.text, "reference_number": head.get("ReferenceNumber"),
+            "reference_type": head.get("ReferenceType"), "comments": head.get("Comments"),
+        })
+        voucher_rows.extend({
+            **partition, "voucher_series": voucher.series, "voucher_number": number, "row_no": row_no,
+            "account": row.account, "debit_ore": max(row.amount_ore, 0), "credit_ore": max(-row.amount_ore, 0),
+            "description": None, "transaction_information": row.text or None,
+            "cost_center": row.object(1), "project": row.object(6),
+            "quantity": str(Decimal(row.quantity.replace(",", "."))) if row.quantity else None,
+            "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
+        } for row_no, row in enumerate(voucher.transactions, start=1))
+    chart = {name: rows for name, rows in raw_year_rows(partition, dataclasses.replace(sie, vouchers=[])).items()
+             if name not in ("insert_raw_vouchers", "insert_raw_voucher_rows")}
+    return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **chart}
