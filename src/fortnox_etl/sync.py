@@ -21,7 +21,7 @@ from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSett
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany
 from fortnox_etl.fortnox.oauth import FortnoxApp
-from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
+from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, SharedRateLimiter
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
 from fortnox_etl.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.period import Period, PeriodError
@@ -56,6 +56,7 @@ class SyncContext:
     token_key: str
     out_dir: Path = OUT_DIR
     api_backoff: object = None  # tenacity wait strategy between retries; None: the HTTP layer's default
+    requests_per_window: int = REQUESTS_PER_WINDOW  # Fortnox's limit per tenant and 5 s (a sandbox can lift it)
 
     @classmethod
     def create(cls, client: Client, connection: Callable[[str], ConnectionSettings],
@@ -75,7 +76,7 @@ class SyncContext:
     def api(self) -> FortnoxApi:
         backoff = {"backoff": self.api_backoff} if self.api_backoff is not None else {}
         return FortnoxApi(self.app.api_url, ClientTokens(self.tokens(), self.client.key),
-                          limiter=SharedRateLimiter(self.engine), label=f"client {self.client.key}", **backoff)
+                          limiter=SharedRateLimiter(self.engine, self.requests_per_window), label=f"client {self.client.key}", **backoff)
 
     def sie_path(self, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> Path:
         """The year's file; one as of a date before the year's end names it, so period files do not overwrite each other."""

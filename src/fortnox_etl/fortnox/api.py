@@ -11,6 +11,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from fortnox_etl.fortnox.errors import (
     FortnoxUnavailable,
+    OutcomeUnknown,
     RateLimited,
     ReconnectNeeded,
     error_for_response,
@@ -77,9 +78,33 @@ class FortnoxApi:
 
         return self._retrying(self._fetch, path, params, parsed)
 
-    def _retrying(self, *call):
+    def post(self, path: str, body: dict, before_send: Callable[[], None] = lambda: None, **params) -> dict:
+        """POST a record, sent again only when Fortnox certainly did not act on it (429, or 401 before a token
+        renewal). A timeout, broken connection or 5xx after sending raises OutcomeUnknown: look before resending.
+        `before_send` runs before every attempt (the export renews its lease there)."""
+        return self._retrying(self._post, path, params, body, before_send, retry_on=(RateLimited,))
+
+    def _post(self, path: str, params: dict, body: dict, before_send: Callable[[], None]) -> dict:
+        what = f"POST {path}"
+        before_send()
+        token = self._tokens.current()
+        response = self._send(path, params, token, body)
+        if response.status_code == 401:
+            response = self._send(path, params, self._tokens.renew(token), body)
+            if response.status_code == 401:
+                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
+        if response.status_code >= 500:
+            raise OutcomeUnknown(f"{what}: Fortnox answered {response.status_code}; it may or may not have booked it")
+        if not response.ok:
+            raise error_for_response(response.status_code, _json_or_none(response), what)
+        try:
+            return _json_body(response, what)
+        except FortnoxUnavailable as error:
+            raise OutcomeUnknown(f"{error}; it may or may not have booked it") from None
+
+    def _retrying(self, *call, retry_on=(RateLimited, FortnoxUnavailable)):
         retrying = Retrying(
-            retry=retry_if_exception_type((RateLimited, FortnoxUnavailable)),
+            retry=retry_if_exception_type(retry_on),
             stop=stop_after_attempt(MAX_ATTEMPTS),
             wait=self._backoff,
             before_sleep=self._log_retry,
@@ -122,16 +147,22 @@ class FortnoxApi:
             raise error_for_response(response.status_code, body, what)
         return read(response, what)
 
-    def _send(self, path: str, params: dict, token: str) -> requests.Response:
+    def _send(self, path: str, params: dict, token: str, body: dict | None = None) -> requests.Response:
+        """GET, or POST `body`; a failed POST connection is an unknown outcome unless it never connected."""
         tenant_id = self._tokens.tenant_id
         place = self._limiter.acquire(tenant_id) if self._limiter is not None and tenant_id is not None else None
         self.requests_made += 1
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        method = "GET" if body is None else "POST"
         try:
-            return self._session.get(f"{self._api_url}{path}", params=params, headers=headers, timeout=TIMEOUT)
+            return self._session.request(method, f"{self._api_url}{path}", params=params, headers=headers, json=body,
+                                         timeout=TIMEOUT)
         except requests.RequestException as error:
+            if body is not None and not isinstance(error, requests.ConnectTimeout):
+                raise OutcomeUnknown(f"POST {path}: the connection to Fortnox broke off ({type(error).__name__}) "
+                                     "after sending; Fortnox may or may not have booked it") from None
             raise FortnoxUnavailable(
-                f"GET {path}: the connection to Fortnox failed or broke off ({type(error).__name__}); try again later"
+                f"{method} {path}: the connection to Fortnox failed or broke off ({type(error).__name__}); try again later"
             ) from None
         finally:
             if place is not None:

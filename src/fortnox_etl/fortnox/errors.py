@@ -41,6 +41,11 @@ class FortnoxUnavailable(FortnoxError):
     """Fortnox did not answer usefully (5xx, timeout, broken or non-JSON answer): try again later."""
 
 
+class OutcomeUnknown(FortnoxError):
+    """What we sent may or may not have been booked (timeout, broken connection or 5xx after sending):
+    look for it in Fortnox before sending it again."""
+
+
 _SCOPE_CODES = {2000663, 2001101, 2001103}
 _AUTH_CODES = {2000310, 2000311}
 

@@ -95,6 +95,8 @@ CHART = (
     ChartAccount(2091, "Balanserad vinst eller förlust", 7302),
     ChartAccount(2098, "Vinst eller förlust från föregående år", 7302),
     ChartAccount(2099, "Årets resultat", 7302),
+    # Closing entries (bokslutsdispositioner) the bureau posts back: periodiseringsfond, överavskrivningar.
+    ChartAccount(2125, "Periodiseringsfond tax. 2025", 7321),
     ChartAccount(2150, "Ackumulerade överavskrivningar", 7322),
     ChartAccount(2350, "Andra långfristiga skulder till kreditinstitut", 7352),
     ChartAccount(2440, "Leverantörsskulder", 7365),
@@ -154,6 +156,8 @@ CHART = (
     ChartAccount(8310, "Ränteintäkter från omsättningstillgångar", 7417),
     ChartAccount(8410, "Räntekostnader för långfristiga skulder", 7522),
     ChartAccount(8422, "Dröjsmålsräntor för leverantörsskulder", 7522),
+    ChartAccount(8811, "Avsättning till periodiseringsfond", 7525),
+    ChartAccount(8850, "Förändring av överavskrivningar", 7526),
     ChartAccount(8910, "Skatt som belastar årets resultat", 7528),
     ChartAccount(8999, "Årets resultat", 7450),
 )
