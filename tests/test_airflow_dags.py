@@ -54,7 +54,7 @@ def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tm
 
     [sie_file] = (paths.out_dir / clients[0].key).glob("*.se")
     assert rule_violations(read_sie(sie_file)) == []
-    assert "vouchers with" in output and "passes every format check" in output, "operator-readable activity log"
+    assert "rows now staged" in output and "passes every format check" in output, "operator-readable activity log"
     secrets = sandbox.state.issued_secrets() | {app.client_secret, key}
     assert len(secrets) > 3
     logs = [p for p in paths.airflow_home.rglob("*") if p.is_file() and p.suffix != ".db"]
