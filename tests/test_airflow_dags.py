@@ -1,25 +1,47 @@
 """The DAG files under Airflow itself: parsing, a real run of a client's sync, and no secret in any log."""
 from __future__ import annotations
 
+import copy
 import json
 import time
 from pathlib import Path
 
+import pytest
 from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import CronDataIntervalTimetable
+from airflow.sdk.exceptions import ParamValidationError
 
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, run_airflow
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
+# Each sync task and the tasks it waits for.
+SYNC_TASKS = {
+    "keep_tokens_alive": set(),
+    "extract_company": {"keep_tokens_alive"},
+    "extract_financial_years": {"extract_company"},
+    "build_sie_tables": {"extract_financial_years"},
+    "write_sie_file": {"extract_company", "build_sie_tables"},
+    "check_sie_file": {"write_sie_file"},
+    "extract_ledgers": {"extract_company"},
+    "build_ledgers": {"extract_company", "build_sie_tables", "extract_ledgers"},
+    "write_ledger_appendices": {"extract_company", "build_ledgers"},
+    "check_period": {"extract_company", "build_ledgers"},
+}
 
 
-def test_one_sync_dag_per_configured_client_parsed_without_connections(tmp_path, monkeypatch):
+@pytest.fixture
+def three_clients(tmp_path, monkeypatch) -> list[str]:
     clients = tmp_path / "clients.yaml"
     clients.write_text("clients:\n" + "".join(
         f"  - {{key: c{i}, name: Kund {i} AB, organisation_number: '{number}'}}\n"
         for i, number in enumerate(["556677-8899", "559123-4561", "559012-3450"])), encoding="utf-8")
     monkeypatch.setenv("FORTNOX_ETL_CLIENTS", str(clients))
+    return ["c0", "c1", "c2"]
+
+
+def test_one_sync_dag_per_configured_client_parsed_without_connections(three_clients, monkeypatch):
     for variable in ("AIRFLOW_CONN_FORTNOX_STAGING", "AIRFLOW_CONN_FORTNOX_APP", "FORTNOX_ETL_TOKEN_KEY"):
         monkeypatch.delenv(variable, raising=False)
     started = time.monotonic()
@@ -28,11 +50,31 @@ def test_one_sync_dag_per_configured_client_parsed_without_connections(tmp_path,
     assert time.monotonic() - started < 10
     assert sorted(bag.dags) == ["fortnox_sync__c0", "fortnox_sync__c1", "fortnox_sync__c2"]
     dag = bag.dags["fortnox_sync__c1"]
-    assert {t.task_id for t in dag.tasks} == {"keep_tokens_alive", "extract_company", "extract_financial_years",
-                                             "build_sie_tables", "write_sie_file", "check_sie_file",
-                                             "extract_ledgers", "build_ledgers", "write_ledger_appendices",
-                                             "check_period"}
+    assert {t.task_id for t in dag.tasks} == set(SYNC_TASKS)
     assert dag.params["period"] is None
+
+
+def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_period(three_clients):
+    from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY
+
+    bag = DagBag(str(DAGS / "fortnox_sync.py"))
+    assert bag.import_errors == {}
+    for key in three_clients:
+        dag = bag.dags[f"fortnox_sync__{key}"]
+        assert {t.task_id: t.upstream_task_ids for t in dag.tasks} == SYNC_TASKS
+        assert all(t.retries == 3 and t.retry_policy is FORTNOX_RETRY_POLICY for t in dag.tasks)
+        assert dag.timetable == CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm")
+        assert set(dag.tags) == {"fortnox", "sync", key} and "One run is one accounting period" in dag.doc_md
+        params = copy.deepcopy(dag.params)  # setting a value validates it; the DAG's own params stay untouched
+        params["period"] = "2025-12"
+        with pytest.raises(ParamValidationError):
+            params["period"] = "2025-13"
+        assert dag.params["period"] is None
+
+
+def test_a_worker_running_one_task_builds_only_its_clients_dag(three_clients, monkeypatch):
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "fortnox_sync__c1")  # as Airflow sets it for a task
+    assert sorted(DagBag(str(DAGS / "fortnox_sync.py")).dags) == ["fortnox_sync__c1"]
 
 
 def test_a_bad_client_file_is_an_import_error_that_says_what_to_fix(tmp_path, monkeypatch):
