@@ -46,7 +46,8 @@ def organisation_number_is_valid(number: str) -> bool:
 def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # libyaml's safe loader: every DAG file reads the client list at each parse, hundreds of clients.
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except FileNotFoundError:
         raise ConfigError(f"{path}: client file not found; create it (see config/clients.yaml in the project)") from None
     except yaml.YAMLError as error:
