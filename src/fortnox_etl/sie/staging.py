@@ -6,7 +6,10 @@ land in the same tables the same way.
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -29,9 +32,9 @@ SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 # Header records kept as the source wrote them; the rest are ours to write or come from elsewhere.
 _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA")
 _STATED = (("IB", "opening"), ("UB", "closing"), ("RES", "results"))
-
-
 _BLOCK_ROWS = 20_000  # rows per COPY or executemany: large enough to be fast, small enough to stay flat
+# The rows are tuples in the column order of load/insert_raw_vouchers.sql and insert_raw_voucher_rows.sql
+# (a dict per row cost as much as the COPY); _RawSink refuses to run if a file's order changes.
 _VOUCHER_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "transaction_date",
                     "registration_date", "description", "reference_number", "reference_type", "comments",
                     "load_id", "loaded_at")
@@ -44,13 +47,52 @@ class UnsupportedObjects(ValueError):
     """The file uses object lists our tables cannot hold (several objects on one balance line)."""
 
 
+class StagedVouchers(AbstractSet):
+    """The (series, number) of every staged voucher, as a set, kept as a sorted array of numbers per
+    series: a million vouchers take 8 MB, where a set of tuples takes over 100 MB."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, array] = {}
+        self._sorted = True
+
+    def add(self, series: str, number: int) -> None:
+        numbers = self._numbers.setdefault(series, array("q"))
+        if numbers and numbers[-1] > number:
+            self._sorted = False
+        numbers.append(number)
+
+    def __contains__(self, voucher) -> bool:
+        series, number = voucher
+        numbers = self._in_order().get(series, ())
+        position = bisect_left(numbers, number)
+        return position < len(numbers) and numbers[position] == number
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        for series, numbers in self._in_order().items():
+            for number in numbers:
+                yield series, number
+
+    def __len__(self) -> int:
+        return sum(len(numbers) for numbers in self._numbers.values())
+
+    @classmethod
+    def _from_iterable(cls, vouchers) -> set:
+        return set(vouchers)  # what `listed - staged` and the like return
+
+    def _in_order(self) -> dict[str, array]:
+        if not self._sorted:
+            self._numbers = {series: array("q", sorted(numbers)) for series, numbers in self._numbers.items()}
+            self._sorted = True
+        return self._numbers
+
+
 @dataclass(frozen=True)
 class StagedSie:
     """What stage_sie_year loaded: row counts, and each staged voucher as (series, number)."""
     accounts: int
     vouchers: int
     voucher_rows: int
-    staged: frozenset[tuple[str, int]]
+    staged: StagedVouchers
 
 
 def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouchers: Iterable[Voucher],
@@ -74,12 +116,12 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
             financial_year_id=partition["financial_year_id"])
     voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
     row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
-    staged = set()
+    staged = StagedVouchers()
     for voucher in vouchers:
         number = int(voucher.number)
         voucher_sink.add(_voucher_tuple(partition, voucher, number, heads.get((voucher.series, number), {})))
         row_sink.extend(_row_tuples(partition, voucher, number))
-        staged.add((voucher.series, number))
+        staged.add(voucher.series, number)
     voucher_sink.flush()
     row_sink.flush()
     if accounts is None:
@@ -87,7 +129,7 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
     for statement, rows in (("insert_raw_accounts", accounts), *_chart_rows(partition, sie).items()):
         if rows:
             connection.execute(text(sql(f"load/{statement}")), rows)
-    return StagedSie(len(accounts), voucher_sink.count, row_sink.count, frozenset(staged))
+    return StagedSie(len(accounts), voucher_sink.count, row_sink.count, staged)
 
 
 def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
