@@ -1,8 +1,5 @@
--- Fresh planner statistics for the SIE tables just rebuilt: without them PostgreSQL takes a year's
+-- Fresh planner statistics for the voucher tables just rebuilt: without them PostgreSQL takes a year's
 -- thousands of rows for one and joins them row by row (minutes instead of a second).
 ANALYZE sie_vouchers;
 ANALYZE sie_transactions;
 ANALYZE sie_transaction_objects;
-ANALYZE sie_balances;
-ANALYZE sie_object_balances;
-ANALYZE sie_period_balances;
