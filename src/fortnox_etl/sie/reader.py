@@ -396,12 +396,11 @@ class SieStream:
             objects = split_fields(inner, line_no)
             object_pairs(objects, line_no)
             self._object_lists[inner] = objects
-        tail = self._tails.get(line[match.end():])
+        rest = line[match.end():]
+        tail = self._tails.get(rest) or self._tail(rest, line_no)
         if tail is None:
-            tail = self._tail(line[match.end():], line_no)
-            if tail is None:
-                return None
-        ore = int(kronor) * 100 + (int(cents) * (10 if len(cents) == 1 else 1) if cents else 0)
+            return None
+        ore = int(kronor + cents.ljust(2, "0")) if cents else int(kronor) * 100
         return Transaction(kind, int(account), objects, -ore if minus else ore, tail[0], line_no, tail[1])
 
     def _tail(self, tail: str, line_no: int) -> tuple[str, str | None] | None:
