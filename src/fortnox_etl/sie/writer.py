@@ -261,9 +261,9 @@ def _stream(connection, name: str, params: dict):
         yield from connection.execute(statement, params)
         return
     with connection.connection.driver_connection.cursor(name=f"sie_{name}") as cursor:
-        cursor.itersize = _FETCH_ROWS
         cursor.execute(str(statement.compile(dialect=connection.dialect)), params)
-        yield from cursor
+        while rows := cursor.fetchmany(_FETCH_ROWS):
+            yield from rows
 
 
 class _Memo(dict):
