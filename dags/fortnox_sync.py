@@ -21,7 +21,7 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, get_parsing_context
 
 from fortnox_etl import checks, sync
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection, books_asset
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME, Period, period_for_run
 
@@ -137,11 +137,14 @@ def fortnox_sync(client: Client) -> DAG:
         sie_tables = step(build_sie_tables, client, years=years.output)
         sie_file = step(write_sie_file, client, company=company.output)
         sie_tables >> sie_file
-        step(check_sie_file, client, path=sie_file.output)
+        sie_file_checked = step(check_sie_file, client, path=sie_file.output)
         ledger_results = step(build_ledgers, client, company=company.output)
         [sie_tables, step(extract_ledgers, client, company=company.output)] >> ledger_results
         ledger_results >> step(write_ledger_appendices, client, company=company.output)
-        ledger_results >> step(check_period, client, company=company.output)
+        # The period is done when its checks pass: then the client's export DAG runs (the books asset).
+        period_checked = step(check_period, client, company=company.output)
+        period_checked.outlets = [books_asset(client.key)]
+        [ledger_results, sie_file_checked] >> period_checked
     return sync_dag
 
 

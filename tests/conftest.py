@@ -99,3 +99,16 @@ def make_context(staging, app, tmp_path):
         return ctx
 
     return make
+
+
+@pytest.fixture
+def metadata_database():
+    """A fresh PostgreSQL database for Airflow's metadata, dropped afterwards (the scheduler needs one)."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"airflow_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

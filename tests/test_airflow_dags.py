@@ -27,7 +27,7 @@ SYNC_TASKS = {
     "extract_ledgers": {"extract_company"},
     "build_ledgers": {"extract_company", "build_sie_tables", "extract_ledgers"},
     "write_ledger_appendices": {"extract_company", "build_ledgers"},
-    "check_period": {"extract_company", "build_ledgers"},
+    "check_period": {"extract_company", "build_ledgers", "check_sie_file"},
 }
 
 

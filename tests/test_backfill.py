@@ -3,18 +3,9 @@ database. Three months backfilled give three periods of outputs; rerunning one l
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
-import pytest
-import requests
-from sqlalchemy import create_engine, text
-
-from conftest import POSTGRES_ADMIN_URL
+from airflow_services import airflow, running_airflow, services_environment
 from fortnox_etl.config import Client
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
@@ -22,34 +13,10 @@ from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine
 from sync_helpers import staging_snapshot
 
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 CLIENT = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
 DAG_ID = "fortnox_sync__acme"
 BACKFILL = ("2025-04-01T00:00:00+02:00", "2025-06-01T00:00:00+02:00")  # interval starts, Swedish time
 PERIOD_ENDS = ("2025-04-30", "2025-05-31", "2025-06-30")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def metadata_database():
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"airflow_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-def airflow(env: dict, *args: str) -> str:
-    done = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"airflow {' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
-    return done.stdout
 
 
 def runs(env: dict) -> dict[str, str]:
@@ -82,45 +49,19 @@ def test_a_three_month_backfill_gives_three_periods_and_a_rerun_changes_nothing(
     with RunningSandbox([company]) as sandbox:
         local = prepare_local_airflow(sandbox_app(sandbox.base_url), [CLIENT], paths)
         staging = create_staging_engine(str(paths.staging_db))
-        port = free_port()
-        env = {**local,
-               "FORTNOX_ETL_CLIENTS": str(clients_file),
-               "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_database,
-               "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_database,
-               "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-               "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-               "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(port),
-               "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,
-               "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
-        airflow(env, "db", "migrate")
-        airflow(env, "dags", "reserialize")
-        logs = tmp_path / "airflow-processes.log"
-        with open(logs, "w") as log:
-            services = [subprocess.Popen([AIRFLOW, "api-server"], env=env, stdout=log, stderr=subprocess.STDOUT),
-                        subprocess.Popen([AIRFLOW, "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT)]
-            try:
-                for _ in range(120):
-                    try:
-                        if requests.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=1).ok:
-                            break
-                    except requests.RequestException:
-                        time.sleep(0.5)
-                airflow(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", BACKFILL[0], "--to-date", BACKFILL[1])
-                states = wait_for(env, backfill_runs=3)
-                assert set(states.values()) == {"success"}, states
+        env = {**services_environment(local, metadata_database), "FORTNOX_ETL_CLIENTS": str(clients_file)}
+        with running_airflow(env, tmp_path / "airflow-processes.log"):
+            airflow(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", BACKFILL[0], "--to-date", BACKFILL[1])
+            states = wait_for(env, backfill_runs=3)
+            assert set(states.values()) == {"success"}, states
 
-                # The DAG's own latest month (2026-10) runs too and writes its own file; these are the backfill's.
-                files = sorted(p.name for p in (paths.out_dir / "acme").glob("acme_sie4_20250101-20251231_per_*.se"))
-                assert files == [f"acme_sie4_20250101-20251231_per_{end.replace('-', '')}.se" for end in PERIOD_ENDS]
-                before = staging_snapshot(staging)
+            # The DAG's own latest month (2026-10) runs too and writes its own file; these are the backfill's.
+            files = sorted(p.name for p in (paths.out_dir / "acme").glob("acme_sie4_20250101-20251231_per_*.se"))
+            assert files == [f"acme_sie4_20250101-20251231_per_{end.replace('-', '')}.se" for end in PERIOD_ENDS]
+            before = staging_snapshot(staging)
 
-                airflow(env, "tasks", "clear", DAG_ID, "--start-date", "2025-05-01T00:00:00+02:00",
-                        "--end-date", "2025-05-01T00:00:00+02:00", "--yes")
-                states = wait_for(env, backfill_runs=3)
-                assert set(states.values()) == {"success"}, states
-                assert staging_snapshot(staging) == before
-            finally:
-                for service in services:
-                    service.terminate()
-                for service in services:
-                    service.wait(timeout=60)
+            airflow(env, "tasks", "clear", DAG_ID, "--start-date", "2025-05-01T00:00:00+02:00",
+                    "--end-date", "2025-05-01T00:00:00+02:00", "--yes")
+            states = wait_for(env, backfill_runs=3)
+            assert set(states.values()) == {"success"}, states
+            assert staging_snapshot(staging) == before

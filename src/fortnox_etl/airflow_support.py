@@ -1,9 +1,13 @@
-"""What the DAG files share that needs Airflow: the retry policy of every Fortnox task and the
-connection lookup. The only module of the package that imports Airflow; only DAG files import it."""
+"""What the DAG files share that needs Airflow: the retry policy of every Fortnox task, the connection
+lookup, the client's books asset and the approval of draft vouchers in the UI. The only module of the
+package that imports Airflow; only DAG files import it."""
 from __future__ import annotations
 
-from airflow.sdk import Connection, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import Asset, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk.exceptions import AirflowSkipException
 
+from fortnox_etl import approval
 from fortnox_etl.checks import PeriodChecksFailed
 from fortnox_etl.config import ConfigError
 from fortnox_etl.connections import ConnectionSettings
@@ -18,6 +22,11 @@ from fortnox_etl.fortnox.errors import (
 from fortnox_etl.fortnox.oauth import InvalidAppCredentials
 from fortnox_etl.period import PeriodError
 from fortnox_etl.sync import LedgersNotReady
+
+
+def books_asset(client_key: str) -> Asset:
+    """The client's synced books: the sync DAG updates it when a period is done, the export DAG runs on it."""
+    return Asset(name=f"fortnox_books__{client_key}", uri=f"fortnox://books/{client_key}")
 
 
 def airflow_connection(conn_id: str) -> ConnectionSettings:
@@ -41,3 +50,37 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
     RetryRule(exception=[RateLimited, FortnoxUnavailable], action=RetryAction.RETRY,
               reason="Fortnox is busy or unavailable; retrying with exponential back-off"),
 ])
+
+
+class DraftApprovalOperator(HITLOperator):
+    """Asks in the Airflow UI (Required actions) whether to approve the client's draft vouchers, showing
+    each with its rows. Approve approves exactly the drafts shown, in the name of the user who answered;
+    Reject leaves them drafts. Without drafts the task is skipped and nothing is asked."""
+
+    APPROVE, REJECT = "Approve", "Reject"
+
+    def __init__(self, *, client_key: str, staging_engine, **kwargs) -> None:
+        super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, defaults=self.REJECT,
+                         subject=f"Post draft vouchers to the Fortnox of client {client_key}?", **kwargs)
+        self.client_key = client_key
+        self.staging_engine = staging_engine  # () -> the staging engine, built only when the task runs
+
+    def execute(self, context):
+        drafts = approval.drafts_to_approve(self.staging_engine(), self.client_key)
+        if drafts is None:
+            raise AirflowSkipException(f"client {self.client_key}: no draft vouchers to approve")
+        self.body = drafts["body"]
+        # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
+        context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
+        return super().execute(context)
+
+    def execute_complete(self, context, event):
+        answer = super().execute_complete(context, event)
+        user = answer["responded_by_user"] or {}
+        responder = f"{user.get('name') or user.get('id') or 'someone'} (Airflow UI)"
+        shown = context["ti"].xcom_pull(task_ids=self.task_id, key="shown_drafts") or []
+        if answer["chosen_options"] == [self.APPROVE]:
+            approval.record_approval(self.staging_engine(), self.client_key, shown, responder)
+        else:
+            approval.record_rejection(self.client_key, shown, responder)
+        return answer

@@ -1,0 +1,70 @@
+"""
+### Export to Fortnox, one DAG per client: `fortnox_export__<client>`
+
+Posts the client's **approved** outbox vouchers (closing entries: tax, periodiseringsfond,
+överavskrivningar, accruals, the result transfer) into its Fortnox, each exactly once. Runs when
+the client's sync finishes and whenever you trigger it.
+
+Drafts added with `fortnox-etl vouchers add` wait in `approve_drafts` (Airflow's *Required actions*):
+the form lists every draft with its rows. **Approve** approves exactly those; **Reject** leaves them
+drafts. Without drafts the step is skipped. `post_approved_vouchers` then posts every approved
+voucher, also those approved with `fortnox-etl vouchers approve`, and logs each one posted or why
+it was refused; `fortnox-etl vouchers list` shows the outbox.
+
+The clients come from `config/clients.yaml`; this file only wires tasks (logic is in `fortnox_etl`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+from fortnox_etl import export, sync
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, DraftApprovalOperator, airflow_connection, books_asset
+from fortnox_etl.config import load_clients
+
+CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
+CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
+
+
+def context(client_key: str) -> sync.SyncContext:
+    return sync.SyncContext.create(CLIENTS[client_key], airflow_connection)
+
+
+def engine_of(client_key: str):
+    return lambda: context(client_key).engine
+
+
+def post_approved_vouchers(client_key: str) -> dict:
+    summary = export.export_approved(context(client_key))
+    return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
+
+
+# Built once and shared by every client's DAG; plain operators, as for the sync DAGs: cheaper to parse.
+START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+# A crashed export holds its lease for two minutes: the retries come after it.
+DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
+                "retry_policy": FORTNOX_RETRY_POLICY}
+UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the run goes on
+
+
+for key, client in CLIENTS.items():
+    with DAG(
+        dag_id=f"fortnox_export__{key}",
+        description=f"Approved closing vouchers → Fortnox for {client.name} ({client.organisation_number})",
+        doc_md=__doc__,
+        schedule=[books_asset(key)],  # after each sync of the client
+        start_date=START_DATE,
+        catchup=False,
+        is_paused_upon_creation=False,
+        max_active_runs=1,
+        tags=["fortnox", "export", key],
+        default_args=DEFAULT_ARGS,
+    ):
+        (DraftApprovalOperator(task_id="approve_drafts", client_key=key, staging_engine=engine_of(key),
+                               response_timeout=UNANSWERED_AFTER)
+         >> PythonOperator(task_id="post_approved_vouchers", python_callable=post_approved_vouchers,
+                           op_kwargs={"client_key": key}, trigger_rule="none_failed"))
