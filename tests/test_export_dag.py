@@ -53,7 +53,7 @@ def test_the_export_dag_posts_an_approved_closing_voucher_and_logs_it(sandbox, a
     voucher = outbox.voucher(voucher_id)
     assert voucher.state == POSTED
     lines = activity_lines(output, "acme")
-    assert "client acme: no draft vouchers wait for approval" in lines, "nothing asked in the UI"
+    assert "client acme: no draft vouchers wait for approval; nothing is asked in the UI" in lines
     assert any(line.startswith(f"client acme: voucher {voucher_id} (A 2025-12-31 'Skatt på årets resultat 2025', "
                                f"48 200.00 kr) posted to Fortnox as A {voucher.fortnox_number}") for line in lines), lines
     with sandbox.state.books_lock:

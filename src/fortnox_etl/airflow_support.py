@@ -68,7 +68,7 @@ class DraftApprovalOperator(HITLOperator):
     def execute(self, context):
         drafts = approval.drafts_to_approve(self.staging_engine(), self.client_key)
         if drafts is None:
-            raise AirflowSkipException(f"client {self.client_key}: no draft vouchers to approve")
+            raise AirflowSkipException("no draft vouchers: nothing to approve")
         self.body = drafts["body"]
         # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
         context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])

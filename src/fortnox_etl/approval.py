@@ -15,7 +15,7 @@ def drafts_to_approve(engine: Engine, client_key: str) -> dict | None:
     """The client's drafts as {"ids", "body"} (body: Markdown for the approval form); None when there are none."""
     drafts = Outbox(engine, client_key).vouchers(DRAFT)
     if not drafts:
-        log.info("client %s: no draft vouchers wait for approval", client_key)
+        log.info("client %s: no draft vouchers wait for approval; nothing is asked in the UI", client_key)
         return None
     lines = [f"Approving posts these {len(drafts)} draft voucher(s) to the Fortnox of client **{client_key}**.", ""]
     for voucher in drafts:

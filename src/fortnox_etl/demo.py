@@ -128,6 +128,29 @@ def prepare_local_airflow(app: oauth.FortnoxApp, clients: list[Client], paths: D
     return airflow_environment(app, key, paths)
 
 
+def post_closing_voucher(env: dict[str, str], client: Client, closing_file: Path) -> None:
+    """What an operator does after the closing work: add the closing voucher, approve it, let the export post it."""
+    print(f"\nClosing entries for {client.key}: the tax voucher of {closing_file.relative_to(PROJECT_ROOT)}", flush=True)
+    added = run_fortnox_etl(env, "vouchers", "add", client.key, str(closing_file.relative_to(PROJECT_ROOT)), "--by", "demo")
+    outbox_id = added.split(": ", 1)[1].split()[0]
+    run_fortnox_etl(env, "vouchers", "approve", client.key, outbox_id, "--by", "demo")
+    output = run_airflow(env, "dags", "test", f"fortnox_export__{client.key}")
+    for line in activity_lines(output, client.key):
+        print(f"  {line}", flush=True)
+    run_fortnox_etl(env, "vouchers", "list", client.key)
+
+
+def run_fortnox_etl(env: dict[str, str], *args: str) -> str:
+    """Run the operator's command as an operator would, and show what it printed."""
+    print(f"$ fortnox-etl {' '.join(args)}", flush=True)
+    completed = subprocess.run([str(Path(sys.executable).with_name("fortnox-etl")), *args], env=env, cwd=PROJECT_ROOT,
+                               capture_output=True, text=True)
+    print("\n".join(f"  {line}" for line in (completed.stdout + completed.stderr).strip().splitlines()), flush=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"fortnox-etl {' '.join(args[:2])} failed (exit {completed.returncode})")
+    return completed.stdout
+
+
 def run_demo(paths: DemoPaths = DemoPaths()) -> None:
     started = time.monotonic()
     clients = load_clients()
@@ -141,6 +164,7 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
             output = run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
             for line in activity_lines(output, client.key):
                 print(f"  {line}", flush=True)
+        post_closing_voucher(env, clients[0], PROJECT_ROOT / "examples" / "closing_vouchers_acme.csv")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. Per client, under {paths.out_dir}:")
     for client in clients:
         folder = paths.out_dir / client.key
