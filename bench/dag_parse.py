@@ -65,9 +65,11 @@ def main() -> None:
             encoding="utf-8")
         env = {**os.environ, "FORTNOX_ETL_CLIENTS": str(clients_file), "AIRFLOW_HOME": folder}
         env.pop("_AIRFLOW_PARSING_CONTEXT_DAG_ID", None)
-        results = {dag_file: parse(DAGS / dag_file, env) for dag_file in ("fortnox_sync.py", "fortnox_tokens.py")}
-        # Every client's DAG with all its tasks, as the DAG processor builds them.
-        assert results["fortnox_sync.py"][1] == CLIENTS and results["fortnox_tokens.py"][2] == CLIENTS, results
+        results = {dag_file: parse(DAGS / dag_file, env)
+                   for dag_file in ("fortnox_sync.py", "fortnox_export.py", "fortnox_tokens.py")}
+        # Every client's DAGs with all their tasks, as the DAG processor builds them.
+        assert results["fortnox_sync.py"][1] == results["fortnox_export.py"][1] == CLIENTS, results
+        assert results["fortnox_tokens.py"][2] == CLIENTS, results
         baseline_file = Path(folder) / "baseline.py"
         baseline_file.write_text(BASELINE.format(clients=CLIENTS, tasks_per_client=results["fortnox_sync.py"][2] // CLIENTS))
         baseline = parse(baseline_file, env)
