@@ -93,14 +93,14 @@ def check_period(client_key: str, company: dict) -> None:
     checks.gate(results)
 
 
-def step(function: Callable, client: Client, **inputs) -> PythonOperator:
+def step(function: Callable, client: Client, outlets: tuple = (), **inputs) -> PythonOperator:
     """The task running `function` for the client; `inputs` are earlier tasks' results (`task.output`).
 
     A plain PythonOperator rather than @task: the DAG processor builds ten tasks for every client,
     and a TaskFlow task costs twice as much to build (its four operator classes each merge the
     DAG's defaults and copy its params)."""
     return PythonOperator(task_id=function.__name__, python_callable=function,
-                          op_kwargs={"client_key": client.key, **inputs})
+                          op_kwargs={"client_key": client.key, **inputs}, outlets=list(outlets))
 
 
 # Built once and shared by every client's DAG.
@@ -142,8 +142,7 @@ def fortnox_sync(client: Client) -> DAG:
         [sie_tables, step(extract_ledgers, client, company=company.output)] >> ledger_results
         ledger_results >> step(write_ledger_appendices, client, company=company.output)
         # The period is done when its checks pass: then the client's export DAG runs (the books asset).
-        period_checked = step(check_period, client, company=company.output)
-        period_checked.outlets = [books_asset(client.key)]
+        period_checked = step(check_period, client, outlets=(books_asset(client.key),), company=company.output)
         [ledger_results, sie_file_checked] >> period_checked
     return sync_dag
 
