@@ -61,7 +61,11 @@ class _Problems(list):
 
 def _csv_drafts(name: str, data: bytes) -> list[Draft]:
     content = data.decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(content.splitlines()[0] if content else ",", delimiters=";,\t")
+    try:
+        dialect = csv.Sniffer().sniff(content.splitlines()[0] if content.strip() else "", delimiters=";,\t")
+    except csv.Error:
+        raise VoucherFileError(f"{name} line 1: expected a header of columns separated by semicolons or commas: "
+                               f"{';'.join(CSV_COLUMNS)}") from None
     reader = csv.DictReader(io.StringIO(content), dialect=dialect)
     header = [column.strip().lower() for column in reader.fieldnames or []]
     missing = [column for column in CSV_COLUMNS if column not in header]
