@@ -13,7 +13,8 @@ from fortnox_etl.sandbox.generator import generate_company
 from fortnox_etl.sandbox.sie_export import sie_file
 from fortnox_etl.sie import reader
 from fortnox_etl.sie.reader import SieFile, SieStream, SieSyntaxError, parse_sie
-from fortnox_etl.sie.staging import file_accounts, load_raw_year, raw_year_rows, stage_sie_year
+from fortnox_etl.sie.staging import chart_rows, file_accounts, stage_sie_year
+from fortnox_etl.staging.database import run_sql, sql
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from sandbox_helpers import ACME, NORRSKEN
 
@@ -48,8 +49,11 @@ def test_the_streaming_loader_stages_what_the_in_memory_path_did(staging, compan
 
     with engine.begin() as connection:
         before = {"client_key": "before", "financial_year_id": year["Id"], **LOAD}
-        load_raw_year(connection, "before", year["Id"], {"insert_raw_accounts": file_accounts(before, sie),
-                                                         **rows_as_before(before, sie, heads)})
+        run_sql(connection, "load/delete_raw_year", client_key="before", financial_year_id=year["Id"])
+        for statement, rows in {"insert_raw_accounts": file_accounts(before, sie),
+                                **rows_as_before(before, sie, heads)}.items():
+            if rows:
+                connection.execute(text(sql(f"load/{statement}")), rows)
         stream = SieStream(path)
         staged = stage_sie_year(connection, {**before, "client_key": "streamed"}, stream.sie, stream, heads)
 
@@ -173,6 +177,4 @@ def rows_as_before(partition: dict, sie: SieFile, heads: dict) -> dict[str, list
             "quantity": str(Decimal(row.quantity.replace(",", "."))) if row.quantity else None,
             "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
         } for row_no, row in enumerate(voucher.transactions, start=1))
-    chart = {name: rows for name, rows in raw_year_rows(partition, dataclasses.replace(sie, vouchers=[])).items()
-             if name not in ("insert_raw_vouchers", "insert_raw_voucher_rows")}
-    return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **chart}
+    return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **chart_rows(partition, sie)}

@@ -25,10 +25,10 @@ from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, SharedRateLimite
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
 from fortnox_etl.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.period import Period, PeriodError
-from fortnox_etl.sie.reader import parse_sie, read_sie
+from fortnox_etl.sie.reader import SieStream, read_sie
 from fortnox_etl.sie.rules import rule_violations
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source, record_import_source
-from fortnox_etl.sie.staging import build_sie_client, build_sie_year, load_raw_year, raw_year_rows
+from fortnox_etl.sie.staging import StagedVouchers, build_sie_client, build_sie_year, stage_sie_year
 from fortnox_etl.sie.writer import SieSummary, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
 
@@ -169,37 +169,36 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
     stats.path = plan.path
     next_cursor = cursor_at(started)
     if plan.path == FULL:
-        heads = stats.fetch("vouchers", lambda: {(h["VoucherSeries"], int(h["VoucherNumber"])): h for h in api.list(
-            "/3/vouchers", "Vouchers", financialyear=financial_year_id)}, next_cursor=next_cursor)
+        heads = stats.fetch("vouchers", lambda: {(h["VoucherSeries"], int(h["VoucherNumber"])): _references(h)
+                                                 for h in api.list("/3/vouchers", "Vouchers",
+                                                                   financialyear=financial_year_id)},
+                            next_cursor=next_cursor)
         vouchers_reported = api.reported_totals.get("/3/vouchers")
         # The list first: a voucher can appear between the two requests but never vanish, so every
         # listed voucher must be in the file; one that is not means the file was cut short.
-        sie = stats.fetch("sie4", lambda: api.download("/3/sie/4", _complete_sie(heads), financialyear=financial_year_id),
-                          rows=lambda file: len(file.vouchers))
+        sie_file = stats.fetch("sie4", lambda: api.download("/3/sie/4", _complete_sie(heads),
+                                                            financialyear=financial_year_id), rows=lambda _: 0)
     else:
         vouchers_reported = stats.fetch("vouchers (count)", lambda: _voucher_total(api, financial_year_id),
                                         rows=lambda total: 0, next_cursor=next_cursor)
-        sie = stats.fetch(f"sie4 from {plan.from_date}", lambda: api.download(
+        sie_file = stats.fetch(f"sie4 from {plan.from_date}", lambda: api.download(
             "/3/sie/4", _complete_sie(plan.changed), financialyear=financial_year_id, fromdate=plan.from_date),
-            rows=lambda file: len(file.vouchers))
+            rows=lambda _: 0)
         with ctx.engine.connect() as connection:
-            heads = {**_staged_references(connection, key, financial_year_id, plan.from_date), **plan.changed}
+            heads = {**_staged_references(connection, key, financial_year_id, plan.from_date),
+                     **{voucher: _references(head) for voucher, head in plan.changed.items()}}
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
-    rows = {"insert_raw_accounts": [{
+    account_rows = [{
         **partition, "account": int(a["Number"]), "description": a.get("Description") or "",
         "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode"),
         "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
-    } for a in accounts], **raw_year_rows(partition, sie, heads)}
+    } for a in accounts]
     with ctx.engine.begin() as connection:
-        if plan.path == FULL:
-            load_raw_year(connection, key, financial_year_id, rows)
-        else:
-            run_sql(connection, "load/delete_raw_year_from_date", client_key=key,
-                    financial_year_id=financial_year_id, from_date=plan.from_date)
-            for statement, batch in rows.items():
-                if batch:
-                    connection.execute(text(sql(f"load/{statement}")), batch)
+        stream = SieStream(sie_file)
+        loaded = stage_sie_year(connection, partition, stream.sie, stream, heads, account_rows,
+                                from_date=plan.from_date)
+        stats.resources[-1].rows_loaded = loaded.vouchers  # the file's vouchers, counted as they were staged
         if objects is not None:
             _load_objects_lists(connection, {"client_key": key, **load}, *objects)
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
@@ -214,9 +213,8 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
             "started_at": started.isoformat(timespec="seconds"), "finished_at": _now(), **counts,
         })
         stats.save(connection, load["load_id"], key, financial_year_id)
-    loaded = len(rows["insert_raw_vouchers"])
     log.info("client %s: %s vouchers for the year %s..%s loaded (%s with %s rows now staged, %s accounts; "
-             "%s requests to Fortnox); Fortnox is the year's import source", key, f"{loaded:,}", year["from_date"],
+             "%s requests to Fortnox); Fortnox is the year's import source", key, f"{loaded.vouchers:,}", year["from_date"],
              year["to_date"], f"{counts['vouchers']:,}", f"{counts['voucher_rows']:,}", f"{counts['accounts']:,}",
              f"{api.requests_made:,}")
     return counts
@@ -370,18 +368,27 @@ def check_sie_file(client_key: str, path: Path) -> None:
 
 
 def _complete_sie(listed: dict[tuple[str, int], dict]):
-    """A SIE parser that also refuses a file lacking vouchers Fortnox listed (a download cut short)."""
+    """A check of a downloaded SIE file, read through once without keeping it: it must be readable and hold
+    every voucher Fortnox listed (one missing means the download was cut short). Returns the bytes."""
 
-    def parse(data: bytes):
-        sie = parse_sie(data)
-        missing = set(listed) - {(v.series, int(v.number)) for v in sie.vouchers}
+    def check(data: bytes) -> bytes:
+        seen = StagedVouchers()
+        for voucher in SieStream(data):
+            seen.add(voucher.series, int(voucher.number))
+        missing = set(listed) - seen
         if missing:
             first = min(missing)
             raise ValueError(f"it lacks {len(missing)} of the {len(listed)} vouchers Fortnox lists, "
                              f"for example {first[0]} {first[1]}")
-        return sie
+        return data
 
-    return parse
+    return check
+
+
+def _references(head: dict) -> dict:
+    """What a /3/vouchers list record adds to the SIE file's voucher; the rest of the record is not kept."""
+    return {"ReferenceNumber": head.get("ReferenceNumber"), "ReferenceType": head.get("ReferenceType"),
+            "Comments": head.get("Comments")}
 
 
 def _new_load() -> dict:

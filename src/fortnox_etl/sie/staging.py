@@ -97,7 +97,7 @@ class StagedSie:
 
 def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouchers: Iterable[Voucher],
                    heads: dict[tuple[str, int], dict] | None = None,
-                   accounts: list[dict] | None = None) -> StagedSie:
+                   accounts: list[dict] | None = None, from_date: str | None = None) -> StagedSie:
     """Replace a client-year's raw partition with a SIE 4 file's books, in the caller's transaction.
 
     `partition` holds client_key, financial_year_id, load_id and loaded_at. `vouchers` are the file's
@@ -110,10 +110,16 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
     The partition is deleted first, then loaded in blocks: by COPY on PostgreSQL, by executemany on
     SQLite, so memory does not grow with the year. SieSyntaxError (from the stream) and
     UnsupportedObjects leave the transaction for the caller to roll back.
+
+    With `from_date` (an incremental load: a file of the vouchers from that date on, and the whole
+    year's chart and balances), only the staged vouchers from that date are replaced.
     """
     heads = heads or {}
-    run_sql(connection, "load/delete_raw_year", client_key=partition["client_key"],
-            financial_year_id=partition["financial_year_id"])
+    keys = {"client_key": partition["client_key"], "financial_year_id": partition["financial_year_id"]}
+    if from_date is None:
+        run_sql(connection, "load/delete_raw_year", **keys)
+    else:
+        run_sql(connection, "load/delete_raw_year_from_date", **keys, from_date=from_date)
     voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
     row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
     staged = StagedVouchers()
@@ -126,7 +132,7 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
     row_sink.flush()
     if accounts is None:
         accounts = file_accounts(partition, sie)
-    for statement, rows in (("insert_raw_accounts", accounts), *_chart_rows(partition, sie).items()):
+    for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
         if rows:
             connection.execute(text(sql(f"load/{statement}")), rows)
     return StagedSie(len(accounts), voucher_sink.count, row_sink.count, staged)
@@ -139,31 +145,6 @@ def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
         "sru": int(sie.sru[account]) if sie.sru.get(account, "").isdigit() else None, "vat_code": None,
         "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
     } for account, name in sorted(sie.accounts.items())]
-
-
-def raw_year_rows(partition: dict, sie: SieFile, heads: dict[tuple[str, int], dict] | None = None) -> dict[str, list[dict]]:
-    """Rows for each load/insert_raw_* statement from a parsed client-year's SIE file, all in memory.
-
-    `partition` holds client_key, financial_year_id, load_id and loaded_at; `heads` the /3/vouchers
-    list records by (series, number), which add the reference fields SIE lacks. For a large year,
-    stage_sie_year streams the same rows instead.
-    """
-    heads = heads or {}
-    vouchers, voucher_rows = [], []
-    for voucher in sie.vouchers:
-        number = int(voucher.number)
-        vouchers.append(dict(zip(_VOUCHER_COLUMNS, _voucher_tuple(
-            partition, voucher, number, heads.get((voucher.series, number), {})))))
-        voucher_rows.extend(dict(zip(_VOUCHER_ROW_COLUMNS, row)) for row in _row_tuples(partition, voucher, number))
-    return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **_chart_rows(partition, sie)}
-
-
-def load_raw_year(connection: Connection, client_key: str, financial_year_id: int, rows: dict[str, list[dict]]) -> None:
-    """Replace the client-year's raw partition with `rows` (statement name -> rows), in the caller's transaction."""
-    run_sql(connection, "load/delete_raw_year", client_key=client_key, financial_year_id=financial_year_id)
-    for statement, batch in rows.items():
-        if batch:
-            connection.execute(text(sql(f"load/{statement}")), batch)
 
 
 def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -> tuple:
@@ -201,7 +182,7 @@ def _quantity(value: str) -> str:
     return str(Decimal(value.replace(",", ".")))
 
 
-def _chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
+def chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
     """The rows of the file's header, balances, dimensions and objects (bounded by the chart, not the year)."""
     return {
         "insert_raw_sie_header": [
