@@ -119,6 +119,12 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
     if from_date is None:
         run_sql(connection, "load/delete_raw_year", **keys)
     else:
+        replaced = connection.execute(text(sql("load/select_voucher_references_from_date")),
+                                      {**keys, "from_date": from_date}).mappings().all()
+        if replaced:
+            connection.execute(text(sql("load/delete_voucher_rows")), [
+                {**keys, "voucher_series": row["voucher_series"], "voucher_number": row["voucher_number"]}
+                for row in replaced])
         run_sql(connection, "load/delete_raw_year_from_date", **keys, from_date=from_date)
     voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
     row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
