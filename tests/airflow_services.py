@@ -12,7 +12,13 @@ from pathlib import Path
 
 import requests
 
+from fortnox_etl.config import Client
+from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
+from fortnox_etl.sandbox.generator import CompanySpec, generate_company
+from fortnox_etl.sandbox.running import RunningSandbox
+
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+ACME = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
 
 
 def free_port() -> int:
@@ -66,3 +72,19 @@ def running_airflow(env: dict, log_file: Path):
                 service.terminate()
             for service in services:
                 service.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def acme_for_airflow(tmp_path: Path, metadata_database: str):
+    """Acme alone in the client file, its books through 2026 in a running sandbox (so the sync's own
+    latest scheduled month, 2026-10, succeeds beside whatever a test runs), acme connected; yields the
+    sandbox, the demo-like paths under tmp_path and the environment for running_airflow."""
+    company = generate_company(CompanySpec(tenant_id=1001, organisation_number=ACME.organisation_number,
+                                           name=ACME.name, first_year=2025, years=2))
+    clients_file = tmp_path / "clients.yaml"
+    clients_file.write_text(f"clients:\n  - {{key: acme, name: {ACME.name!r}, organisation_number: "
+                            f"'{ACME.organisation_number}'}}\n", encoding="utf-8")
+    paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
+    with RunningSandbox([company]) as sandbox:
+        local = prepare_local_airflow(sandbox_app(sandbox.base_url), [ACME], paths)
+        yield sandbox, paths, {**services_environment(local, metadata_database), "FORTNOX_ETL_CLIENTS": str(clients_file)}

@@ -5,15 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from airflow_services import airflow, running_airflow, services_environment
-from fortnox_etl.config import Client
-from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
-from fortnox_etl.sandbox.running import RunningSandbox
+from airflow_services import acme_for_airflow, airflow, running_airflow
 from fortnox_etl.staging.database import create_staging_engine
 from sync_helpers import staging_snapshot
 
-CLIENT = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
 DAG_ID = "fortnox_sync__acme"
 BACKFILL = ("2025-04-01T00:00:00+02:00", "2025-06-01T00:00:00+02:00")  # interval starts, Swedish time
 PERIOD_ENDS = ("2025-04-30", "2025-05-31", "2025-06-30")
@@ -39,17 +34,8 @@ def wait_for(env: dict, backfill_runs: int, deadline_seconds: float = 420) -> di
 
 
 def test_a_three_month_backfill_gives_three_periods_and_a_rerun_changes_nothing(tmp_path, metadata_database):
-    # Books through 2026, so the DAG's own latest scheduled month succeeds beside the backfill.
-    company = generate_company(CompanySpec(tenant_id=1001, organisation_number=CLIENT.organisation_number,
-                                           name=CLIENT.name, first_year=2025, years=2))
-    clients_file = tmp_path / "clients.yaml"
-    clients_file.write_text(f"clients:\n  - {{key: acme, name: {CLIENT.name!r}, organisation_number: "
-                            f"'{CLIENT.organisation_number}'}}\n", encoding="utf-8")
-    paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
-    with RunningSandbox([company]) as sandbox:
-        local = prepare_local_airflow(sandbox_app(sandbox.base_url), [CLIENT], paths)
+    with acme_for_airflow(tmp_path, metadata_database) as (_, paths, env):
         staging = create_staging_engine(str(paths.staging_db))
-        env = {**services_environment(local, metadata_database), "FORTNOX_ETL_CLIENTS": str(clients_file)}
         with running_airflow(env, tmp_path / "airflow-processes.log"):
             airflow(env, "backfill", "create", "--dag-id", DAG_ID, "--from-date", BACKFILL[0], "--to-date", BACKFILL[1])
             states = wait_for(env, backfill_runs=3)

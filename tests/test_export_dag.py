@@ -10,18 +10,13 @@ from pathlib import Path
 import requests
 from airflow.dag_processing.dagbag import DagBag
 
-from airflow_services import api_url, running_airflow, services_environment
-from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
+from airflow_services import acme_for_airflow, api_url, running_airflow
 from fortnox_etl.outbox import APPROVED, DRAFT, POSTED, DraftRow, Outbox
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
-from fortnox_etl.sandbox.running import RunningSandbox
-from fortnox_etl.config import Client
 from fortnox_etl.staging.database import create_staging_engine
 from fortnox_etl.voucher_files import read_drafts
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
-ACME = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
 
 
 def test_every_client_has_an_export_dag_run_by_its_sync_with_an_approval_step():
@@ -42,21 +37,12 @@ def test_every_client_has_an_export_dag_run_by_its_sync_with_an_approval_step():
 
 def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_those_approved_by_command(
         tmp_path, metadata_database):
-    # Books through 2026: the sync's own latest month (2026-10) runs as soon as the scheduler starts.
-    company = generate_company(CompanySpec(tenant_id=1001, organisation_number=ACME.organisation_number,
-                                           name=ACME.name, first_year=2025, years=2))
-    clients_file = tmp_path / "clients.yaml"
-    clients_file.write_text(f"clients:\n  - {{key: acme, name: {ACME.name!r}, organisation_number: "
-                            f"'{ACME.organisation_number}'}}\n", encoding="utf-8")
-    paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
-    with RunningSandbox([company]) as sandbox:
-        local = prepare_local_airflow(sandbox_app(sandbox.base_url), [ACME], paths)
+    with acme_for_airflow(tmp_path, metadata_database) as (sandbox, paths, env):
         outbox = Outbox(create_staging_engine(str(paths.staging_db)), "acme")
         [draft_id] = outbox.add(read_drafts(CLOSING_FILE), "anna")
         [approved_id] = outbox.add([dataclasses.replace(outbox_draft, text="Årets resultat", rows=(
             DraftRow(8999, 100000, 0), DraftRow(2099, 0, 100000))) for outbox_draft in read_drafts(CLOSING_FILE)], "anna")
         outbox.approve([approved_id], "bertil")  # as `fortnox-etl vouchers approve` does
-        env = {**services_environment(local, metadata_database), "FORTNOX_ETL_CLIENTS": str(clients_file)}
         with running_airflow(env, tmp_path / "airflow-processes.log"):
             api = api_session(env)
             [request] = wait_until(lambda: [d for d in api.get(f"{api_url(env)}/api/v2/dags/~/dagRuns/~/hitlDetails",
