@@ -87,12 +87,7 @@ class FortnoxApi:
     def _post(self, path: str, params: dict, body: dict, before_send: Callable[[], None]) -> dict:
         what = f"POST {path}"
         before_send()
-        token = self._tokens.current()
-        response = self._send(path, params, token, body)
-        if response.status_code == 401:
-            response = self._send(path, params, self._tokens.renew(token), body)
-            if response.status_code == 401:
-                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
+        response = self._authorized(what, path, params, body)
         if response.status_code >= 500:
             raise OutcomeUnknown(f"{what}: Fortnox answered {response.status_code}; it may or may not have booked it")
         if not response.ok:
@@ -131,13 +126,7 @@ class FortnoxApi:
 
     def _fetch(self, path: str, params: dict, read: Callable[[requests.Response, str], T]) -> T:
         what = f"GET {path}"
-        token = self._tokens.current()
-        response = self._send(path, params, token)
-        if response.status_code == 401:
-            # The access token may have been revoked or rotated away: one renewal, then give up.
-            response = self._send(path, params, self._tokens.renew(token))
-            if response.status_code == 401:
-                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
+        response = self._authorized(what, path, params)
         if not response.ok:
             body = _json_or_none(response)
             if body is None and response.status_code >= 500:
@@ -146,6 +135,17 @@ class FortnoxApi:
                                          "JSON error: Fortnox, or a proxy in front of it, is having trouble; try again later")
             raise error_for_response(response.status_code, body, what)
         return read(response, what)
+
+    def _authorized(self, what: str, path: str, params: dict, body: dict | None = None) -> requests.Response:
+        """Send with the current access token; a 401 (Fortnox did nothing) gets one renewal, then the client must reconnect."""
+        token = self._tokens.current()
+        response = self._send(path, params, token, body)
+        if response.status_code == 401:
+            # The access token may have been revoked or rotated away: one renewal, then give up.
+            response = self._send(path, params, self._tokens.renew(token), body)
+            if response.status_code == 401:
+                raise ReconnectNeeded(f"{what}: Fortnox refuses our access even with a fresh token; the client must reconnect")
+        return response
 
     def _send(self, path: str, params: dict, token: str, body: dict | None = None) -> requests.Response:
         """GET, or POST `body`; a failed POST connection is an unknown outcome unless it never connected."""
