@@ -19,31 +19,15 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
-from fortnox_etl import export, sync
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, DraftApprovalOperator, airflow_connection, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, ClientStep, DraftApprovalOperator, books_asset
 from fortnox_etl.config import load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
 CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 
-
-def context(client_key: str) -> sync.SyncContext:
-    return sync.SyncContext.create(CLIENTS[client_key], airflow_connection)
-
-
-def engine_of(client_key: str):
-    return lambda: context(client_key).engine
-
-
-def post_approved_vouchers(client_key: str) -> dict:
-    summary = export.export_approved(context(client_key))
-    return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
-
-
-# Built once and shared by every client's DAG; plain operators, as for the sync DAGs: cheaper to parse.
+# Built once and shared by every client's DAG.
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # A crashed export holds its lease for two minutes: the retries come after it.
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
@@ -64,7 +48,6 @@ for key, client in CLIENTS.items():
         tags=["fortnox", "export", key],
         default_args=DEFAULT_ARGS,
     ):
-        (DraftApprovalOperator(task_id="approve_drafts", client_key=key, staging_engine=engine_of(key),
-                               response_timeout=UNANSWERED_AFTER)
-         >> PythonOperator(task_id="post_approved_vouchers", python_callable=post_approved_vouchers,
-                           op_kwargs={"client_key": key}, trigger_rule="none_failed"))
+        # post_approved_vouchers is the function of fortnox_etl.client_steps of that name.
+        (DraftApprovalOperator(task_id="approve_drafts", client=client, response_timeout=UNANSWERED_AFTER)
+         >> ClientStep.for_client(client, "post_approved_vouchers", trigger_rule="none_failed"))

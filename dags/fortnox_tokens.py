@@ -2,8 +2,8 @@
 ### Fortnox connections: `fortnox_tokens`
 
 Every day, renews each client's Fortnox connection whose refresh token would expire within 10 days
-(Fortnox's last 45 days from their last use). One task per client: a red task is a client that must
-reconnect (`fortnox-etl connect <client>`); its log says why.
+(Fortnox's last 45 days from their last use). One mapped task instance per client, named by the
+client: a red one is a client that must reconnect (`fortnox-etl connect <client>`); its log says why.
 """
 from __future__ import annotations
 
@@ -11,23 +11,13 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import dag
+from airflow.sdk import dag, get_current_context, task
 
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
 from fortnox_etl.config import load_clients
-from fortnox_etl.staging.database import create_schema
-from fortnox_etl.sync import SyncContext
-from fortnox_etl.token_upkeep import renew_if_expiring
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
 CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
-
-
-def renew(client_key: str) -> bool:
-    ctx = SyncContext.create(CLIENTS[client_key], airflow_connection)
-    create_schema(ctx.engine)
-    return renew_if_expiring(ctx.tokens(), client_key)
 
 
 @dag(
@@ -44,9 +34,20 @@ def renew(client_key: str) -> bool:
                   "retry_policy": FORTNOX_RETRY_POLICY},
 )
 def fortnox_tokens():
-    # A PythonOperator rather than a @task: built once per client, it costs half as much.
-    for key in CLIENTS:
-        PythonOperator(task_id=f"renew__{key}", python_callable=renew, op_kwargs={"client_key": key})
+    # One task mapped over the clients rather than a task per client: the DAG processor builds one
+    # operator, not one per client, at every parse.
+    @task(map_index_template="{{ client_key }}")
+    def renew(client_key: str) -> bool:
+        from fortnox_etl.staging.database import create_schema
+        from fortnox_etl.sync import SyncContext
+        from fortnox_etl.token_upkeep import renew_if_expiring
+
+        get_current_context()["client_key"] = client_key  # names the task instance in the UI
+        ctx = SyncContext.create(CLIENTS[client_key], airflow_connection)
+        create_schema(ctx.engine)
+        return renew_if_expiring(ctx.tokens(), client_key)
+
+    renew.expand(client_key=list(CLIENTS))
 
 
 fortnox_tokens()

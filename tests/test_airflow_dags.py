@@ -18,16 +18,11 @@ from fortnox_etl.sie.rules import rule_violations
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 # Each sync task and the tasks it waits for.
 SYNC_TASKS = {
-    "keep_tokens_alive": set(),
-    "extract_company": {"keep_tokens_alive"},
-    "extract_financial_years": {"extract_company"},
-    "build_sie_tables": {"extract_financial_years"},
-    "write_sie_file": {"extract_company", "build_sie_tables"},
-    "check_sie_file": {"write_sie_file"},
-    "extract_ledgers": {"extract_company"},
-    "build_ledgers": {"extract_company", "build_sie_tables", "extract_ledgers"},
-    "write_ledger_appendices": {"extract_company", "build_ledgers"},
-    "check_period": {"extract_company", "build_ledgers", "check_sie_file"},
+    "extract_bookkeeping": set(),
+    "build_sie_file": {"extract_bookkeeping"},
+    "extract_ledgers": {"extract_bookkeeping"},
+    "build_ledger_appendices": {"build_sie_file", "extract_ledgers"},
+    "check_period": {"build_ledger_appendices"},
 }
 
 
@@ -51,7 +46,7 @@ def test_one_sync_dag_per_configured_client_parsed_without_connections(three_cli
     assert sorted(bag.dags) == ["fortnox_sync__c0", "fortnox_sync__c1", "fortnox_sync__c2"]
     dag = bag.dags["fortnox_sync__c1"]
     assert {t.task_id for t in dag.tasks} == set(SYNC_TASKS)
-    assert dag.params["period"] is None
+    assert dag.params["period"] == ""
 
 
 def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_period(three_clients):
@@ -69,7 +64,7 @@ def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_peri
         params["period"] = "2025-12"
         with pytest.raises(ParamValidationError):
             params["period"] = "2025-13"
-        assert dag.params["period"] is None
+        assert dag.params["period"] == ""
 
 
 def test_a_worker_running_one_task_builds_only_its_clients_dag(three_clients, monkeypatch):

@@ -11,8 +11,7 @@ from sqlalchemy import text
 from fortnox_etl.config import ConfigError
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.connect import finish_connect
-from fortnox_etl.fortnox.errors import InvalidData, ReconnectNeeded, WrongCompany
-from fortnox_etl.fortnox.oauth import InvalidAppCredentials
+from fortnox_etl.fortnox.errors import InvalidAppCredentials, InvalidData, ReconnectNeeded, WrongCompany
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore, token_key_from_env
 from fortnox_etl.staging.database import create_schema

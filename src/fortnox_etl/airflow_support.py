@@ -1,27 +1,28 @@
-"""What the DAG files share that needs Airflow: the retry policy of every Fortnox task, the connection
-lookup, the client's books asset and the approval of draft vouchers in the UI. The only module of the
-package that imports Airflow; only DAG files import it."""
+"""What the DAG files share that needs Airflow: the operator running a client's steps, the retry policy
+of every Fortnox task, the connection lookup, the client's books asset and the approval of draft
+vouchers in the UI. The only module of the package that imports Airflow; only DAG files import it.
+
+The DAG processor imports it at every parse of the DAG files: it imports only light modules; the
+API client, the steps and pandas are imported when a task runs."""
 from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Asset, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
 from airflow.sdk.exceptions import AirflowSkipException
 
-from fortnox_etl import approval
 from fortnox_etl.checks import PeriodChecksFailed
-from fortnox_etl.config import ConfigError
+from fortnox_etl.config import Client, ConfigError
 from fortnox_etl.connections import ConnectionSettings
 from fortnox_etl.fortnox.errors import (
     FortnoxUnavailable,
+    InvalidAppCredentials,
     InvalidData,
     MissingScopeOrLicence,
     RateLimited,
     ReconnectNeeded,
     WrongCompany,
 )
-from fortnox_etl.fortnox.oauth import InvalidAppCredentials
-from fortnox_etl.period import PeriodError
-from fortnox_etl.sync import LedgersNotReady
+from fortnox_etl.period import LedgersNotReady, PeriodError
 
 
 def books_asset(client_key: str) -> Asset:
@@ -32,6 +33,29 @@ def books_asset(client_key: str) -> Asset:
 def airflow_connection(conn_id: str) -> ConnectionSettings:
     """An Airflow connection's fields, for the package (which never imports Airflow itself)."""
     return ConnectionSettings.from_airflow(Connection.get(conn_id))
+
+
+class ClientStep(BaseOperator):
+    """A task of a client's DAG: runs the function of `fortnox_etl.client_steps` named as the task, with
+    the client's sync context and the task's context, and hands on what it returns.
+
+    The DAG processor builds one per task and client at every parse, so it is as cheap as Airflow
+    allows: no `__init__` of its own (each costs another merge of the DAG's defaults and params);
+    `for_client` sets the client afterwards."""
+
+    client: Client
+
+    @classmethod
+    def for_client(cls, client: Client, task_id: str, **kwargs) -> "ClientStep":
+        step = cls(task_id=task_id, **kwargs)
+        step.client = client
+        return step
+
+    def execute(self, context):
+        from fortnox_etl import client_steps
+        from fortnox_etl.sync import SyncContext
+
+        return getattr(client_steps, self.task_id)(SyncContext.create(self.client, airflow_connection), context)
 
 
 # Fail at once on what only a person can fix; back off and retry on what time fixes.
@@ -59,14 +83,20 @@ class DraftApprovalOperator(HITLOperator):
 
     APPROVE, REJECT = "Approve", "Reject"
 
-    def __init__(self, *, client_key: str, staging_engine, **kwargs) -> None:
+    def __init__(self, *, client: Client, **kwargs) -> None:
         super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, defaults=self.REJECT,
-                         subject=f"Post draft vouchers to the Fortnox of client {client_key}?", **kwargs)
-        self.client_key = client_key
-        self.staging_engine = staging_engine  # () -> the staging engine, built only when the task runs
+                         subject=f"Post draft vouchers to the Fortnox of client {client.key}?", **kwargs)
+        self.client = client
+
+    def staging_engine(self):
+        from fortnox_etl.sync import SyncContext
+
+        return SyncContext.create(self.client, airflow_connection).engine
 
     def execute(self, context):
-        drafts = approval.drafts_to_approve(self.staging_engine(), self.client_key)
+        from fortnox_etl import approval
+
+        drafts = approval.drafts_to_approve(self.staging_engine(), self.client.key)
         if drafts is None:
             raise AirflowSkipException("no draft vouchers: nothing to approve")
         self.body = drafts["body"]
@@ -75,12 +105,14 @@ class DraftApprovalOperator(HITLOperator):
         return super().execute(context)
 
     def execute_complete(self, context, event):
+        from fortnox_etl import approval
+
         answer = super().execute_complete(context, event)
         user = answer["responded_by_user"] or {}
         responder = f"{user.get('name') or user.get('id') or 'someone'} (Airflow UI)"
         shown = context["ti"].xcom_pull(task_ids=self.task_id, key="shown_drafts") or []
         if answer["chosen_options"] == [self.APPROVE]:
-            approval.record_approval(self.staging_engine(), self.client_key, shown, responder)
+            approval.record_approval(self.staging_engine(), self.client.key, shown, responder)
         else:
-            approval.record_rejection(self.client_key, shown, responder)
+            approval.record_rejection(self.client.key, shown, responder)
         return answer

@@ -20,13 +20,16 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
 from fortnox_etl.config import Client
 from fortnox_etl.period import Period
 from fortnox_etl.staging.database import run_sql, sql
-from fortnox_etl.sync import SyncContext
+
+if TYPE_CHECKING:  # the DAG files' retry policy imports this module: it must not load the API client
+    from fortnox_etl.sync import SyncContext
 
 log = logging.getLogger(__name__)
 

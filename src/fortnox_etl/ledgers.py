@@ -44,8 +44,9 @@ from sqlalchemy import Connection, text
 
 from fortnox_etl.fortnox.api import FortnoxApi
 from fortnox_etl.load_stats import LoadStats
+from fortnox_etl.period import LedgersNotReady
 from fortnox_etl.staging.database import run_sql, sql
-from fortnox_etl.sync import LedgersNotReady, SyncContext
+from fortnox_etl.sync import SyncContext
 
 log = logging.getLogger(__name__)
 
@@ -631,7 +632,7 @@ def _financial_year(connection: Connection, key: str, period_end: dt.date) -> di
     holding = years[(years["from_date"] <= period_end) & (years["to_date"] >= period_end)]
     if not len(holding):
         raise LedgersNotReady(f"client {key}: staging holds no financial year containing {period_end}; "
-                              "run extract_company for the period first")
+                              "run extract_bookkeeping for the period first")
     year = holding.iloc[0]
     return {"financial_year_id": int(year["financial_year_id"]), "from_date": year["from_date"], "to_date": year["to_date"]}
 

@@ -14,6 +14,10 @@ class PeriodError(ValueError):
     """A period given by an operator that cannot be used."""
 
 
+class LedgersNotReady(RuntimeError):
+    """A ledger step ran before the one it depends on; the message names the step to run first."""
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     year: int

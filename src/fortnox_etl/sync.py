@@ -37,13 +37,6 @@ log = logging.getLogger(__name__)
 INCREMENTAL_MIN_REQUESTS = 3
 
 
-class LedgersNotReady(RuntimeError):
-    """A ledger step ran before the one it depends on; the message names the step to run first.
-
-    Defined here, not in the ledger module, so that the DAGs' retry policy can name it without
-    loading pandas at every parse of the DAG files."""
-
-
 class SieFileInvalid(ValueError):
     """The SIE file breaks the rules of the format; the message lists how."""
 

@@ -29,6 +29,10 @@ class LockedPeriod(InvalidData):
     """The date falls in a period the client has locked in Fortnox."""
 
 
+class InvalidAppCredentials(FortnoxError):
+    """Fortnox refused the bureau's app credentials (client id or secret)."""
+
+
 class WrongCompany(FortnoxError):
     """The Fortnox company behind a connection is not the client: nothing may be loaded or stored."""
 

@@ -21,7 +21,13 @@ from requests_oauthlib import OAuth2Session
 
 from fortnox_etl.config import ConfigError
 from fortnox_etl.connections import ConnectionSettings
-from fortnox_etl.fortnox.errors import FortnoxError, FortnoxUnavailable, InvalidData, ReconnectNeeded
+from fortnox_etl.fortnox.errors import (
+    FortnoxError,
+    FortnoxUnavailable,
+    InvalidAppCredentials,
+    InvalidData,
+    ReconnectNeeded,
+)
 
 FORTNOX_AUTH_URL = "https://apps.fortnox.se/oauth-v1"
 FORTNOX_API_URL = "https://api.fortnox.se"
@@ -31,10 +37,6 @@ DEFAULT_SCOPES = ("bookkeeping", "companyinformation", "costcenter", "project", 
                   "customer", "invoice", "payment", "supplier", "supplierinvoice")
 # Fortnox does not send the refresh token's lifetime; it is documented as 45 days.
 REFRESH_TOKEN_LIFETIME = 45 * 24 * 3600
-
-
-class InvalidAppCredentials(FortnoxError):
-    """Fortnox refused the bureau's app credentials (client id or secret)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""The tasks of a client's DAGs, one function each, named as its task.
+
+Each takes the client's sync context and the task's Airflow context (a mapping: `params`,
+`data_interval_start`, and `ti` for the results of earlier tasks) and returns what the task hands on.
+They only join the steps of `sync`, `ledgers`, `checks` and `export`, which do the work. Not imported
+when the DAG files are parsed: `airflow_support.ClientStep` imports it when a task runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from fortnox_etl import checks, export, sync
+from fortnox_etl.period import Period, period_for_run
+
+BOOKKEEPING = "extract_bookkeeping"
+
+
+def extract_bookkeeping(ctx: sync.SyncContext, context: Mapping) -> dict:
+    """The client's Fortnox access, company, financial years, chart, vouchers and balances of the run's period."""
+    period = period_for_run(context["params"].get("period"), context.get("data_interval_start"), dt.date.today())
+    sync.keep_tokens_alive(ctx)
+    company = sync.extract_company(ctx, period)
+    for year in company["years"]:
+        sync.extract_financial_year(ctx, year)
+    return company
+
+
+# The ledger module loads pandas: imported by the steps that use it.
+def extract_ledgers(ctx: sync.SyncContext, context: Mapping) -> dict:
+    from fortnox_etl import ledgers
+
+    return ledgers.extract_ledgers(ctx, _period_end(context))
+
+
+def build_sie_file(ctx: sync.SyncContext, context: Mapping) -> str:
+    """The SIE tables rebuilt, the SIE4 file of the period's year written as of its end and read back."""
+    years = _company(context)["years"]
+    sync.build_sie_tables(ctx, years)
+    path = sync.write_sie_file(ctx, years[-1], as_of=_period_end(context)).path
+    sync.check_sie_file(ctx.client.key, path)
+    return str(path)
+
+
+def build_ledger_appendices(ctx: sync.SyncContext, context: Mapping) -> list[str]:
+    """The open items at the period's end, reconciled with the control accounts, written as appendices."""
+    from fortnox_etl import ledgers
+
+    period_end = _period_end(context)
+    ledgers.build_ledgers(ctx, period_end)
+    return [str(path) for path in ledgers.write_ledger_appendices(ctx, period_end)]
+
+
+def check_period(ctx: sync.SyncContext, context: Mapping) -> None:
+    results = checks.run_checks(ctx, _company(context)["years"][-1]["id"], _period_end(context))
+    checks.gate(results)
+
+
+def post_approved_vouchers(ctx: sync.SyncContext, context: Mapping) -> dict:
+    summary = export.export_approved(ctx)
+    return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
+
+
+def _company(context: Mapping) -> dict:
+    """What extract_bookkeeping returned in this run: the period and its financial years."""
+    return context["ti"].xcom_pull(task_ids=BOOKKEEPING)
+
+
+def _period_end(context: Mapping) -> dt.date:
+    return Period.parse(_company(context)["period"]).last_day
