@@ -24,12 +24,12 @@ def year_end(company) -> str:
 
 
 def staging_snapshot(engine) -> dict[str, list[tuple]]:
-    """Every raw and SIE table's rows, leaving out what only identifies a load (its id and time).
+    """Every raw and SIE table's (and view's) rows, leaving out what only identifies a load (its id and time).
 
     The load log, tokens and request budget are operational records, not the staged books."""
     snapshot = {}
     with engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
+        for table in inspect(connection).get_table_names() + inspect(connection).get_view_names():
             if not table.startswith(("raw_", "sie_")):
                 continue
             columns = [c["name"] for c in inspect(connection).get_columns(table) if c["name"] not in ("load_id", "loaded_at")]

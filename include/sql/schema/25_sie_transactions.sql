@@ -1,15 +1,11 @@
--- SIE4 rows of each voucher: record_type TRANS, BTRANS (removed in Fortnox: not counted) or RTRANS
--- (added after registration: counted, and written with its #TRANS copy for older readers).
-CREATE TABLE IF NOT EXISTS sie_transactions (
-    client_key          VARCHAR(40) NOT NULL,
-    financial_year_id   INTEGER NOT NULL,
-    series              VARCHAR(10) NOT NULL,
-    number              INTEGER NOT NULL,
-    row_no              INTEGER NOT NULL,
-    record_type         VARCHAR(6) NOT NULL,
-    account             INTEGER NOT NULL,
-    amount_ore          BIGINT NOT NULL,
-    trans_text          TEXT,
-    quantity            NUMERIC(18, 4),
-    PRIMARY KEY (client_key, financial_year_id, series, number, row_no)
-);
+-- SIE4 rows of each voucher (a view, see 24_sie_vouchers.sql), debit positive and credit negative:
+-- record_type TRANS, BTRANS (Removed in Fortnox: not counted) or RTRANS (added after registration:
+-- counted, and written with its #TRANS copy for older readers).
+CREATE VIEW sie_transactions AS
+SELECT client_key, financial_year_id, voucher_series AS series, voucher_number AS number, row_no,
+       CASE WHEN removed THEN 'BTRANS' WHEN added_after_registration THEN 'RTRANS' ELSE 'TRANS' END AS record_type,
+       account,
+       debit_ore - credit_ore AS amount_ore,
+       COALESCE(NULLIF(transaction_information, ''), description) AS trans_text,
+       quantity
+FROM raw_voucher_rows;

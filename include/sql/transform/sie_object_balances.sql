@@ -1,5 +1,7 @@
 -- #OIB #OUB for balance accounts (classes 1-2). Opening balances carry no objects in the chart of
 -- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object.
+-- The rows are read once from the raw table and summed by account and object list first (few
+-- groups); each dimension's movements are summed from those.
 DELETE FROM sie_object_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 INSERT INTO sie_object_balances (client_key, financial_year_id, balance_type, account, dimension_no, object_id, amount_ore)
 WITH opening AS (
@@ -8,15 +10,19 @@ WITH opening AS (
     WHERE client_key = :client_key AND financial_year_id = :financial_year_id
       AND year_index = 0 AND balance_type = 'OIB'
 ),
+by_objects AS (
+    SELECT account, cost_center, project, SUM(debit_ore - credit_ore) AS amount_ore
+    FROM raw_voucher_rows
+    WHERE client_key = :client_key AND financial_year_id = :financial_year_id
+      AND NOT removed AND account < 3000 AND (cost_center <> '' OR project <> '')
+    GROUP BY account, cost_center, project
+),
 movements AS (
-    SELECT t.account, o.dimension_no, o.object_id, SUM(t.amount_ore) AS amount_ore
-    FROM sie_transactions t
-    JOIN sie_transaction_objects o
-      ON o.client_key = t.client_key AND o.financial_year_id = t.financial_year_id
-     AND o.series = t.series AND o.number = t.number AND o.row_no = t.row_no
-    WHERE t.client_key = :client_key AND t.financial_year_id = :financial_year_id
-      AND t.record_type <> 'BTRANS' AND t.account < 3000
-    GROUP BY t.account, o.dimension_no, o.object_id
+    SELECT account, 1 AS dimension_no, cost_center AS object_id, SUM(amount_ore) AS amount_ore
+    FROM by_objects WHERE cost_center <> '' GROUP BY account, cost_center
+    UNION ALL
+    SELECT account, 6, project, SUM(amount_ore)
+    FROM by_objects WHERE project <> '' GROUP BY account, project
 ),
 keyed AS (
     SELECT account, dimension_no, object_id FROM opening

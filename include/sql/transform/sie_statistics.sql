@@ -1,5 +1,4 @@
--- Fresh planner statistics for the voucher tables just rebuilt: without them PostgreSQL takes a year's
--- thousands of rows for one and joins them row by row (minutes instead of a second).
-ANALYZE sie_vouchers;
-ANALYZE sie_transactions;
-ANALYZE sie_transaction_objects;
+-- Fresh planner statistics for the voucher tables just loaded (the SIE voucher views read them): without
+-- them PostgreSQL takes a year's thousands of rows for one and joins them row by row (minutes instead of a second).
+ANALYZE raw_vouchers;
+ANALYZE raw_voucher_rows;

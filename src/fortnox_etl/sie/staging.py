@@ -22,12 +22,12 @@ from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
-# The SIE tables of one client-year, in build order: balances are computed from transactions,
-# period balances from those and the opening balances. The voucher tables' statistics are refreshed
-# before the balances join them, the balance tables' after, for the writer's and the checks' queries.
-SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_headers", "sie_dimensions", "sie_objects", "sie_vouchers",
-                       "sie_transactions", "sie_transaction_objects", "sie_statistics", "sie_balances",
-                       "sie_object_balances", "sie_period_balances", "sie_balance_statistics")
+# The SIE tables of one client-year, in build order: balances are computed from transactions (the SIE
+# voucher views over the raw tables), period balances from those and the opening balances. The voucher
+# tables' statistics are refreshed before the balances join them, the balance tables' after, for the
+# writer's and the checks' queries.
+SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_headers", "sie_dimensions", "sie_objects", "sie_statistics",
+                       "sie_balances", "sie_object_balances", "sie_period_balances", "sie_balance_statistics")
 SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 # Header records kept as the source wrote them; the rest are ours to write or come from elsewhere.
 _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA")

@@ -1,10 +1,11 @@
 """Engines for the staging database (SQLite embedded, PostgreSQL in production) and the SQL files."""
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 
 from fortnox_etl.config import SQL_DIR, ConfigError
@@ -82,7 +83,24 @@ def run_sql(connection: Connection, name: str, **params) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every staging table that does not exist yet (idempotent, safe on every run)."""
+    """Create every staging table and view that does not exist yet (idempotent, safe on every run)."""
     with engine.begin() as connection:
         for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-            run_sql(connection, f"schema/{path.stem}")
+            for statement in statements(f"schema/{path.stem}"):
+                view = _CREATE_VIEW.match(statement)
+                if view is None or not _is_view(connection, view.group(1)):
+                    connection.execute(text(statement.rstrip(";")))
+
+
+# CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing.
+_CREATE_VIEW = re.compile(r"CREATE VIEW (\w+) AS", re.IGNORECASE)
+
+
+def _is_view(connection: Connection, name: str) -> bool:
+    """Whether `name` is a view already; a table of that name, from before it became a view, is dropped."""
+    found = inspect(connection)
+    if name in found.get_view_names():
+        return True
+    if found.has_table(name):
+        connection.execute(text(f"DROP TABLE {name}"))
+    return False
