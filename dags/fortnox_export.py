@@ -5,9 +5,9 @@ Posts the client's **approved** outbox vouchers (closing entries: tax, periodise
 överavskrivningar, accruals, the result transfer) into its Fortnox, each exactly once. Runs when
 the client's sync finishes and whenever you trigger it.
 
-Drafts added with `fortnox-etl vouchers add` wait in `approve_drafts` (Airflow's *Required actions*):
-the form lists every draft with its rows. **Approve** approves exactly those; **Reject** leaves them
-drafts. Without drafts the step is skipped. `post_approved_vouchers` then posts every approved
+Its one task, `approve_and_post_vouchers`, first asks about the drafts added with `fortnox-etl vouchers
+add`, if any wait, in Airflow's *Required actions*: the form lists every draft with its rows.
+**Approve** approves exactly those; **Reject** leaves them drafts. It then posts every approved
 voucher, also those approved with `fortnox-etl vouchers approve`, and logs each one posted or why
 it was refused; `fortnox-etl vouchers list` shows the outbox.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, ClientStep, DraftApprovalOperator, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, VoucherExportOperator, books_asset
 from fortnox_etl.config import load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -32,7 +32,7 @@ START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # A crashed export holds its lease for two minutes: the retries come after it.
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY}
-UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the run goes on
+UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the approved ones are posted
 
 
 for key, client in CLIENTS.items():
@@ -48,6 +48,4 @@ for key, client in CLIENTS.items():
         tags=["fortnox", "export", key],
         default_args=DEFAULT_ARGS,
     ):
-        # post_approved_vouchers is the function of fortnox_etl.client_steps of that name.
-        (DraftApprovalOperator(task_id="approve_drafts", client=client, response_timeout=UNANSWERED_AFTER)
-         >> ClientStep.for_client(client, "post_approved_vouchers", trigger_rule="none_failed"))
+        VoucherExportOperator(task_id="approve_and_post_vouchers", client=client, response_timeout=UNANSWERED_AFTER)

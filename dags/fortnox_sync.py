@@ -2,11 +2,11 @@
 ### Fortnox sync, one DAG per client: `fortnox_sync__<client>`
 
 One run is one accounting period (a calendar month; a backfill re-imports exactly its months).
-- `extract_bookkeeping`: keeps the client's Fortnox access alive and loads the company, its financial
-  years, chart of accounts and vouchers with rows into staging;
+- `extract_from_fortnox`: keeps the client's Fortnox access alive and loads the company, its financial
+  years, chart of accounts, vouchers with rows, and the customer and supplier ledgers into staging;
 - `build_sie_file`: rebuilds the SIE4 tables and writes the SIE4 file as of the period's end under `out/`;
-- `extract_ledgers`, `build_ledger_appendices`: the customer and supplier ledgers at the period's end,
-  reconciled with 1510 and 2440 and written as appendices beside the SIE4 file;
+- `build_ledger_appendices`: the open invoices at the period's end, reconciled with 1510 and 2440 and
+  written as appendices beside the SIE4 file;
 - `check_period`: the period's checks. Red means an error an accountant must look at (its log says which).
 
 Trigger a run with the period (`YYYY-MM`) to sync that month.
@@ -59,14 +59,11 @@ def fortnox_sync(client: Client) -> DAG:
         default_args=DEFAULT_ARGS,
     ) as sync_dag:
         # Each task is the function of fortnox_etl.client_steps of its name.
-        bookkeeping = ClientStep.for_client(client, "extract_bookkeeping")
-        sie_file = ClientStep.for_client(client, "build_sie_file")
-        ledgers = ClientStep.for_client(client, "extract_ledgers")
-        appendices = ClientStep.for_client(client, "build_ledger_appendices")
-        # The period is done when its checks pass: then the client's export DAG runs (the books asset).
-        period_checked = ClientStep.for_client(client, "check_period", outlets=[books_asset(client.key)])
-        bookkeeping >> [sie_file, ledgers]
-        [sie_file, ledgers] >> appendices >> period_checked
+        (ClientStep.for_client(client, "extract_from_fortnox")
+         >> ClientStep.for_client(client, "build_sie_file")
+         >> ClientStep.for_client(client, "build_ledger_appendices")
+         # The period is done when its checks pass: then the client's export DAG runs (the books asset).
+         >> ClientStep.for_client(client, "check_period", outlets=[books_asset(client.key)]))
     return sync_dag
 
 

@@ -18,10 +18,9 @@ from fortnox_etl.sie.rules import rule_violations
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 # Each sync task and the tasks it waits for.
 SYNC_TASKS = {
-    "extract_bookkeeping": set(),
-    "build_sie_file": {"extract_bookkeeping"},
-    "extract_ledgers": {"extract_bookkeeping"},
-    "build_ledger_appendices": {"build_sie_file", "extract_ledgers"},
+    "extract_from_fortnox": set(),
+    "build_sie_file": {"extract_from_fortnox"},
+    "build_ledger_appendices": {"build_sie_file"},
     "check_period": {"build_ledger_appendices"},
 }
 

@@ -19,16 +19,14 @@ DAGS = Path(__file__).resolve().parents[1] / "dags"
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
 
 
-def test_every_client_has_an_export_dag_run_by_its_sync_with_an_approval_step():
+def test_every_client_has_an_export_dag_run_by_its_sync_that_asks_before_posting():
     bag = DagBag(str(DAGS / "fortnox_export.py"))
     assert bag.import_errors == {}
     dag = bag.dags["fortnox_export__acme"]
-    assert {t.task_id: t.upstream_task_ids for t in dag.tasks} == {
-        "approve_drafts": set(), "post_approved_vouchers": {"approve_drafts"}}
-    approval = dag.get_task("approve_drafts")
-    assert approval.options == ["Approve", "Reject"] and approval.defaults == ["Reject"]
-    assert approval.response_timeout == dt.timedelta(days=3)
-    assert dag.get_task("post_approved_vouchers").trigger_rule == "none_failed", "posts CLI-approved vouchers too"
+    [export] = dag.tasks
+    assert export.task_id == "approve_and_post_vouchers" and export.client.key == "acme"
+    assert export.options == ["Approve", "Reject"] and export.defaults == ["Reject"]
+    assert export.response_timeout == dt.timedelta(days=3)
     assert [asset.uri for asset in dag.timetable.asset_condition.objects] == ["fortnox://books/acme"]
     sync_dag = DagBag(str(DAGS / "fortnox_sync.py")).dags["fortnox_sync__acme"]
     assert [asset.uri for task in sync_dag.tasks for asset in task.outlets] == ["fortnox://books/acme"], \
@@ -70,7 +68,7 @@ def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_tho
                       for v in year if "fortnox-etl outbox id" in (v.get("Comments") or "")}
         assert booked == {outbox.voucher(draft_id).fortnox_number: "Skatt på årets resultat 2025",
                           outbox.voucher(approved_id).fortnox_number: "Årets resultat"}
-        post_log = next((tmp_path / "airflow" / "logs").rglob("task_id=post_approved_vouchers/attempt=1.log")).read_text()
+        post_log = next((tmp_path / "airflow" / "logs").rglob("task_id=approve_and_post_vouchers/attempt=1.log")).read_text()
         assert f"client acme: voucher {draft_id} (A 2025-12-31 'Skatt på årets resultat 2025', 48 200.00 kr) " \
                f"posted to Fortnox as A {outbox.voucher(draft_id).fortnox_number}" in post_log
 

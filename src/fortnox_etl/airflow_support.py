@@ -1,6 +1,6 @@
 """What the DAG files share that needs Airflow: the operator running a client's steps, the retry policy
 of every Fortnox task, the connection lookup, the client's books asset and the approval of draft
-vouchers in the UI. The only module of the package that imports Airflow; only DAG files import it.
+vouchers in the UI before posting. The only module of the package that imports Airflow; only DAG files import it.
 
 The DAG processor imports it at every parse of the DAG files: it imports only light modules; the
 API client, the steps and pandas are imported when a task runs."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
-from airflow.sdk.exceptions import AirflowSkipException
 
 from fortnox_etl.checks import PeriodChecksFailed
 from fortnox_etl.config import Client, ConfigError
@@ -36,7 +35,7 @@ def airflow_connection(conn_id: str) -> ConnectionSettings:
 
 
 class ClientStep(BaseOperator):
-    """A task of a client's DAG: runs the function of `fortnox_etl.client_steps` named as the task, with
+    """A task of a client's sync DAG: runs the function of `fortnox_etl.client_steps` named as the task, with
     the client's sync context and the task's context, and hands on what it returns.
 
     The DAG processor builds one per task and client at every parse, so it is as cheap as Airflow
@@ -76,10 +75,14 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
 ])
 
 
-class DraftApprovalOperator(HITLOperator):
-    """Asks in the Airflow UI (Required actions) whether to approve the client's draft vouchers, showing
-    each with its rows. Approve approves exactly the drafts shown, in the name of the user who answered;
-    Reject leaves them drafts. Without drafts the task is skipped and nothing is asked."""
+class VoucherExportOperator(HITLOperator):
+    """Posts the client's approved outbox vouchers to Fortnox. If drafts wait, it first asks in the
+    Airflow UI (Required actions) whether to approve them, showing each with its rows: Approve approves
+    exactly the drafts shown, in the name of the user who answered; Reject leaves them drafts. Either
+    way it then posts every approved voucher, those approved with `fortnox-etl vouchers approve` too.
+
+    One task, not an approval task and a posting task: the DAG processor builds it for every client at
+    every parse. A retry after a failed posting finds no drafts left to ask about and posts again."""
 
     APPROVE, REJECT = "Approve", "Reject"
 
@@ -88,17 +91,12 @@ class DraftApprovalOperator(HITLOperator):
                          subject=f"Post draft vouchers to the Fortnox of client {client.key}?", **kwargs)
         self.client = client
 
-    def staging_engine(self):
-        from fortnox_etl.sync import SyncContext
-
-        return SyncContext.create(self.client, airflow_connection).engine
-
     def execute(self, context):
         from fortnox_etl import approval
 
-        drafts = approval.drafts_to_approve(self.staging_engine(), self.client.key)
+        drafts = approval.drafts_to_approve(self._sync_context().engine, self.client.key)
         if drafts is None:
-            raise AirflowSkipException("no draft vouchers: nothing to approve")
+            return self._post_approved()
         self.body = drafts["body"]
         # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
         context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
@@ -112,7 +110,18 @@ class DraftApprovalOperator(HITLOperator):
         responder = f"{user.get('name') or user.get('id') or 'someone'} (Airflow UI)"
         shown = context["ti"].xcom_pull(task_ids=self.task_id, key="shown_drafts") or []
         if answer["chosen_options"] == [self.APPROVE]:
-            approval.record_approval(self.staging_engine(), self.client.key, shown, responder)
+            approval.record_approval(self._sync_context().engine, self.client.key, shown, responder)
         else:
             approval.record_rejection(self.client.key, shown, responder)
-        return answer
+        return self._post_approved()
+
+    def _post_approved(self) -> dict:
+        from fortnox_etl import export
+
+        summary = export.export_approved(self._sync_context())
+        return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
+
+    def _sync_context(self):
+        from fortnox_etl.sync import SyncContext
+
+        return SyncContext.create(self.client, airflow_connection)

@@ -1,8 +1,8 @@
-"""The tasks of a client's DAGs, one function each, named as its task.
+"""The tasks of a client's sync DAG, one function each, named as its task.
 
 Each takes the client's sync context and the task's Airflow context (a mapping: `params`,
 `data_interval_start`, and `ti` for the results of earlier tasks) and returns what the task hands on.
-They only join the steps of `sync`, `ledgers`, `checks` and `export`, which do the work. Not imported
+They only join the steps of `sync`, `ledgers` and `checks`, which do the work. Not imported
 when the DAG files are parsed: `airflow_support.ClientStep` imports it when a task runs.
 """
 from __future__ import annotations
@@ -10,27 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from fortnox_etl import checks, export, sync
+from fortnox_etl import checks, sync
 from fortnox_etl.period import Period, period_for_run
 
-BOOKKEEPING = "extract_bookkeeping"
+EXTRACT = "extract_from_fortnox"
 
 
-def extract_bookkeeping(ctx: sync.SyncContext, context: Mapping) -> dict:
-    """The client's Fortnox access, company, financial years, chart, vouchers and balances of the run's period."""
+def extract_from_fortnox(ctx: sync.SyncContext, context: Mapping) -> dict:
+    """Everything the period needs from the client's Fortnox, into staging: the company, its financial
+    years, chart of accounts, vouchers and balances, then the customer and supplier ledgers at the
+    period's end. Keeps the client's Fortnox access alive on the way."""
+    from fortnox_etl import ledgers  # loads pandas: imported by the steps that use it
+
     period = period_for_run(context["params"].get("period"), context.get("data_interval_start"), dt.date.today())
     sync.keep_tokens_alive(ctx)
     company = sync.extract_company(ctx, period)
     for year in company["years"]:
         sync.extract_financial_year(ctx, year)
+    ledgers.extract_ledgers(ctx, period.last_day)
     return company
-
-
-# The ledger module loads pandas: imported by the steps that use it.
-def extract_ledgers(ctx: sync.SyncContext, context: Mapping) -> dict:
-    from fortnox_etl import ledgers
-
-    return ledgers.extract_ledgers(ctx, _period_end(context))
 
 
 def build_sie_file(ctx: sync.SyncContext, context: Mapping) -> str:
@@ -56,14 +54,9 @@ def check_period(ctx: sync.SyncContext, context: Mapping) -> None:
     checks.gate(results)
 
 
-def post_approved_vouchers(ctx: sync.SyncContext, context: Mapping) -> dict:
-    summary = export.export_approved(ctx)
-    return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
-
-
 def _company(context: Mapping) -> dict:
-    """What extract_bookkeeping returned in this run: the period and its financial years."""
-    return context["ti"].xcom_pull(task_ids=BOOKKEEPING)
+    """What extract_from_fortnox returned in this run: the period and its financial years."""
+    return context["ti"].xcom_pull(task_ids=EXTRACT)
 
 
 def _period_end(context: Mapping) -> dt.date:

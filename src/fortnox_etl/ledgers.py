@@ -242,8 +242,8 @@ def build_ledgers(ctx: SyncContext, period_end: dt.date) -> LedgerSummary:
     with ctx.engine.connect() as connection:
         extract = _frame(connection, "ledgers/select_ledger_extract", client_key=key, period_end=period_end.isoformat())
         if not len(extract):
-            raise LedgersNotReady(f"client {key}: no ledgers are staged for {period_end}; run extract_ledgers for "
-                                  f"{period_end} first")
+            raise LedgersNotReady(f"client {key}: no ledgers are staged for {period_end}; run extract_from_fortnox "
+                                  f"for {period_end} first")
         year = _financial_year(connection, key, period_end)
         built = []
         for kind in LEDGERS:
@@ -493,7 +493,7 @@ def write_ledger_appendices(ctx: SyncContext, period_end: dt.date) -> list[Path]
             reconciliation = _frame(connection, "ledgers/select_reconciliation", **scope)
             if not len(reconciliation):
                 raise LedgersNotReady(f"client {key}: no {kind.name} ledger is built for {period_end}; "
-                                      f"run build_ledgers for {period_end} first")
+                                      f"run build_ledger_appendices for {period_end} first")
             sheet = _appendix(kind, period_end, ctx.client.name,
                               _dated(_frame(connection, "ledgers/select_open_items", **scope),
                                      "invoice_date", "due_date", "last_payment_after_date"),
@@ -632,7 +632,7 @@ def _financial_year(connection: Connection, key: str, period_end: dt.date) -> di
     holding = years[(years["from_date"] <= period_end) & (years["to_date"] >= period_end)]
     if not len(holding):
         raise LedgersNotReady(f"client {key}: staging holds no financial year containing {period_end}; "
-                              "run extract_bookkeeping for the period first")
+                              "run extract_from_fortnox for the period first")
     year = holding.iloc[0]
     return {"financial_year_id": int(year["financial_year_id"]), "from_date": year["from_date"], "to_date": year["to_date"]}
 
