@@ -19,12 +19,13 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from airflow.sdk import DAG
+from airflow.sdk import DAG, get_parsing_context
 
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, VoucherExportOperator, books_asset
-from fortnox_etl.config import load_clients
+from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
+DAG_ID_PREFIX = "fortnox_export__"
 CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 
 # Built once and shared by every client's DAG.
@@ -35,17 +36,25 @@ DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exp
 UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the approved ones are posted
 
 
-for key, client in CLIENTS.items():
+def fortnox_export(client: Client) -> DAG:
     with DAG(
-        dag_id=f"fortnox_export__{key}",
+        dag_id=f"{DAG_ID_PREFIX}{client.key}",
         description=f"Approved closing vouchers → Fortnox for {client.name} ({client.organisation_number})",
         doc_md=__doc__,
-        schedule=[books_asset(key)],  # after each sync of the client
+        schedule=[books_asset(client.key)],  # after each sync of the client
         start_date=START_DATE,
         catchup=False,
         is_paused_upon_creation=False,
         max_active_runs=1,
-        tags=["fortnox", "export", key],
+        tags=["fortnox", "export", client.key],
         default_args=DEFAULT_ARGS,
-    ):
+    ) as export_dag:
         VoucherExportOperator(task_id="approve_and_post_vouchers", client=client, response_timeout=UNANSWERED_AFTER)
+    return export_dag
+
+
+# A worker running the task needs only its client's DAG; the DAG processor (no dag_id) builds them all.
+_running_dag_id = get_parsing_context().dag_id
+for _client in CLIENTS.values():
+    if _running_dag_id in (None, f"{DAG_ID_PREFIX}{_client.key}"):
+        fortnox_export(_client)

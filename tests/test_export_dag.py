@@ -33,6 +33,11 @@ def test_every_client_has_an_export_dag_run_by_its_sync_that_asks_before_posting
         "the sync announces the client's books when its period is done"
 
 
+def test_a_worker_running_an_export_builds_only_its_clients_dag(monkeypatch):
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "fortnox_export__norrsken")  # as Airflow sets it for a task
+    assert sorted(DagBag(str(DAGS / "fortnox_export.py")).dags) == ["fortnox_export__norrsken"]
+
+
 def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_those_approved_by_command(
         tmp_path, metadata_database):
     with acme_for_airflow(tmp_path, metadata_database) as (sandbox, paths, env):
