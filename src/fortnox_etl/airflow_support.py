@@ -1,9 +1,9 @@
-"""What the DAG files share that needs Airflow: the operator running a client's steps, the retry policy
-of every Fortnox task, the connection lookup, the client's books asset and the approval of draft
-vouchers in the UI before posting. The only module of the package that imports Airflow; only DAG files import it.
+"""What the DAG files share that needs Airflow: the operators of the client DAGs, the retry policy of
+every Fortnox task, the connection lookup and the client's books asset. The only module of the
+package that imports Airflow; only DAG files import it.
 
-The DAG processor imports it at every parse of the DAG files: it imports only light modules; the
-API client, the steps and pandas are imported when a task runs."""
+The DAG processor imports it at every parse, so it imports only light modules: the API client, the
+steps and pandas are imported when a task runs."""
 from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
