@@ -14,10 +14,9 @@ from pathlib import Path
 from airflow.sdk import dag, get_current_context, task
 
 from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
-from fortnox_etl.config import load_clients
+from fortnox_etl.config import find_client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
-CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 
 
 @dag(
@@ -34,8 +33,12 @@ CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
                   "retry_policy": FORTNOX_RETRY_POLICY},
 )
 def fortnox_tokens():
-    # One task mapped over the clients rather than a task per client: the DAG processor builds one
-    # operator, not one per client, at every parse.
+    # The clients are read when the DAG runs, not at every parse of this file, and one task is mapped
+    # over them: the DAG processor builds two operators, whatever the number of clients.
+    @task
+    def list_clients() -> list[str]:
+        return [client.key for client in load_clients(CLIENTS_FILE)]
+
     @task(map_index_template="{{ client_key }}")
     def renew(client_key: str) -> bool:
         from fortnox_etl.staging.database import create_schema
@@ -43,11 +46,11 @@ def fortnox_tokens():
         from fortnox_etl.token_upkeep import renew_if_expiring
 
         get_current_context()["client_key"] = client_key  # names the task instance in the UI
-        ctx = SyncContext.create(CLIENTS[client_key], airflow_connection)
+        ctx = SyncContext.create(find_client(load_clients(CLIENTS_FILE), client_key), airflow_connection)
         create_schema(ctx.engine)
         return renew_if_expiring(ctx.tokens(), client_key)
 
-    renew.expand(client_key=list(CLIENTS))
+    renew.expand(client_key=list_clients())
 
 
 fortnox_tokens()
