@@ -54,6 +54,9 @@ def fortnox_sync(client: Client) -> DAG:
         catchup=False,
         is_paused_upon_creation=False,  # period-end runs are the point: active from the start
         max_active_runs=1,
+        # Stated rather than read from Airflow's configuration for each of a thousand DAGs at every parse:
+        max_active_tasks=4,  # the client's tasks run one after another; a backfill runs a few periods at once
+        max_consecutive_failed_dag_runs=0,  # never paused by Airflow: a failing client stays visible, in red
         tags=["fortnox", "sync", client.key],
         params={"period": PERIOD},
         default_args=DEFAULT_ARGS,
