@@ -19,7 +19,7 @@ from fortnox_etl.sandbox.generator import generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_schema
 from fortnox_etl.sync import SyncContext
-from sandbox_helpers import ACME, NORRSKEN
+from sandbox_helpers import ACME, NORRSKEN, app_connection
 
 POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -77,11 +77,6 @@ def sandbox(companies):
 @pytest.fixture
 def app(sandbox) -> oauth.FortnoxApp:
     return sandbox_app(sandbox.base_url)
-
-
-def app_connection(app: oauth.FortnoxApp) -> ConnectionSettings:
-    return ConnectionSettings(APP_CONN_ID, "http", login=app.client_id, password=app.client_secret,
-                              extra={"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri})
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -11,9 +12,14 @@ import requests
 from airflow.dag_processing.dagbag import DagBag
 
 from airflow_services import acme_for_airflow, api_url, running_airflow
+from fortnox_etl import sync
+from fortnox_etl.airflow_support import VoucherExportOperator
+from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE
 from fortnox_etl.outbox import APPROVED, DRAFT, POSTED, DraftRow, Outbox
+from fortnox_etl.period import Period
 from fortnox_etl.staging.database import create_staging_engine
 from fortnox_etl.voucher_files import read_drafts
+from sandbox_helpers import app_connection
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
@@ -36,6 +42,53 @@ def test_every_client_has_an_export_dag_run_by_its_sync_that_asks_before_posting
 def test_a_worker_running_an_export_builds_only_its_clients_dag(monkeypatch):
     monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "fortnox_export__norrsken")  # as Airflow sets it for a task
     assert sorted(DagBag(str(DAGS / "fortnox_export.py")).dags) == ["fortnox_export__norrsken"]
+
+
+class ShownDrafts:
+    """Airflow's task instance as the answered task sees it: the drafts its question showed, from XCom."""
+
+    def __init__(self, outbox_ids: list[str]) -> None:
+        self.outbox_ids = outbox_ids
+
+    def xcom_pull(self, task_ids: str, key: str) -> list[str]:
+        assert (task_ids, key) == ("approve_and_post_vouchers", "shown_drafts")
+        return self.outbox_ids
+
+
+def answer(option: str) -> dict:
+    return {"chosen_options": [option], "params_input": {}, "responded_at": dt.datetime.now(dt.UTC),
+            "responded_by_user": {"id": "7", "name": "anna"}}
+
+
+def test_the_answered_export_posts_what_is_approved_and_reject_leaves_the_drafts(
+        make_context, clients, staging, app, monkeypatch):
+    ctx = make_context(clients[0])
+    sync.keep_tokens_alive(ctx)
+    for year in sync.extract_company(ctx, Period.parse("2025-12"))["years"]:
+        sync.extract_financial_year(ctx, year)
+    # The task finds its connections as in Airflow: from the environment.
+    for settings in (staging, app_connection(app)):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{settings.conn_id.upper()}", json.dumps({
+            "conn_type": settings.conn_type, "host": settings.host, "schema": settings.schema,
+            "login": settings.login, "password": settings.password, "port": settings.port, "extra": settings.extra}))
+    monkeypatch.setenv(TOKEN_KEY_VARIABLE, ctx.token_key)
+    outbox = Outbox(ctx.engine, "acme")
+    [shown] = outbox.add(read_drafts(CLOSING_FILE), "anna")
+    [by_command] = outbox.add([dataclasses.replace(d, text="Årets resultat", rows=(
+        DraftRow(8999, 100000, 0), DraftRow(2099, 0, 100000))) for d in read_drafts(CLOSING_FILE)], "anna")
+    outbox.approve([by_command], "bertil")
+    export = VoucherExportOperator(task_id="approve_and_post_vouchers", client=clients[0])
+
+    rejected = export.execute_complete({"ti": ShownDrafts([shown])}, answer("Reject"))
+    assert rejected["posted"] == [by_command], "what was approved by command is posted all the same"
+    assert {v.outbox_id: v.state for v in outbox.vouchers()} == {shown: DRAFT, by_command: POSTED}
+
+    approved = export.execute_complete({"ti": ShownDrafts([shown])}, answer("Approve"))
+    assert approved["posted"] == [shown] and outbox.voucher(shown).state == POSTED
+    assert next(m["actor"] for m in outbox.transitions()
+                if m["outbox_id"] == shown and m["to_state"] == APPROVED) == "anna (Airflow UI)"
+    assert export.execute({"ti": ShownDrafts([])}) == {"posted": [], "found": [], "failed": []}, \
+        "with no drafts it posts straight away, here nothing"
 
 
 def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_those_approved_by_command(
