@@ -31,3 +31,18 @@ def token(value: object) -> str:
     if not text or any(char in text for char in ' \t"{}\\'):
         return quote(text)
     return text
+
+
+class Memo(dict):
+    """A function's results by argument (memo[value]), for values that repeat a great deal (a year's
+    dates, texts, object lists); forgotten when there are many."""
+
+    def __init__(self, function) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, value):
+        if len(self) >= 100_000:
+            self.clear()
+        result = self[value] = self.function(value)
+        return result

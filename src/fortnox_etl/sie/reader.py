@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 # Swedish letters in each candidate encoding; whichever explains more of the high bytes wins.
 _SWEDISH = "åäöÅÄÖé"
@@ -76,15 +77,19 @@ def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _lines(source: bytes | Path, encoding: str) -> Iterator[str]:
-    """The decoded lines, split exactly as str.splitlines splits the whole text."""
+def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
+    """The decoded text in pieces of whole lines: split into lines, the pieces give exactly the lines
+    str.splitlines gives for the whole text."""
     binary = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb")
     with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
         carry = ""
         while chunk := text.read(_CHUNK_BYTES):
-            lines = (carry + chunk).splitlines(keepends=True)
-            carry = lines.pop()  # may be cut mid-line, or a \r whose \n comes with the next chunk
-            yield from lines
+            chunk = carry + chunk
+            # after the last \n, or the last \r not at the end (its \n may come with the next chunk)
+            cut = chunk.rfind("\n") + 1 or chunk.rfind("\r", 0, len(chunk) - 1) + 1
+            carry = chunk[cut:]
+            if cut:
+                yield chunk[:cut]
         if carry:
             yield carry
 
@@ -142,10 +147,13 @@ def _quoted(line: str, position: int, line_no: int) -> tuple[str, int]:
 
 
 def iter_records(data: bytes | Path) -> Iterator[Record]:
-    for line_no, line in enumerate(_lines(data, detect_encoding(data)), start=1):
-        record = _record(line.strip(), line_no)
-        if record is not None:
-            yield record
+    line_no = 0
+    for text in _texts(data, detect_encoding(data)):
+        for line in text.splitlines():
+            line_no += 1
+            record = _record(line.strip(), line_no)
+            if record is not None:
+                yield record
 
 
 def _record(stripped: str, line_no: int) -> Record | None:
@@ -300,6 +308,39 @@ _FAST_VER = re.compile(
 _PLAIN_QUANTITY = re.compile(r'-?[0-9]+(?:\.[0-9]+)?').fullmatch
 _TAILS_KEPT = 1_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
 
+# A whole voucher written plainly: a #VER line with a numeric number and an 8-digit date, then '{',
+# only #TRANS and #BTRANS lines that the fast patterns above read (an {object list} of plain pairs,
+# a plain or empty quantity), and '}', one record a line, lines ending in \n or \r\n. Most of a year
+# is written so, and such a voucher is read with one regular expression for all its rows, which
+# costs a fraction of reading line by line; every other voucher (#RTRANS, escapes, blank lines, a
+# #KSUMMA part, ...) is read line by line. The patterns exclude every character str.splitlines or
+# str.strip takes for a line break or white space, so both paths see the same lines and fields.
+_BREAKS = "\\r\\n\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029"
+_PLAIN_FIELD = rf'(?:"[^"\\{_BREAKS}]*"|[^\s"{{]\S*)'
+_PLAIN_REST = rf'(?:[ \t]+[^"{{{_BREAKS}]*)?'
+_PLAIN_OBJECT = rf'(?:"[^"\\{{}}{_BREAKS}]*"|[^\s"{{}}]+)'
+_PLAIN_HEAD = re.compile(
+    rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]+)[ \t]+([0-9]{{8}})'
+    rf'(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?[ \t]*\r?\n\{{\r?\n').match
+# Each row's kind, account, object list, minus, kronor, öre, text and quantity (after a transdate).
+_PLAIN_ROWS = re.compile(
+    rf'[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
+    rf'[ \t]+(-?)([0-9]+)(?:\.([0-9]{{1,2}}))?(?:[ \t]+{_PLAIN_FIELD}(?:[ \t]+({_PLAIN_FIELD})'
+    rf'(?:[ \t]+(""|-?[0-9]+(?:\.[0-9]+)?){_PLAIN_REST})?)?)?[ \t]*\r?\n').findall
+
+
+class PlainVoucher(NamedTuple):
+    """A voucher written plainly (see _PLAIN_HEAD), its rows as their fields' text: kind (TRANS or
+    BTRANS), account, the {object list}'s inside, "-" or "", kronor, öre ("", 1 or 2 digits), text
+    (quoted or bare, "" if none) and quantity (a plain number, '""' or "" if none)."""
+    series: str
+    number: str
+    date: dt.date
+    text: str
+    registered: dt.date | None
+    rows: list[tuple[str, str, str, str, str, str, str, str]]
+    line_no: int
+
 
 class SieStream:
     """A SIE file read once, front to back, handing out its vouchers one at a time.
@@ -308,6 +349,8 @@ class SieStream:
     else (header, years, chart, objects, balances) as read so far, and all of it once iteration
     ended, when the #KSUMMA control sum is verified too. `sie.vouchers` stays empty. A line that
     cannot be read raises SieSyntaxError during iteration. `source` is a file's path or its bytes.
+    `parts()` is the same iteration with plainly written vouchers left as PlainVoucher (their fields'
+    text), for a reader that wants their rows in bulk (the staging of a large year).
     """
 
     def __init__(self, source: bytes | Path) -> None:
@@ -315,29 +358,90 @@ class SieStream:
         self.sie = SieFile(encoding=detect_encoding(self.source))
         self._object_lists: dict[str, list] = {}  # few distinct {object lists}: parse each once
         self._tails: dict[str, tuple[str, str | None]] = {}
+        self._voucher: Voucher | None = None
+        self._in_voucher = False
+        self._pending_rtrans: Transaction | None = None
+        self._checksum = Checksum()
 
     def __iter__(self) -> Iterator[Voucher]:
-        sie = self.sie
-        voucher: Voucher | None = None
-        in_voucher = False
-        pending_rtrans: Transaction | None = None
-        checksum = Checksum()
-        for line_no, line in enumerate(_lines(self.source, sie.encoding), start=1):
+        for part in self.parts():
+            if type(part) is PlainVoucher:
+                part = self._plain_voucher(part)
+            yield part
+
+    def parts(self) -> Iterator[Voucher | PlainVoucher]:
+        line_no = 0  # lines read so far
+        for text in _texts(self.source, self.sie.encoding):
+            position = start = 0  # text before `position` is read; a plain voucher is looked for from `start`
+            while (start := _next_head(text, start)) >= 0:
+                head = _PLAIN_HEAD(text, start)
+                rows, end = _plain_rows(text, head.end()) if head else (None, 0)
+                if rows is None:
+                    start += 1
+                    continue
+                if start > position:
+                    lines = text[position:start].splitlines()
+                    yield from self._lines(lines, line_no)
+                    line_no += len(lines)
+                if self._in_voucher or self._checksum.open:  # an error to report, or a checked part
+                    lines = text[start:end].splitlines()
+                    yield from self._lines(lines, line_no)
+                    line_no += len(lines)
+                else:
+                    if self._voucher is not None:
+                        yield self._voucher  # a #VER without { }: a voucher without rows
+                        self._voucher = None
+                    self._pending_rtrans = None
+                    series, number, day, voucher_text, registered = head.groups()
+                    if series[0] == '"':
+                        series = series[1:-1]
+                    if voucher_text and voucher_text[0] == '"':
+                        voucher_text = voucher_text[1:-1]
+                    if registered and registered[0] == '"':
+                        registered = registered[1:-1]
+                    first = line_no + 1
+                    yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
+                                       parse_date(registered, first) if registered and registered.strip() else None,
+                                       rows, first)
+                    line_no += len(rows) + 3
+                position = start = end
+            if position < len(text):
+                lines = text[position:].splitlines()
+                yield from self._lines(lines, line_no)
+                line_no += len(lines)
+        voucher = self._voucher
+        if self._in_voucher:
+            raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
+        if voucher is not None:
+            yield voucher
+        if self._checksum.open:
+            raise SieSyntaxError(self._checksum.opened_on,
+                                 "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
+
+    def _plain_voucher(self, plain: PlainVoucher) -> Voucher:
+        voucher = Voucher(plain.series, plain.number, plain.date, plain.text, plain.line_no, plain.registered)
+        for line_no, (kind, account, inner, minus, kronor, cents, text, quantity) in enumerate(plain.rows,
+                                                                                                plain.line_no + 2):
+            ore = _ore(kronor, cents)
+            voucher.transactions.append(Transaction(kind, int(account), self._objects(inner, line_no), -ore if minus else ore,
+                                                    _unquoted(text), line_no, _unquoted(quantity) or None))
+        return voucher
+
+    def _lines(self, lines: list[str], line_no: int) -> Iterator[Voucher]:
+        """Every line outside the plainly written vouchers, read one by one; `line_no` is the line before them."""
+        sie, checksum = self.sie, self._checksum
+        for line in lines:
+            line_no += 1
             stripped = line.strip()
             if stripped == "{" or stripped == "}":
                 label = stripped  # braces add nothing to #KSUMMA
             else:
                 fields = None
                 if not checksum.open:
-                    if in_voucher:
+                    if self._in_voucher:
                         transaction = self._fast_transaction(stripped, line_no)
                         if transaction is not None:
-                            if (transaction.kind == "TRANS" and pending_rtrans
-                                    and _same_row(pending_rtrans, transaction)):
-                                pending_rtrans = None  # the copy written for older readers: counted as #RTRANS
-                                continue
-                            pending_rtrans = transaction if transaction.kind == "RTRANS" else None
-                            voucher.transactions.append(transaction)
+                            self._add(transaction)
                             continue
                     elif stripped.startswith("#VER"):
                         fast = _FAST_VER(stripped)
@@ -353,37 +457,34 @@ class SieStream:
                         continue
                     checksum.add(label, fields)
             if label == "{":
-                if voucher is None or in_voucher:
+                if self._voucher is None or self._in_voucher:
                     raise SieSyntaxError(line_no, "'{' without a #VER before it")
-                in_voucher = True
+                self._in_voucher = True
             elif label == "}":
-                if not in_voucher:
+                if not self._in_voucher:
                     raise SieSyntaxError(line_no, "'}' without an open voucher")
-                yield voucher
-                in_voucher, voucher, pending_rtrans = False, None, None
+                yield self._voucher
+                self._in_voucher, self._voucher, self._pending_rtrans = False, None, None
             elif label in ("#TRANS", "#RTRANS", "#BTRANS"):
-                if not in_voucher:
+                if not self._in_voucher:
                     raise SieSyntaxError(line_no, f"{label} outside a voucher's {{ }}")
-                transaction = _transaction(label[1:], fields, line_no)
-                if label == "#TRANS" and pending_rtrans and _same_row(pending_rtrans, transaction):
-                    pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
-                    continue
-                pending_rtrans = transaction if label == "#RTRANS" else None
-                voucher.transactions.append(transaction)
+                self._add(_transaction(label[1:], fields, line_no))
             elif label == "#VER":
-                if in_voucher:
+                if self._in_voucher:
                     raise SieSyntaxError(line_no, "#VER inside another voucher's { }")
-                if voucher is not None:
-                    yield voucher  # a #VER without { }: a voucher without rows
-                voucher = _voucher(fields, line_no)
+                if self._voucher is not None:
+                    yield self._voucher  # a #VER without { }: a voucher without rows
+                self._voucher = _voucher(fields, line_no)
             else:
                 _chart_record(sie, label, fields, line_no)
-        if in_voucher:
-            raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
-        if voucher is not None:
-            yield voucher
-        if checksum.open:
-            raise SieSyntaxError(checksum.opened_on, "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
+
+    def _add(self, transaction: Transaction) -> None:
+        pending = self._pending_rtrans
+        if transaction.kind == "TRANS" and pending and _same_row(pending, transaction):
+            self._pending_rtrans = None  # the copy written for older readers: already counted as #RTRANS
+            return
+        self._pending_rtrans = transaction if transaction.kind == "RTRANS" else None
+        self._voucher.transactions.append(transaction)
 
     def _fast_transaction(self, line: str, line_no: int) -> Transaction | None:
         """The row of a plainly written line, or None for the general path to read it."""
@@ -391,17 +492,21 @@ class SieStream:
         if match is None:
             return None
         kind, account, inner, minus, kronor, cents = match.groups()
+        objects = self._objects(inner, line_no)
+        rest = line[match.end():]
+        tail = self._tails.get(rest) or self._tail(rest, line_no)
+        if tail is None:
+            return None
+        ore = _ore(kronor, cents)
+        return Transaction(kind, int(account), objects, -ore if minus else ore, tail[0], line_no, tail[1])
+
+    def _objects(self, inner: str, line_no: int) -> list:
         objects = self._object_lists.get(inner)
         if objects is None:
             objects = split_fields(inner, line_no)
             object_pairs(objects, line_no)
             self._object_lists[inner] = objects
-        rest = line[match.end():]
-        tail = self._tails.get(rest) or self._tail(rest, line_no)
-        if tail is None:
-            return None
-        ore = int(kronor + cents.ljust(2, "0")) if cents else int(kronor) * 100
-        return Transaction(kind, int(account), objects, -ore if minus else ore, tail[0], line_no, tail[1])
+        return objects
 
     def _tail(self, tail: str, line_no: int) -> tuple[str, str | None] | None:
         match = _FAST_TAIL(tail)
@@ -416,6 +521,32 @@ class SieStream:
             self._tails.clear()
         self._tails[tail] = (text or "", quantity)
         return self._tails[tail]
+
+
+def _plain_rows(text: str, start: int) -> tuple[list | None, int]:
+    """The rows of a plainly written voucher whose '{' line ends at `start`, and where the voucher
+    ends; None if it is not written plainly."""
+    close = text.find("\n}", start - 1)
+    if close < 0:
+        return None, 0
+    end = close + (4 if text.startswith("}\r\n", close + 1) else 3 if text.startswith("}\n", close + 1) else 0)
+    body = text[start:close + 1]
+    rows = _PLAIN_ROWS(body)
+    if end <= close or len(rows) != body.count("\n"):  # each line a plain row, the last '}' alone
+        return None, 0
+    return rows, end
+
+
+def _next_head(text: str, position: int) -> int:
+    """Where the next line starting with #VER starts, from a line's start or within one; -1 if none."""
+    if text.startswith("#VER", position):
+        return position
+    found = text.find("\n#VER", position)
+    return found + 1 if found >= 0 else -1
+
+
+def _ore(kronor: str, cents: str) -> int:
+    return int(kronor + cents.ljust(2, "0")) if cents else int(kronor) * 100
 
 
 def _unquoted(field: str | None) -> str | None:

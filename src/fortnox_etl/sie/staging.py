@@ -6,6 +6,7 @@ land in the same tables the same way.
 from __future__ import annotations
 
 import re
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -16,8 +17,8 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, text
 
-from fortnox_etl.sie.fields import token
-from fortnox_etl.sie.reader import Objects, SieFile, Voucher, object_pairs
+from fortnox_etl.sie.fields import Memo, token
+from fortnox_etl.sie.reader import Objects, PlainVoucher, SieFile, SieStream, Voucher, object_pairs, split_fields
 from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -32,9 +33,9 @@ SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 # Header records kept as the source wrote them; the rest are ours to write or come from elsewhere.
 _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA")
 _STATED = (("IB", "opening"), ("UB", "closing"), ("RES", "results"))
-_BLOCK_ROWS = 20_000  # rows per COPY or executemany: large enough to be fast, small enough to stay flat
+_BLOCK_ROWS = 20_000  # rows per executemany: large enough to be fast, small enough to stay flat
 # The rows are tuples in the column order of load/insert_raw_vouchers.sql and insert_raw_voucher_rows.sql
-# (a dict per row cost as much as the COPY); _RawSink refuses to run if a file's order changes.
+# (a dict per row cost as much as the COPY); _checked_table refuses to run if a file's order changes.
 _VOUCHER_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "transaction_date",
                     "registration_date", "description", "reference_number", "reference_type", "comments",
                     "load_id", "loaded_at")
@@ -126,6 +127,21 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
                 {**keys, "voucher_series": row["voucher_series"], "voucher_number": row["voucher_number"]}
                 for row in replaced])
         run_sql(connection, "load/delete_raw_year_from_date", **keys, from_date=from_date)
+    if connection.dialect.name == "postgresql":
+        staged, voucher_count, row_count = _copy_vouchers(connection, partition, vouchers, heads)
+    else:
+        staged, voucher_count, row_count = _insert_vouchers(connection, partition, vouchers, heads)
+    if accounts is None:
+        accounts = file_accounts(partition, sie)
+    for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
+        if rows:
+            connection.execute(text(sql(f"load/{statement}")), rows)
+    return StagedSie(len(accounts), voucher_count, row_count, staged)
+
+
+def _insert_vouchers(connection: Connection, partition: dict, vouchers: Iterable[Voucher],
+                     heads: dict) -> tuple[StagedVouchers, int, int]:
+    """The vouchers and their rows by executemany, a block at a time (SQLite)."""
     voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
     row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
     staged = StagedVouchers()
@@ -136,12 +152,114 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
         staged.add(voucher.series, number)
     voucher_sink.flush()
     row_sink.flush()
-    if accounts is None:
-        accounts = file_accounts(partition, sie)
-    for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
-        if rows:
-            connection.execute(text(sql(f"load/{statement}")), rows)
-    return StagedSie(len(accounts), voucher_sink.count, row_sink.count, staged)
+    return staged, voucher_sink.count, row_sink.count
+
+
+def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[Voucher],
+                   heads: dict) -> tuple[StagedVouchers, int, int]:
+    """The vouchers and their rows by COPY as text (PostgreSQL), written as the file is read.
+
+    The rows go in one COPY for the whole year, so that the database writes one block while the
+    next is read; the voucher heads wait in a temporary file meanwhile (one connection runs one
+    COPY at a time) and follow in a second COPY. A SieStream's plainly written vouchers become COPY
+    lines straight from their fields' text; any other voucher through its parsed rows.
+    """
+    parts = vouchers.parts() if isinstance(vouchers, SieStream) else vouchers
+    client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
+    load = f"\t{_copy_value(partition['load_id'])}\t{_copy_value(partition['loaded_at'])}\n"
+    texts, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_objects)
+    row_texts, quantities = Memo(_copy_row_text), Memo(_copy_quantity)
+    staged = StagedVouchers()
+    voucher_count = row_count = 0
+    cursor = connection.connection.driver_connection.cursor()
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as voucher_lines:
+        with cursor.copy(_copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)) as copy:
+            heads_block, rows_block = [], []
+            for part in parts:
+                number = int(part.number)
+                staged.add(part.series, number)
+                voucher_count += 1
+                if type(part) is not PlainVoucher:
+                    heads_block.append(_copy_line(_voucher_tuple(partition, part, number,
+                                                                 heads.get((part.series, number), {}))))
+                    rows = [_copy_line(row) for row in _row_tuples(partition, part, number)]
+                    rows_block += rows
+                    row_count += len(rows)
+                    continue
+                head = heads.get((part.series, number))
+                series = texts[part.series]
+                heads_block.append(
+                    f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
+                    f"{texts[part.text]}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
+                prefix = f"{client}\t{year}\t{series}\t{number}\t"
+                for row_no, (kind, account, inner, minus, kronor, cents, row_text, quantity) in enumerate(part.rows, 1):
+                    ore = kronor + _CENTS[cents]
+                    rows_block.append(
+                        f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
+                        f"{row_texts[row_text]}\t{objects[inner]}\t{quantities[quantity]}"
+                        f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
+                row_count += len(part.rows)
+                if len(rows_block) >= _COPY_ROWS:
+                    copy.write("".join(rows_block))
+                    voucher_lines.write("".join(heads_block))
+                    heads_block, rows_block = [], []
+            copy.write("".join(rows_block))
+            voucher_lines.write("".join(heads_block))
+        voucher_lines.seek(0)
+        with cursor.copy(_copy_statement("insert_raw_vouchers", _VOUCHER_COLUMNS)) as copy:
+            while block := voucher_lines.read(_COPY_CHARS):
+                copy.write(block)
+    return staged, voucher_count, row_count
+
+
+_COPY_ROWS = 5_000  # rows per write to the COPY: small enough for the database to start early
+_COPY_CHARS = 1 << 20
+# Pieces of a raw_voucher_rows line: debit and credit in öre ...
+_CREDIT, _NO_CREDIT = "0\t", "\t0"
+_CENTS = {"": "00", **{str(digit): f"{digit}0" for digit in range(10)}, **{f"{cents:02d}": f"{cents:02d}" for cents in range(100)}}
+# ... and removed, added_after_registration (a plainly written voucher has no #RTRANS).
+_REMOVED, _COUNTED = "\tt\tf", "\tf\tf"
+_NO_REFERENCES = "\\N\t\\N\t\\N"
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]").search
+
+
+def _copy_value(value) -> str:
+    """A value as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    value = str(value)
+    if _COPY_SPECIAL(value):
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(map(_copy_value, row)) + "\n"
+
+
+def _copy_objects(inner: str) -> str:
+    """The cost_center and project fields of a plain row's {object list} (its inside)."""
+    return "\t".join(map(_copy_value, _objects_by_dimension(tuple(split_fields(inner, 0)))))
+
+
+def _copy_row_text(field: str) -> str:
+    """The transaction_information field of a plain row's text field (quoted, bare or none)."""
+    return _copy_value((field[1:-1] if field[:1] == '"' else field) or None)
+
+
+def _copy_quantity(field: str) -> str:
+    """The quantity field of a plain row's quantity field (a plain number, '""' or none)."""
+    return _copy_value(_quantity(field) if field.strip('"') else None)
+
+
+def _copy_references(head: dict) -> str:
+    return "\t".join(_copy_value(head.get(key)) for key in ("ReferenceNumber", "ReferenceType", "Comments"))
+
+
+def _copy_statement(statement: str, columns: tuple[str, ...]) -> str:
+    return f"COPY {_checked_table(statement, columns)} ({', '.join(columns)}) FROM STDIN"
 
 
 def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
@@ -204,15 +322,11 @@ def chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
 
 
 class _RawSink:
-    """Rows of one load/insert_raw_* statement, written a block at a time (COPY on PostgreSQL)."""
+    """Rows of one load/insert_raw_* statement, written a block at a time by executemany."""
 
     def __init__(self, connection: Connection, statement: str, columns: tuple[str, ...]) -> None:
-        insert = sql(f"load/{statement}")
-        table, listed = _INSERT.search(insert).groups()
-        if tuple(re.findall(r"\w+", listed)) != columns or tuple(re.findall(r":(\w+)", insert)) != columns:
-            raise RuntimeError(f"load/{statement}.sql no longer lists the columns {', '.join(columns)} in this order")
-        self.connection, self.columns, self.insert = connection, columns, insert
-        self.copy = f"COPY {table} ({', '.join(columns)}) FROM STDIN" if connection.dialect.name == "postgresql" else None
+        _checked_table(statement, columns)
+        self.connection, self.columns, self.insert = connection, columns, sql(f"load/{statement}")
         self.rows: list[tuple] = []
         self.count = 0
 
@@ -229,14 +343,18 @@ class _RawSink:
     def flush(self) -> None:
         if not self.rows:
             return
-        if self.copy:
-            with self.connection.connection.driver_connection.cursor() as cursor, cursor.copy(self.copy) as copy:
-                for row in self.rows:
-                    copy.write_row(row)
-        else:
-            self.connection.execute(text(self.insert), [dict(zip(self.columns, row)) for row in self.rows])
+        self.connection.execute(text(self.insert), [dict(zip(self.columns, row)) for row in self.rows])
         self.count += len(self.rows)
         self.rows.clear()
+
+
+def _checked_table(statement: str, columns: tuple[str, ...]) -> str:
+    """The table of a load/insert_raw_* file, which must list `columns` in this order (rows are tuples)."""
+    insert = sql(f"load/{statement}")
+    table, listed = _INSERT.search(insert).groups()
+    if tuple(re.findall(r"\w+", listed)) != columns or tuple(re.findall(r":(\w+)", insert)) != columns:
+        raise RuntimeError(f"load/{statement}.sql no longer lists the columns {', '.join(columns)} in this order")
+    return table
 
 
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.sie.fields import amount, quote, sie_date
+from fortnox_etl.sie.fields import Memo, amount, quote, sie_date
 from fortnox_etl.sie.reader import Checksum, split_fields
 from fortnox_etl.staging.database import sql
 
@@ -218,7 +218,7 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
     rows = _stream(connection, "select_transactions", params)
     objects = _stream(connection, "select_transaction_objects", params)
     last_day = sie_date(as_of)
-    dates, texts, quantities = _Memo(sie_date), _Memo(quote), _Memo(_quantity)
+    dates, texts, quantities = Memo(sie_date), Memo(quote), Memo(_quantity)
     vouchers = transactions = 0
     row, item = next(rows, None), next(objects, None)
     for series, number, voucher_date, registration_date, voucher_text in _stream(connection, "select_vouchers", params):
@@ -264,20 +264,6 @@ def _stream(connection, name: str, params: dict):
         cursor.execute(str(statement.compile(dialect=connection.dialect)), params)
         while rows := cursor.fetchmany(_FETCH_ROWS):
             yield from rows
-
-
-class _Memo(dict):
-    """A function's results by argument (memo[value]): a year's dates, texts and quantities repeat a great deal."""
-
-    def __init__(self, function) -> None:
-        super().__init__()
-        self.function = function
-
-    def __missing__(self, value):
-        if len(self) >= 100_000:
-            self.clear()
-        result = self[value] = self.function(value)
-        return result
 
 
 def _objects(balance) -> str:
