@@ -94,6 +94,11 @@ class _Out:
             self.stream.write(codecs.charmap_encode(block, "replace", _CP437)[0])
             self.lines.clear()
 
+    def text(self, block: str) -> None:
+        """Records already formatted, CR LF included."""
+        self.flush()
+        self.stream.write(codecs.charmap_encode(block, "replace", _CP437)[0])
+
     def open_checked_part(self) -> None:
         if self.checksum is not None:
             self.lines.append("#KSUMMA")
@@ -213,7 +218,12 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
 
 def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
                     as_of: dt.date) -> tuple[int, int]:
-    """Heads, rows and objects come as three streams in the same key order; vouchers after `as_of` are skipped."""
+    """Heads, rows and objects come as three streams in the same key order; vouchers after `as_of` are skipped.
+
+    On PostgreSQL the database formats the records (unless the control sum needs each record here).
+    """
+    if connection.dialect.name == "postgresql" and out.checksum is None:
+        return _write_formatted_vouchers(connection, out, client_key, financial_year_id, as_of)
     params = {"client_key": client_key, "financial_year_id": financial_year_id}
     rows = _stream(connection, "select_transactions", params)
     objects = _stream(connection, "select_transaction_objects", params)
@@ -250,6 +260,25 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
     if row is not None:
         raise SieDataMissing(f"client {client_key}: transaction {row[0]} {row[1]} row {row[2]} of financial year "
                              f"{financial_year_id} has no voucher in the SIE tables; rebuild them")
+    return vouchers, transactions
+
+
+def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
+                              as_of: dt.date) -> tuple[int, int]:
+    """The vouchers as PostgreSQL formats them (sie/select_voucher_records), written in blocks."""
+    # Compiling the query to machine code (JIT, on by default) took longer than running it.
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    params = {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of}
+    vouchers = transactions = 0
+    block: list[str] = []
+    for records, rows in _stream(connection, "select_voucher_records", params):
+        block.append(records)
+        vouchers += 1
+        transactions += rows
+        if len(block) >= _FETCH_ROWS:
+            out.text("".join(block))
+            block.clear()
+    out.text("".join(block))
     return vouchers, transactions
 
 
