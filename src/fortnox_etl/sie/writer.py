@@ -10,6 +10,8 @@ import codecs
 import datetime as dt
 import encodings.cp437
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -265,20 +267,40 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
 
 def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
                               as_of: dt.date) -> tuple[int, int]:
-    """The vouchers as PostgreSQL formats them (sie/select_voucher_records), written in blocks."""
+    """The vouchers as PostgreSQL formats them (sie/select_voucher_records), in blocks: a thread encodes
+    and writes one block while the database formats the next."""
     # Compiling the query to machine code (JIT, on by default) took longer than running it.
     connection.exec_driver_sql("SET LOCAL jit = off")
     params = {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of}
+    blocks: queue.Queue = queue.Queue(maxsize=2)  # a few blocks at most: memory stays flat
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        while (block := blocks.get()) is not None:
+            if not failed:
+                try:
+                    out.text(block)
+                except BaseException as error:  # raised in the caller's thread below
+                    failed.append(error)
+
+    writer = threading.Thread(target=write, name="sie-writer")
+    writer.start()
     vouchers = transactions = 0
     block: list[str] = []
-    for records, rows in _stream(connection, "select_voucher_records", params):
-        block.append(records)
-        vouchers += 1
-        transactions += rows
-        if len(block) >= _FETCH_ROWS:
-            out.text("".join(block))
-            block.clear()
-    out.text("".join(block))
+    try:
+        for records, rows in _stream(connection, "select_voucher_records", params):
+            block.append(records)
+            vouchers += 1
+            transactions += rows
+            if len(block) >= _FETCH_ROWS:
+                blocks.put("".join(block))
+                block.clear()
+        blocks.put("".join(block))
+    finally:
+        blocks.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
     return vouchers, transactions
 
 
