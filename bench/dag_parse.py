@@ -69,7 +69,7 @@ def main() -> None:
                    for dag_file in ("fortnox_sync.py", "fortnox_export.py", "fortnox_tokens.py")}
         # Every client's DAGs with all their tasks, as the DAG processor builds them.
         assert results["fortnox_sync.py"][1] == results["fortnox_export.py"][1] == CLIENTS, results
-        assert results["fortnox_tokens.py"][1] == 1, results  # one DAG, its task mapped over the clients
+        assert results["fortnox_tokens.py"][1] == 1, results  # one DAG, mapped over the clients when it runs
         baseline_file = Path(folder) / "baseline.py"
         baseline_file.write_text(BASELINE.format(clients=CLIENTS, tasks_per_client=results["fortnox_sync.py"][2] // CLIENTS))
         baseline = parse(baseline_file, env)

@@ -15,7 +15,10 @@ class PeriodError(ValueError):
 
 
 class LedgersNotReady(RuntimeError):
-    """A ledger step ran before the one it depends on; the message names the step to run first."""
+    """A ledger step ran before the one it depends on; the message names the step to run first.
+
+    Here rather than in the ledger module: the DAG files' retry policy names it at every parse, and
+    must not load pandas to do so."""
 
 
 @dataclass(frozen=True, order=True)
