@@ -67,6 +67,45 @@ def test_the_streaming_loader_stages_what_the_in_memory_path_did(staging, compan
             assert staged_rows[0] or table in ("raw_sie_dimensions", "raw_sie_objects"), f"{table} is empty"
 
 
+# Vouchers read whole by pattern and vouchers read line by line, in one file: tabs and escapes in texts,
+# #RTRANS with its #TRANS copy, #BTRANS, no rows, leading white space, a blank line.
+MIXED_VOUCHERS = [
+    '#VER A 1 20250110 "Kund\tbetalar" 20250111', "{", '#TRANS 1930 {1 "100"} 125.5 "" "Kund \t betalar" 1.5',
+    "#TRANS 3001 {} -125.50", "}",
+    '#VER "B" 2 20250112 "Back\\\\slash \\"quoted\\""', "{", '#RTRANS 1930 {} 10 "" "added"',
+    '#TRANS 1930 {} 10 "" "added"', '#TRANS 3001 {6 "P 1"} -10', "}",
+    "#VER C 3 20250113", "{", "}",
+    '  #VER C 4 20250114 ""', "{", "\t#TRANS 1930 {} 1", "#BTRANS 3001 {} -1", "", "#TRANS 3001 {} -1", "}",
+    '#VER C 5 20250115 "Åter"', "{", '#TRANS 1930 {1 "100" 6 "P 1"} -2.05 20250115 "Å" "" 1', "#TRANS 3001 {} 2.05", "}",
+]
+
+
+def test_vouchers_read_whole_and_line_by_line_stage_alike(staging, tmp_path):
+    data = "\r\n".join(["#FLAGGA 0", "#SIETYP 4", "#RAR 0 20250101 20251231", '#KONTO 1930 "Bank"',
+                         '#KONTO 3001 "Försäljning"', *MIXED_VOUCHERS, ""]).encode("cp437")
+    path = tmp_path / "mixed.se"
+    path.write_bytes(data)
+    sie = parse_sie(data)
+    assert [len(v.transactions) for v in sie.vouchers] == [2, 2, 0, 3, 2]
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+    with engine.begin() as connection:
+        before = {"client_key": "before", "financial_year_id": 2, **LOAD}
+        for statement, rows in rows_as_before(before, sie, {}).items():
+            if rows:
+                connection.execute(text(sql(f"load/{statement}")), rows)
+        stream = SieStream(path)
+        staged = stage_sie_year(connection, {**before, "client_key": "streamed"}, stream.sie, stream)
+    assert (staged.vouchers, staged.voucher_rows) == (5, 9)
+    with engine.connect() as connection:
+        for table in ("raw_vouchers", "raw_voucher_rows"):
+            key = RAW_TABLES[table]
+            assert raw_rows(connection, table, key, "before") == raw_rows(connection, table, key, "streamed"), table
+        texts = connection.execute(text("SELECT description FROM raw_vouchers WHERE client_key = 'streamed' "
+                                        "ORDER BY voucher_series, voucher_number")).scalars().all()
+    assert texts[:2] == ["Kund\tbetalar", 'Back\\slash "quoted"']
+
+
 def test_restaging_replaces_the_partition(staging, tmp_path):
     company = generate_company(ACME)
     year = company.financial_years[-1]

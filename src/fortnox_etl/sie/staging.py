@@ -179,26 +179,26 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                 number = int(part.number)
                 staged.add(part.series, number)
                 voucher_count += 1
-                if type(part) is not PlainVoucher:
+                if type(part) is PlainVoucher:
+                    head = heads.get((part.series, number))
+                    series = texts[part.series]
+                    heads_block.append(
+                        f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
+                        f"{texts[part.text]}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
+                    prefix = f"{client}\t{year}\t{series}\t{number}\t"
+                    for row_no, (kind, account, inner, minus, kronor, cents, row_text, quantity) in enumerate(part.rows, 1):
+                        ore = kronor + _CENTS[cents]
+                        rows_block.append(
+                            f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
+                            f"{row_texts[row_text]}\t{objects[inner]}\t{quantities[quantity]}"
+                            f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
+                    row_count += len(part.rows)
+                else:
                     heads_block.append(_copy_line(_voucher_tuple(partition, part, number,
                                                                  heads.get((part.series, number), {}))))
                     rows = [_copy_line(row) for row in _row_tuples(partition, part, number)]
                     rows_block += rows
                     row_count += len(rows)
-                    continue
-                head = heads.get((part.series, number))
-                series = texts[part.series]
-                heads_block.append(
-                    f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
-                    f"{texts[part.text]}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
-                prefix = f"{client}\t{year}\t{series}\t{number}\t"
-                for row_no, (kind, account, inner, minus, kronor, cents, row_text, quantity) in enumerate(part.rows, 1):
-                    ore = kronor + _CENTS[cents]
-                    rows_block.append(
-                        f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
-                        f"{row_texts[row_text]}\t{objects[inner]}\t{quantities[quantity]}"
-                        f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
-                row_count += len(part.rows)
                 if len(rows_block) >= _COPY_ROWS:
                     copy.write("".join(rows_block))
                     voucher_lines.write("".join(heads_block))
@@ -361,6 +361,9 @@ _INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\)")
 
 
 def build_sie_year(connection: Connection, client_key: str, financial_year_id: int) -> None:
+    if connection.dialect.name == "postgresql":
+        # Compiling the balance queries to machine code (JIT, on by default) cost more than it saved.
+        connection.exec_driver_sql("SET LOCAL jit = off")
     for name in SIE_YEAR_TRANSFORMS:
         run_sql(connection, f"transform/{name}", client_key=client_key, financial_year_id=financial_year_id)
 
