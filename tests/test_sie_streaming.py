@@ -127,6 +127,7 @@ def test_restaging_replaces_the_partition(staging, tmp_path):
     ("#TRANS 1930 {} 250.005", "more than two decimals"),
     ('#TRANS 1930 {} 250 "" "unclosed', "a quoted field is not closed"),
     ("1930 {} 250", "expected a #LABEL"),
+    ("x#TRANS 1930 {} 250", "expected a #LABEL"),  # a row's pattern found inside a line is not a row
 ])
 def test_a_bad_line_is_reported_with_its_number_and_nothing_is_staged(staging, tmp_path, line, reason):
     lines = sie_file(generate_company(ACME), 2).decode("cp437").split("\r\n")

@@ -322,11 +322,12 @@ _PLAIN_OBJECT = rf'(?:"[^"\\{{}}{_BREAKS}]*"|[^\s"{{}}]+)'
 _PLAIN_HEAD = re.compile(
     rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]+)[ \t]+([0-9]{{8}})'
     rf'(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?[ \t]*\r?\n\{{\r?\n').match
-# Each row's kind, account, object list, minus, kronor, öre, text and quantity (after a transdate).
+# Each row's kind, account, object list, minus, kronor, öre, text and quantity (after a transdate); a
+# row starts a line, so that as many rows as lines means every line is a row.
 _PLAIN_ROWS = re.compile(
-    rf'[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
+    rf'^[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
     rf'[ \t]+(-?)([0-9]+)(?:\.([0-9]{{1,2}}))?(?:[ \t]+{_PLAIN_FIELD}(?:[ \t]+({_PLAIN_FIELD})'
-    rf'(?:[ \t]+(""|-?[0-9]+(?:\.[0-9]+)?){_PLAIN_REST})?)?)?[ \t]*\r?\n').findall
+    rf'(?:[ \t]+(""|-?[0-9]+(?:\.[0-9]+)?){_PLAIN_REST})?)?)?[ \t]*\r?\n', re.MULTILINE).findall
 
 
 class PlainVoucher(NamedTuple):
