@@ -3,6 +3,7 @@ report bad lines and damaged files, and read a year without memory growing with 
 from __future__ import annotations
 
 import dataclasses
+import random
 import tracemalloc
 from decimal import Decimal
 
@@ -104,6 +105,34 @@ def test_vouchers_read_whole_and_line_by_line_stage_alike(staging, tmp_path):
         texts = connection.execute(text("SELECT description FROM raw_vouchers WHERE client_key = 'streamed' "
                                         "ORDER BY voucher_series, voucher_number")).scalars().all()
     assert texts[:2] == ["Kund\tbetalar", 'Back\\slash "quoted"']
+
+
+def test_vouchers_read_whole_give_what_reading_line_by_line_gives(monkeypatch):
+    """Random damage to a file's lines: the reader reads each voucher whole when it can, and the result,
+    or the error with its line number, is the one of reading every line by itself."""
+    def read(data: bytes):
+        try:
+            stream = SieStream(data)
+            return [(v.series, v.number, v.date, v.text, v.registered, v.line_no,
+                     [dataclasses.astuple(t) for t in v.transactions]) for v in stream], stream.sie.accounts
+        except SieSyntaxError as error:
+            return error.line_no, error.reason
+
+    randomly = random.Random(5)
+    clean = synthetic_year(20).decode("cp437").split("\r\n") + MIXED_VOUCHERS
+    inserted = [" ", "\t", '"', "\\", "{", "}", "\xa0", "\v", "x", "#", "-", ".", ",", "\r", "\n", "0", "Å", '""']
+    for _ in range(500):
+        lines = list(clean)
+        for _ in range(randomly.randint(1, 3)):
+            number = randomly.randrange(len(lines))
+            line, position = lines[number], randomly.randint(0, len(lines[number]))
+            lines[number] = (line[:position] + randomly.choice(inserted) + line[position:] if randomly.random() < 0.7
+                             else line[:position] + line[position + 1:])
+        data = "\r\n".join(lines).encode("cp437", errors="replace")
+        whole = read(data)
+        with monkeypatch.context() as patched:
+            patched.setattr(reader, "_next_head", lambda text, position: -1)  # no voucher is read whole
+            assert whole == read(data), [line for line in lines if line not in clean]
 
 
 def test_restaging_replaces_the_partition(staging, tmp_path):
