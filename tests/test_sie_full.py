@@ -26,7 +26,7 @@ from fortnox_etl.sie.import_source import active_import_source
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie, read_sie
 from fortnox_etl.sie.rules import rule_violations
-from fortnox_etl.sie.writer import SieRequestInvalid, write_sie4
+from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from sync_helpers import run_sync, year_end
 
@@ -106,6 +106,21 @@ def test_a_file_as_of_a_period_end_equals_fortnoxs_file_up_to_that_day(make_cont
     assert rule_violations(ours) == []
     with pytest.raises(SieRequestInvalid, match="period's end"):
         sync.write_sie_file(ctx, year, as_of=as_of - dt.timedelta(days=3))
+
+
+def test_rows_whose_voucher_is_missing_are_refused_not_left_out_of_the_file(make_context, clients, companies):
+    ctx = make_context(clients[0])
+    summary = run_sync(ctx, year_end(companies[0]))
+    current = companies[0].financial_years[-1]
+    with ctx.engine.begin() as connection:
+        series, number = connection.execute(text(
+            "SELECT voucher_series, voucher_number FROM raw_vouchers WHERE client_key = 'acme' "
+            "AND financial_year_id = :year ORDER BY voucher_series, voucher_number"), {"year": current["Id"]}).all()[5]
+        connection.execute(text("DELETE FROM raw_vouchers WHERE client_key = 'acme' AND financial_year_id = :year "
+                                "AND voucher_series = :series AND voucher_number = :number"),
+                           {"year": current["Id"], "series": series, "number": number})
+    with pytest.raises(SieDataMissing, match=f"rows of voucher {series} {number} .* but not the voucher itself"):
+        write_sie4(ctx.engine, "acme", current["Id"], summary.path)
 
 
 # --- SIE file -> staging -> SIE file ---

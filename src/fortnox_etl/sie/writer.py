@@ -260,9 +260,14 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
         if written:
             out.record("}")
     if row is not None:
-        raise SieDataMissing(f"client {client_key}: transaction {row[0]} {row[1]} row {row[2]} of financial year "
-                             f"{financial_year_id} has no voucher in the SIE tables; rebuild them")
+        raise _orphan_rows(client_key, financial_year_id, row[0], row[1])
     return vouchers, transactions
+
+
+def _orphan_rows(client_key: str, financial_year_id: int, series: str, number: int) -> SieDataMissing:
+    """Rows whose voucher staging lacks: written without it, the file would lose them unnoticed."""
+    return SieDataMissing(f"client {client_key}: staging holds rows of voucher {series} {number} of financial year "
+                          f"{financial_year_id} but not the voucher itself; sync the year again")
 
 
 def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
@@ -272,6 +277,9 @@ def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_
     # Compiling the query to machine code (JIT, on by default) took longer than running it.
     connection.exec_driver_sql("SET LOCAL jit = off")
     params = {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of}
+    orphan = connection.execute(text(sql("sie/select_rows_without_voucher")), params).first()
+    if orphan is not None:
+        raise _orphan_rows(client_key, financial_year_id, *orphan)
     blocks: queue.Queue = queue.Queue(maxsize=2)  # a few blocks at most: memory stays flat
     failed: list[BaseException] = []
 
