@@ -1,5 +1,6 @@
 -- What the year's current load recorded (its load_id is on the staged rows) against what staging
--- and the SIE tables hold: a difference means rows were lost or the SIE tables are stale.
+-- and the SIE tables hold: a difference means rows were lost, or the SIE accounts are stale (the SIE
+-- vouchers and transactions are views over the raw rows, so they can only differ from them by a bug).
 SELECT l.finished_at, l.accounts, l.vouchers, l.voucher_rows,
        (SELECT COUNT(*) FROM raw_accounts a
          WHERE a.client_key = l.client_key AND a.financial_year_id = l.financial_year_id) AS raw_accounts,
