@@ -7,14 +7,15 @@ client: a red one is a client that must reconnect (`fortnox-etl connect <client>
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, airflow_connection
-from fortnox_etl.config import find_client, load_clients
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context
+from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
 
@@ -36,21 +37,20 @@ def fortnox_tokens():
     # The clients are read when the DAG runs, not at every parse of this file, and one task is mapped
     # over them: the DAG processor builds two operators, whatever the number of clients.
     @task
-    def list_clients() -> list[str]:
-        return [client.key for client in load_clients(CLIENTS_FILE)]
+    def list_clients() -> list[dict]:
+        return [dataclasses.asdict(client) for client in load_clients(CLIENTS_FILE)]
 
     @task(map_index_template="{{ client_key }}")
-    def renew(client_key: str) -> bool:
+    def renew(client: dict) -> bool:
         from fortnox_etl.staging.database import create_schema
-        from fortnox_etl.sync import SyncContext
         from fortnox_etl.token_upkeep import renew_if_expiring
 
-        get_current_context()["client_key"] = client_key  # names the task instance in the UI
-        ctx = SyncContext.create(find_client(load_clients(CLIENTS_FILE), client_key), airflow_connection)
+        get_current_context()["client_key"] = client["key"]  # names the task instance in the UI
+        ctx = client_context(Client(**client))
         create_schema(ctx.engine)
-        return renew_if_expiring(ctx.tokens(), client_key)
+        return renew_if_expiring(ctx.tokens(), client["key"])
 
-    renew.expand(client_key=list_clients())
+    renew.expand(client=list_clients())
 
 
 fortnox_tokens()

@@ -34,6 +34,13 @@ def airflow_connection(conn_id: str) -> ConnectionSettings:
     return ConnectionSettings.from_airflow(Connection.get(conn_id))
 
 
+def client_context(client: Client):
+    """The client's sync context as a running task builds it: from Airflow's connections."""
+    from fortnox_etl.sync import SyncContext  # the API client: loaded when a task runs, not at parse
+
+    return SyncContext.create(client, airflow_connection)
+
+
 class ClientStep(BaseOperator):
     """A task of a client's sync DAG: runs the function of `fortnox_etl.client_steps` named as the task, with
     the client's sync context and the task's context, and hands on what it returns.
@@ -52,9 +59,8 @@ class ClientStep(BaseOperator):
 
     def execute(self, context):
         from fortnox_etl import client_steps
-        from fortnox_etl.sync import SyncContext
 
-        return getattr(client_steps, self.task_id)(SyncContext.create(self.client, airflow_connection), context)
+        return getattr(client_steps, self.task_id)(client_context(self.client), context)
 
 
 # Fail at once on what only a person can fix; back off and retry on what time fixes.
@@ -94,9 +100,10 @@ class VoucherExportOperator(HITLOperator):
     def execute(self, context):
         from fortnox_etl import approval
 
-        drafts = approval.drafts_to_approve(self._sync_context().engine, self.client.key)
+        ctx = client_context(self.client)
+        drafts = approval.drafts_to_approve(ctx.engine, self.client.key)
         if drafts is None:
-            return self._post_approved()
+            return self._post_approved(ctx)
         self.body = drafts["body"]
         # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
         context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
@@ -109,19 +116,16 @@ class VoucherExportOperator(HITLOperator):
         user = answer["responded_by_user"] or {}
         responder = f"{user.get('name') or user.get('id') or 'someone'} (Airflow UI)"
         shown = context["ti"].xcom_pull(task_ids=self.task_id, key="shown_drafts") or []
+        ctx = client_context(self.client)
         if answer["chosen_options"] == [self.APPROVE]:
-            approval.record_approval(self._sync_context().engine, self.client.key, shown, responder)
+            approval.record_approval(ctx.engine, self.client.key, shown, responder)
         else:
             approval.record_rejection(self.client.key, shown, responder)
-        return self._post_approved()
+        return self._post_approved(ctx)
 
-    def _post_approved(self) -> dict:
+    @staticmethod
+    def _post_approved(ctx) -> dict:
         from fortnox_etl import export
 
-        summary = export.export_approved(self._sync_context())
+        summary = export.export_approved(ctx)
         return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
-
-    def _sync_context(self):
-        from fortnox_etl.sync import SyncContext
-
-        return SyncContext.create(self.client, airflow_connection)

@@ -33,9 +33,9 @@ def extract_from_fortnox(ctx: sync.SyncContext, context: Mapping) -> dict:
 
 def build_sie_file(ctx: sync.SyncContext, context: Mapping) -> str:
     """The SIE tables rebuilt, the SIE4 file of the period's year written as of its end and read back."""
-    years = _company(context)["years"]
-    sync.build_sie_tables(ctx, years)
-    path = sync.write_sie_file(ctx, years[-1], as_of=_period_end(context)).path
+    company = _company(context)
+    sync.build_sie_tables(ctx, company["years"])
+    path = sync.write_sie_file(ctx, company["years"][-1], as_of=_period_end(company)).path
     sync.check_sie_file(ctx.client.key, path)
     return str(path)
 
@@ -44,13 +44,14 @@ def build_ledger_appendices(ctx: sync.SyncContext, context: Mapping) -> list[str
     """The open items at the period's end, reconciled with the control accounts, written as appendices."""
     from fortnox_etl import ledgers
 
-    period_end = _period_end(context)
+    period_end = _period_end(_company(context))
     ledgers.build_ledgers(ctx, period_end)
     return [str(path) for path in ledgers.write_ledger_appendices(ctx, period_end)]
 
 
 def check_period(ctx: sync.SyncContext, context: Mapping) -> None:
-    results = checks.run_checks(ctx, _company(context)["years"][-1]["id"], _period_end(context))
+    company = _company(context)
+    results = checks.run_checks(ctx, company["years"][-1]["id"], _period_end(company))
     checks.gate(results)
 
 
@@ -59,5 +60,5 @@ def _company(context: Mapping) -> dict:
     return context["ti"].xcom_pull(task_ids=EXTRACT)
 
 
-def _period_end(context: Mapping) -> dt.date:
-    return Period.parse(_company(context)["period"]).last_day
+def _period_end(company: dict) -> dt.date:
+    return Period.parse(company["period"]).last_day
