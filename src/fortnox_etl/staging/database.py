@@ -85,6 +85,8 @@ def run_sql(connection: Connection, name: str, **params) -> None:
 def create_schema(engine: Engine) -> None:
     """Create every staging table and view that does not exist yet (idempotent, safe on every run)."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            run_sql(connection, "schema_lock/wait_for_schema_lock")
         for path in sorted((SQL_DIR / "schema").glob("*.sql")):
             for statement in statements(f"schema/{path.stem}"):
                 view = _CREATE_VIEW.match(statement)
