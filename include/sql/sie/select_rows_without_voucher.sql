@@ -1,6 +1,6 @@
 -- A voucher of the year with rows staged but no voucher head, if any: written without its head, the
 -- file would leave its rows out unnoticed. (The portable writer finds such rows as it merges rows
--- into vouchers; the database-formatted path asks first.)
+-- into vouchers; the database-formatted path asks when the year holds more rows than its vouchers.)
 SELECT r.voucher_series, r.voucher_number
 FROM raw_voucher_rows r
 WHERE r.client_key = :client_key AND r.financial_year_id = :financial_year_id

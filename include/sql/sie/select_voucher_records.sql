@@ -1,63 +1,66 @@
 -- PostgreSQL only (E'' strings, to_char, trim_scale; SQLite takes the writer's portable path): the
--- year's vouchers up to :as_of as the SIE records the portable path writes, a voucher's #VER, '{', rows
--- and '}' per result row with CR LF line ends, in file order, and how many rows each holds. Formatting
--- here, beside the data, costs a fraction of fetching a million rows into Python and formatting them there.
+-- year's vouchers as the SIE records the portable path writes, a voucher's #VER, '{', rows and '}' per
+-- result row with CR LF line ends, in file order, and how many rows each holds; a voucher after :as_of
+-- has no text (its rows still count, see rows_of_year). Formatting here, beside the data, costs a
+-- fraction of fetching a million rows into Python and formatting them there.
+-- Reads raw_vouchers and raw_voucher_rows, not the SIE views over them (24, 25 and 29_*.sql), with the
+-- views' meanings: a row's cost centre and project are in the row itself, and the objects view, a union
+-- over the same table, cost two sorts and two joins back to the rows it came from.
+-- Amounts as fields.amount: öre times 0.01 is a numeric of exactly two decimals, "-0.05" included.
 -- Quoting as fields.quote (backslash and quote escaped, line breaks become spaces), looked for first:
 -- most texts need none, and replacing in every one cost more than the rest of a row's formatting.
--- Each row's objects are joined per dimension (Fortnox writes 1 and 6 only; an aggregate per row cost
--- a sort per row), and the rows come to string_agg in file order from an ordered subquery (an ORDER BY
--- inside the aggregate sorts every voucher's rows again).
+-- The rows come to string_agg in file order from an ordered subquery (an ORDER BY inside the aggregate
+-- sorts every voucher's rows again).
+-- rows_of_year, every row of the year, tells the writer whether rows lack their voucher: more than the
+-- vouchers' rows together. Counting them cost a fraction of looking for such rows (an anti-join).
 WITH records AS (
-    SELECT series, number, COUNT(*) AS row_count,
+    SELECT voucher_series AS series, voucher_number AS number, COUNT(*) AS row_count,
            string_agg('#' || record_type || fields
                       -- an #RTRANS row is followed by the same row as #TRANS, for readers that predate #RTRANS
                       || CASE WHEN record_type = 'RTRANS' THEN '#TRANS' || fields ELSE '' END, '') AS text
     FROM (
-        SELECT t.series, t.number, t.record_type,
-               ' ' || t.account || ' {'
-               || COALESCE('1 "' || CASE WHEN strpos(cost_center.object_id, '"') + strpos(cost_center.object_id, '\')
-                                              + strpos(cost_center.object_id, E'\r') + strpos(cost_center.object_id, E'\n') = 0
-                                         THEN cost_center.object_id
-                                         ELSE replace(replace(replace(replace(cost_center.object_id, '\', '\\'), '"', '\"'),
+        SELECT voucher_series, voucher_number,
+               CASE WHEN removed THEN 'BTRANS' WHEN added_after_registration THEN 'RTRANS' ELSE 'TRANS' END AS record_type,
+               ' ' || account || ' {'
+               || CASE WHEN cost_center <> '' THEN '1 "' || CASE WHEN strpos(cost_center, '"') + strpos(cost_center, '\')
+                                              + strpos(cost_center, E'\r') + strpos(cost_center, E'\n') = 0
+                                         THEN cost_center
+                                         ELSE replace(replace(replace(replace(cost_center, '\', '\\'), '"', '\"'),
                                                               E'\r', ' '), E'\n', ' ') END
-                           || '"' || CASE WHEN project.object_id IS NULL THEN '' ELSE ' ' END, '')
-               || COALESCE('6 "' || CASE WHEN strpos(project.object_id, '"') + strpos(project.object_id, '\')
-                                              + strpos(project.object_id, E'\r') + strpos(project.object_id, E'\n') = 0
-                                         THEN project.object_id
-                                         ELSE replace(replace(replace(replace(project.object_id, '\', '\\'), '"', '\"'),
-                                                              E'\r', ' '), E'\n', ' ') END || '"', '')
-               || '} ' || CAST(t.amount_ore / 100.0 AS NUMERIC(20, 2)) || ' "" "'
-               || CASE WHEN t.trans_text IS NULL THEN ''
-                       WHEN strpos(t.trans_text, '"') + strpos(t.trans_text, '\')
-                            + strpos(t.trans_text, E'\r') + strpos(t.trans_text, E'\n') = 0 THEN t.trans_text
-                       ELSE replace(replace(replace(replace(t.trans_text, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
-               || '"' || COALESCE(' ' || trim_scale(t.quantity), '') || E'\r\n' AS fields
-        FROM sie_transactions t
-        LEFT JOIN sie_transaction_objects cost_center
-          ON cost_center.client_key = t.client_key AND cost_center.financial_year_id = t.financial_year_id
-         AND cost_center.series = t.series AND cost_center.number = t.number AND cost_center.row_no = t.row_no
-         AND cost_center.dimension_no = 1
-        LEFT JOIN sie_transaction_objects project
-          ON project.client_key = t.client_key AND project.financial_year_id = t.financial_year_id
-         AND project.series = t.series AND project.number = t.number AND project.row_no = t.row_no
-         AND project.dimension_no = 6
-        WHERE t.client_key = :client_key AND t.financial_year_id = :financial_year_id
-        ORDER BY t.series, t.number, t.row_no
+                           || '"' || CASE WHEN project <> '' THEN ' ' ELSE '' END ELSE '' END
+               || CASE WHEN project <> '' THEN '6 "' || CASE WHEN strpos(project, '"') + strpos(project, '\')
+                                              + strpos(project, E'\r') + strpos(project, E'\n') = 0
+                                         THEN project
+                                         ELSE replace(replace(replace(replace(project, '\', '\\'), '"', '\"'),
+                                                              E'\r', ' '), E'\n', ' ') END || '"' ELSE '' END
+               || '} ' || (debit_ore - credit_ore) * 0.01 || ' "" "'
+               || CASE WHEN trans_text IS NULL THEN ''
+                       WHEN strpos(trans_text, '"') + strpos(trans_text, '\')
+                            + strpos(trans_text, E'\r') + strpos(trans_text, E'\n') = 0 THEN trans_text
+                       ELSE replace(replace(replace(replace(trans_text, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+               || '"' || COALESCE(' ' || trim_scale(quantity), '') || E'\r\n' AS fields
+        FROM raw_voucher_rows,
+             LATERAL (SELECT COALESCE(NULLIF(transaction_information, ''), description) AS trans_text) AS t
+        WHERE client_key = :client_key AND financial_year_id = :financial_year_id
+        ORDER BY voucher_series, voucher_number, row_no
     ) AS rows_in_order
-    GROUP BY series, number
+    GROUP BY voucher_series, voucher_number
 )
-SELECT '#VER "' || CASE WHEN strpos(v.series, '"') + strpos(v.series, '\') + strpos(v.series, E'\r')
-                             + strpos(v.series, E'\n') = 0 THEN v.series
-                        ELSE replace(replace(replace(replace(v.series, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
-       || '" ' || v.number || ' ' || to_char(v.voucher_date, 'YYYYMMDD') || ' "'
-       || CASE WHEN v.voucher_text IS NULL THEN ''
-               WHEN strpos(v.voucher_text, '"') + strpos(v.voucher_text, '\') + strpos(v.voucher_text, E'\r')
-                    + strpos(v.voucher_text, E'\n') = 0 THEN v.voucher_text
-               ELSE replace(replace(replace(replace(v.voucher_text, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+SELECT CASE WHEN v.transaction_date <= :as_of THEN
+       '#VER "' || CASE WHEN strpos(v.voucher_series, '"') + strpos(v.voucher_series, '\') + strpos(v.voucher_series, E'\r')
+                             + strpos(v.voucher_series, E'\n') = 0 THEN v.voucher_series
+                        ELSE replace(replace(replace(replace(v.voucher_series, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+       || '" ' || v.voucher_number || ' ' || to_char(v.transaction_date, 'YYYYMMDD') || ' "'
+       || CASE WHEN v.description IS NULL THEN ''
+               WHEN strpos(v.description, '"') + strpos(v.description, '\') + strpos(v.description, E'\r')
+                    + strpos(v.description, E'\n') = 0 THEN v.description
+               ELSE replace(replace(replace(replace(v.description, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
        || '"' || COALESCE(' ' || to_char(v.registration_date, 'YYYYMMDD'), '')
-       || E'\r\n{\r\n' || COALESCE(r.text, '') || E'}\r\n' AS text,
-       COALESCE(r.row_count, 0) AS row_count
-FROM sie_vouchers v
-LEFT JOIN records r ON r.series = v.series AND r.number = v.number
-WHERE v.client_key = :client_key AND v.financial_year_id = :financial_year_id AND v.voucher_date <= :as_of
-ORDER BY v.series, v.number;
+       || E'\r\n{\r\n' || COALESCE(r.text, '') || E'}\r\n' END AS text,
+       COALESCE(r.row_count, 0) AS row_count,
+       (SELECT COUNT(*) FROM raw_voucher_rows
+        WHERE client_key = :client_key AND financial_year_id = :financial_year_id) AS rows_of_year
+FROM raw_vouchers v
+LEFT JOIN records r ON r.series = v.voucher_series AND r.number = v.voucher_number
+WHERE v.client_key = :client_key AND v.financial_year_id = :financial_year_id
+ORDER BY v.voucher_series, v.voucher_number;

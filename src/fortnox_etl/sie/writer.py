@@ -273,13 +273,11 @@ def _orphan_rows(client_key: str, financial_year_id: int, series: str, number: i
 def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_year_id: int,
                               as_of: dt.date) -> tuple[int, int]:
     """The vouchers as PostgreSQL formats them (sie/select_voucher_records), in blocks: a thread encodes
-    and writes one block while the database formats the next."""
+    and writes one block while the database formats the next. Rows without their voucher are found by
+    count, after the file's vouchers; the file is then left unfinished, as on the portable path."""
     # Compiling the query to machine code (JIT, on by default) took longer than running it.
     connection.exec_driver_sql("SET LOCAL jit = off")
     params = {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of}
-    orphan = connection.execute(text(sql("sie/select_rows_without_voucher")), params).first()
-    if orphan is not None:
-        raise _orphan_rows(client_key, financial_year_id, *orphan)
     blocks: queue.Queue = queue.Queue(maxsize=2)  # a few blocks at most: memory stays flat
     failed: list[BaseException] = []
 
@@ -293,10 +291,14 @@ def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_
 
     writer = threading.Thread(target=write, name="sie-writer")
     writer.start()
-    vouchers = transactions = 0
+    vouchers = transactions = rows_of_vouchers = 0
+    rows_of_year = None  # with no voucher at all, any row of the year lacks its voucher
     block: list[str] = []
     try:
-        for records, rows in _stream(connection, "select_voucher_records", params):
+        for records, rows, rows_of_year in _stream(connection, "select_voucher_records", params):
+            rows_of_vouchers += rows
+            if records is None:  # after as_of
+                continue
             block.append(records)
             vouchers += 1
             transactions += rows
@@ -309,6 +311,10 @@ def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_
         writer.join()
     if failed:
         raise failed[0]
+    if rows_of_year != rows_of_vouchers:
+        orphan = connection.execute(text(sql("sie/select_rows_without_voucher")), params).first()
+        if orphan is not None:
+            raise _orphan_rows(client_key, financial_year_id, *orphan)
     return vouchers, transactions
 
 
