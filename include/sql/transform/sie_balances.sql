@@ -1,12 +1,12 @@
 -- #IB and #UB for balance accounts (classes 1-2), #RES for result accounts (classes 3-8).
 -- UB is IB plus the year's movements; removed rows (#BTRANS) never count.
 -- Accounts with neither a balance nor a movement get no line, as in Fortnox's export.
+-- The movements are summed from year_movements (year_movements.sql), not from the raw rows.
 DELETE FROM sie_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 INSERT INTO sie_balances (client_key, financial_year_id, balance_type, account, amount_ore)
 WITH movements AS (
     SELECT account, SUM(amount_ore) AS amount_ore
-    FROM sie_transactions
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND record_type <> 'BTRANS'
+    FROM year_movements
     GROUP BY account
 ),
 chart AS (

@@ -1,7 +1,6 @@
 -- #OIB #OUB for balance accounts (classes 1-2). Opening balances carry no objects in the chart of
 -- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object.
--- The rows are read once from the raw table and summed by account and object list first (few
--- groups); each dimension's movements are summed from those.
+-- Each dimension's movements are summed from year_movements (year_movements.sql), not from the raw rows.
 DELETE FROM sie_object_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 INSERT INTO sie_object_balances (client_key, financial_year_id, balance_type, account, dimension_no, object_id, amount_ore)
 WITH opening AS (
@@ -10,19 +9,12 @@ WITH opening AS (
     WHERE client_key = :client_key AND financial_year_id = :financial_year_id
       AND year_index = 0 AND balance_type = 'OIB'
 ),
-by_objects AS (
-    SELECT account, cost_center, project, SUM(debit_ore - credit_ore) AS amount_ore
-    FROM raw_voucher_rows
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id
-      AND NOT removed AND account < 3000 AND (cost_center <> '' OR project <> '')
-    GROUP BY account, cost_center, project
-),
 movements AS (
     SELECT account, 1 AS dimension_no, cost_center AS object_id, SUM(amount_ore) AS amount_ore
-    FROM by_objects WHERE cost_center <> '' GROUP BY account, cost_center
+    FROM year_movements WHERE account < 3000 AND cost_center <> '' GROUP BY account, cost_center
     UNION ALL
     SELECT account, 6, project, SUM(amount_ore)
-    FROM by_objects WHERE project <> '' GROUP BY account, project
+    FROM year_movements WHERE account < 3000 AND project <> '' GROUP BY account, project
 ),
 keyed AS (
     SELECT account, dimension_no, object_id FROM opening

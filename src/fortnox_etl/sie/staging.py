@@ -23,12 +23,13 @@ from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
-# The SIE tables of one client-year, in build order: balances are computed from transactions (the SIE
-# voucher views over the raw tables), period balances from those and the opening balances. The voucher
-# tables' statistics are refreshed before the balances join them, the balance tables' after, for the
-# writer's and the checks' queries.
+# The SIE tables of one client-year, in build order: the year's rows are read once into year_movements
+# (a temporary table, dropped once the balances, object balances and period balances are made from it).
+# The voucher tables' statistics are refreshed before the rows are read, the balance tables' after, for
+# the writer's and the checks' queries.
 SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_headers", "sie_dimensions", "sie_objects", "sie_statistics",
-                       "sie_balances", "sie_object_balances", "sie_period_balances", "sie_balance_statistics")
+                       "year_movements", "sie_balances", "sie_object_balances", "sie_period_balances",
+                       "drop_year_movements", "sie_balance_statistics")
 SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 # Header records kept as the source wrote them; the rest are ours to write or come from elsewhere.
 _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA")
@@ -364,6 +365,8 @@ def build_sie_year(connection: Connection, client_key: str, financial_year_id: i
     if connection.dialect.name == "postgresql":
         # Compiling the balance queries to machine code (JIT, on by default) cost more than it saved.
         connection.exec_driver_sql("SET LOCAL jit = off")
+        # Room for the hash of a year's vouchers (25 MB for a million rows), joined to the rows in one pass.
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     for name in SIE_YEAR_TRANSFORMS:
         run_sql(connection, f"transform/{name}", client_key=client_key, financial_year_id=financial_year_id)
 

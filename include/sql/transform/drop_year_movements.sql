@@ -1,0 +1,2 @@
+-- The year's movements (year_movements.sql) have been turned into balances; the connection may serve other years.
+DROP TABLE year_movements;
