@@ -8,12 +8,12 @@ import logging
 import multiprocessing
 import os
 import random
-import threading
 
 import pytest
 import requests
 from sqlalchemy import event, text
 
+from concurrency_helpers import run_at_once
 from fortnox_etl import export, sync
 from fortnox_etl.fortnox.errors import WrongCompany
 from fortnox_etl.outbox import DRAFT, FAILED, POSTED, POSTING, Draft, DraftRow, Outbox
@@ -200,19 +200,7 @@ def test_an_answer_that_never_came_is_looked_for_before_posting_again(synced, sa
 
 def test_two_exports_of_a_client_at_once_post_nothing_twice(synced, sandbox):
     ids = approve(synced, *(draft(f"Periodisering {n}", 1000 + n) for n in range(6)))
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(export.export_approved(synced))
-        except Exception as error:  # noqa: BLE001 - shown by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(lambda: export.export_approved(synced), 2)
     assert [type(error) for error in errors] in ([], [export.ExportBusy]), errors
     assert not errors or "another export of this client is running" in str(errors[0])
     if errors:  # the other export held the lease all along: nothing is left for a rerun to post

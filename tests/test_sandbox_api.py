@@ -2,7 +2,6 @@
 Fortnox's refusals, scopes, licences and revoked integrations."""
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -10,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 import requests
 
+from concurrency_helpers import run_at_once
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import (
@@ -432,18 +432,9 @@ def test_posting_into_the_locked_period_or_outside_the_requested_year_is_refused
 def test_concurrent_posts_never_share_a_number(own_sandbox, acme):
     token = connect(own_sandbox)["access_token"]
     first = 1 + max(v["VoucherNumber"] for v in acme.vouchers[2] if v["VoucherSeries"] == "A")
-    numbers, start = [], threading.Barrier(16)
-
-    def post() -> None:
-        start.wait()
-        numbers.append(post_voucher(own_sandbox, token, balanced_voucher()).json()["Voucher"]["VoucherNumber"])
-
-    threads = [threading.Thread(target=post) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(numbers) == list(range(first, first + 16))
+    answers, errors = run_at_once(lambda: post_voucher(own_sandbox, token, balanced_voucher()), 16)
+    assert errors == []
+    assert sorted(answer.json()["Voucher"]["VoucherNumber"] for answer in answers) == list(range(first, first + 16))
 
 
 def test_sie_types_and_refusals(sandbox, token):
