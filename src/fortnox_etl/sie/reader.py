@@ -402,7 +402,7 @@ class SieStream:
                         registered = registered[1:-1]
                     first = line_no + 1
                     yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
-                                       parse_date(registered, first) if registered and registered.strip() else None,
+                                       (_DATES.get(registered) or parse_date(registered, first)) if registered and registered.strip() else None,
                                        rows, first)
                     line_no += len(rows) + 3
                 position = start = end

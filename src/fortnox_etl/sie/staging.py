@@ -5,8 +5,9 @@ land in the same tables the same way.
 """
 from __future__ import annotations
 
+import queue
 import re
-import tempfile
+import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -58,7 +59,9 @@ class StagedVouchers(AbstractSet):
         self._sorted = True
 
     def add(self, series: str, number: int) -> None:
-        numbers = self._numbers.setdefault(series, array("q"))
+        numbers = self._numbers.get(series)
+        if numbers is None:
+            numbers = self._numbers[series] = array("q")
         if numbers and numbers[-1] > number:
             self._sorted = False
         numbers.append(number)
@@ -160,61 +163,103 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                    heads: dict) -> tuple[StagedVouchers, int, int]:
     """The vouchers and their rows by COPY as text (PostgreSQL), written as the file is read.
 
-    The rows go in one COPY for the whole year, so that the database writes one block while the
-    next is read; the voucher heads wait in a temporary file meanwhile (one connection runs one
-    COPY at a time) and follow in a second COPY. A SieStream's plainly written vouchers become COPY
-    lines straight from their fields' text; any other voucher through its parsed rows.
+    Each block of rows and its vouchers' heads go in two COPYs run by a thread (_BlockCopier), so that
+    the database writes one block while the next is read. A SieStream's plainly written vouchers
+    become COPY lines straight from their fields' text; any other voucher through its parsed rows.
     """
     parts = vouchers.parts() if isinstance(vouchers, SieStream) else vouchers
     client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
     load = f"\t{_copy_value(partition['load_id'])}\t{_copy_value(partition['loaded_at'])}\n"
     texts, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_objects)
-    row_texts, quantities = Memo(_copy_row_text), Memo(_copy_quantity)
+    quantities = Memo(_copy_quantity)
     staged = StagedVouchers()
     voucher_count = row_count = 0
-    cursor = connection.connection.driver_connection.cursor()
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as voucher_lines:
-        with cursor.copy(_copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)) as copy:
-            heads_block, rows_block = [], []
-            for part in parts:
-                number = int(part.number)
-                staged.add(part.series, number)
-                voucher_count += 1
-                if type(part) is PlainVoucher:
-                    head = heads.get((part.series, number))
-                    series = texts[part.series]
-                    heads_block.append(
-                        f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
-                        f"{texts[part.text]}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
-                    prefix = f"{client}\t{year}\t{series}\t{number}\t"
-                    for row_no, (kind, account, inner, minus, kronor, cents, row_text, quantity) in enumerate(part.rows, 1):
-                        ore = kronor + _CENTS[cents]
-                        rows_block.append(
-                            f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
-                            f"{row_texts[row_text]}\t{objects[inner]}\t{quantities[quantity]}"
-                            f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
-                    row_count += len(part.rows)
-                else:
-                    heads_block.append(_copy_line(_voucher_tuple(partition, part, number,
-                                                                 heads.get((part.series, number), {}))))
-                    rows = [_copy_line(row) for row in _row_tuples(partition, part, number)]
-                    rows_block += rows
-                    row_count += len(rows)
-                if len(rows_block) >= _COPY_ROWS:
-                    copy.write("".join(rows_block))
-                    voucher_lines.write("".join(heads_block))
-                    heads_block, rows_block = [], []
-            copy.write("".join(rows_block))
-            voucher_lines.write("".join(heads_block))
-        voucher_lines.seek(0)
-        with cursor.copy(_copy_statement("insert_raw_vouchers", _VOUCHER_COLUMNS)) as copy:
-            while block := voucher_lines.read(_COPY_CHARS):
-                copy.write(block)
+    rows_copy = _copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
+    heads_copy = _copy_statement("insert_raw_vouchers", _VOUCHER_COLUMNS)
+    with _BlockCopier(connection.connection.driver_connection.cursor()) as copier:
+        heads_block, rows_block = [], []
+        for part in parts:
+            number = int(part.number)
+            staged.add(part.series, number)
+            voucher_count += 1
+            if type(part) is PlainVoucher:
+                head = heads.get((part.series, number))
+                series = texts[part.series]
+                voucher_text = part.text  # nearly every voucher's own: not worth remembering
+                if _COPY_SPECIAL(voucher_text):
+                    voucher_text = _copy_value(voucher_text)
+                heads_block.append(
+                    f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
+                    f"{voucher_text}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
+                prefix = f"{client}\t{year}\t{series}\t{number}\t"
+                text_field = row_text = None  # a voucher's rows mostly share one text: converted once
+                for row_no, (kind, account, inner, minus, kronor, cents, field, quantity) in enumerate(part.rows, 1):
+                    if field != text_field:
+                        text_field, row_text = field, _copy_row_text(field)
+                    ore = kronor + _CENTS[cents]
+                    rows_block.append(
+                        f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
+                        f"{row_text}\t{objects[inner]}\t{quantities[quantity]}"
+                        f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
+                row_count += len(part.rows)
+            else:
+                heads_block.append(_copy_line(_voucher_tuple(partition, part, number,
+                                                             heads.get((part.series, number), {}))))
+                rows = [_copy_line(row) for row in _row_tuples(partition, part, number)]
+                rows_block += rows
+                row_count += len(rows)
+            if len(rows_block) >= _COPY_ROWS:
+                copier.copy(rows_copy, "".join(rows_block))
+                copier.copy(heads_copy, "".join(heads_block))
+                heads_block, rows_block = [], []
+        copier.copy(rows_copy, "".join(rows_block))
+        copier.copy(heads_copy, "".join(heads_block))
     return staged, voucher_count, row_count
 
 
-_COPY_ROWS = 5_000  # rows per write to the COPY: small enough for the database to start early
-_COPY_CHARS = 1 << 20
+_COPY_ROWS = 20_000  # rows per COPY: a few MB, so that memory stays flat and each COPY's start costs little
+
+
+class _BlockCopier:
+    """COPYs run one after another by a thread, while the caller prepares the next block.
+
+    One connection runs one COPY at a time, and each waits for the database to finish its block: run
+    in the caller's thread, reading and writing would take turns. At most two blocks wait, so memory
+    stays flat. A failed COPY is raised in the caller's thread, at its next block or at the end.
+    """
+
+    def __init__(self, cursor) -> None:
+        self.cursor = cursor
+        self.blocks: queue.Queue = queue.Queue(maxsize=2)
+        self.failed: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name="sie-copy")
+
+    def __enter__(self) -> "_BlockCopier":
+        self.thread.start()
+        return self
+
+    def copy(self, statement: str, block: str) -> None:
+        if self.failed:
+            raise self.failed[0]
+        if block:
+            self.blocks.put((statement, block))
+
+    def __exit__(self, *exc_info) -> None:
+        self.blocks.put(None)
+        self.thread.join()
+        if self.failed and exc_info[0] is None:
+            raise self.failed[0]
+
+    def _run(self) -> None:
+        while (item := self.blocks.get()) is not None:
+            if self.failed:
+                continue  # drain what is queued; the caller raises the failure
+            statement, block = item
+            try:
+                with self.cursor.copy(statement) as copy:
+                    copy.write(block)
+            except BaseException as error:  # raised in the caller's thread
+                self.failed.append(error)
 # Pieces of a raw_voucher_rows line: debit and credit in öre ...
 _CREDIT, _NO_CREDIT = "0\t", "\t0"
 _CENTS = {"": "00", **{str(digit): f"{digit}0" for digit in range(10)}, **{f"{cents:02d}": f"{cents:02d}" for cents in range(100)}}
