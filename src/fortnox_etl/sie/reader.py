@@ -401,9 +401,10 @@ class SieStream:
                     if registered and registered[0] == '"':
                         registered = registered[1:-1]
                     first = line_no + 1
+                    registered = ((_DATES.get(registered) or parse_date(registered, first))
+                                  if registered and registered.strip() else None)
                     yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
-                                       (_DATES.get(registered) or parse_date(registered, first)) if registered and registered.strip() else None,
-                                       rows, first)
+                                       registered, rows, first)
                     line_no += len(rows) + 3
                 position = start = end
             if position < len(text):

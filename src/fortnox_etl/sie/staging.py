@@ -5,20 +5,19 @@ land in the same tables the same way.
 """
 from __future__ import annotations
 
-import queue
 import re
-import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from sqlalchemy import Connection, text
 
 from fortnox_etl.sie.fields import Memo, token
+from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Objects, PlainVoucher, SieFile, SieStream, Voucher, object_pairs, split_fields
 from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
@@ -163,9 +162,10 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                    heads: dict) -> tuple[StagedVouchers, int, int]:
     """The vouchers and their rows by COPY as text (PostgreSQL), written as the file is read.
 
-    Each block of rows and its vouchers' heads go in two COPYs run by a thread (_BlockCopier), so that
-    the database writes one block while the next is read. A SieStream's plainly written vouchers
-    become COPY lines straight from their fields' text; any other voucher through its parsed rows.
+    Each block of rows and its vouchers' heads go in two COPYs run by a thread, so that the database
+    writes one block while the next is read (one connection runs one COPY at a time, and each waits
+    for the database to finish its block). A SieStream's plainly written vouchers become COPY lines
+    straight from their fields' text; any other voucher through its parsed rows.
     """
     parts = vouchers.parts() if isinstance(vouchers, SieStream) else vouchers
     client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
@@ -176,7 +176,8 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
     voucher_count = row_count = 0
     rows_copy = _copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
     heads_copy = _copy_statement("insert_raw_vouchers", _VOUCHER_COLUMNS)
-    with _BlockCopier(connection.connection.driver_connection.cursor()) as copier:
+    cursor = connection.connection.driver_connection.cursor()
+    with InBackground(partial(_copy_block, cursor), "sie-copy") as copier:
         heads_block, rows_block = [], []
         for part in parts:
             number = int(part.number)
@@ -209,57 +210,25 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                 rows_block += rows
                 row_count += len(rows)
             if len(rows_block) >= _COPY_ROWS:
-                copier.copy(rows_copy, "".join(rows_block))
-                copier.copy(heads_copy, "".join(heads_block))
+                copier.put((rows_copy, "".join(rows_block)))
+                copier.put((heads_copy, "".join(heads_block)))
                 heads_block, rows_block = [], []
-        copier.copy(rows_copy, "".join(rows_block))
-        copier.copy(heads_copy, "".join(heads_block))
+        if rows_block:
+            copier.put((rows_copy, "".join(rows_block)))
+        if heads_block:
+            copier.put((heads_copy, "".join(heads_block)))
     return staged, voucher_count, row_count
 
 
 _COPY_ROWS = 20_000  # rows per COPY: a few MB, so that memory stays flat and each COPY's start costs little
 
 
-class _BlockCopier:
-    """COPYs run one after another by a thread, while the caller prepares the next block.
+def _copy_block(cursor, statement_and_lines: tuple[str, str]) -> None:
+    statement, lines = statement_and_lines
+    with cursor.copy(statement) as copy:
+        copy.write(lines)
 
-    One connection runs one COPY at a time, and each waits for the database to finish its block: run
-    in the caller's thread, reading and writing would take turns. At most two blocks wait, so memory
-    stays flat. A failed COPY is raised in the caller's thread, at its next block or at the end.
-    """
 
-    def __init__(self, cursor) -> None:
-        self.cursor = cursor
-        self.blocks: queue.Queue = queue.Queue(maxsize=2)
-        self.failed: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, name="sie-copy")
-
-    def __enter__(self) -> "_BlockCopier":
-        self.thread.start()
-        return self
-
-    def copy(self, statement: str, block: str) -> None:
-        if self.failed:
-            raise self.failed[0]
-        if block:
-            self.blocks.put((statement, block))
-
-    def __exit__(self, *exc_info) -> None:
-        self.blocks.put(None)
-        self.thread.join()
-        if self.failed and exc_info[0] is None:
-            raise self.failed[0]
-
-    def _run(self) -> None:
-        while (item := self.blocks.get()) is not None:
-            if self.failed:
-                continue  # drain what is queued; the caller raises the failure
-            statement, block = item
-            try:
-                with self.cursor.copy(statement) as copy:
-                    copy.write(block)
-            except BaseException as error:  # raised in the caller's thread
-                self.failed.append(error)
 # Pieces of a raw_voucher_rows line: debit and credit in öre ...
 _CREDIT, _NO_CREDIT = "0\t", "\t0"
 _CENTS = {"": "00", **{str(digit): f"{digit}0" for digit in range(10)}, **{f"{cents:02d}": f"{cents:02d}" for cents in range(100)}}

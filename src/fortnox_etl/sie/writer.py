@@ -10,8 +10,6 @@ import codecs
 import datetime as dt
 import encodings.cp437
 import os
-import queue
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from fortnox_etl.sie.fields import Memo, amount, quote, sie_date
+from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Checksum, split_fields
 from fortnox_etl.staging.database import sql
 
@@ -278,23 +277,10 @@ def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_
     # Compiling the query to machine code (JIT, on by default) took longer than running it.
     connection.exec_driver_sql("SET LOCAL jit = off")
     params = {"client_key": client_key, "financial_year_id": financial_year_id, "as_of": as_of}
-    blocks: queue.Queue = queue.Queue(maxsize=2)  # a few blocks at most: memory stays flat
-    failed: list[BaseException] = []
-
-    def write() -> None:
-        while (block := blocks.get()) is not None:
-            if not failed:
-                try:
-                    out.text(block)
-                except BaseException as error:  # raised in the caller's thread below
-                    failed.append(error)
-
-    writer = threading.Thread(target=write, name="sie-writer")
-    writer.start()
     vouchers = transactions = rows_of_vouchers = 0
     rows_of_year = None  # with no voucher at all, any row of the year lacks its voucher
     block: list[str] = []
-    try:
+    with InBackground(out.text, "sie-writer") as writer:
         for records, rows, rows_of_year in _stream(connection, "select_voucher_records", params):
             rows_of_vouchers += rows
             if records is None:  # after as_of
@@ -303,14 +289,9 @@ def _write_formatted_vouchers(connection, out: _Out, client_key: str, financial_
             vouchers += 1
             transactions += rows
             if len(block) >= _FETCH_ROWS:
-                blocks.put("".join(block))
+                writer.put("".join(block))
                 block.clear()
-        blocks.put("".join(block))
-    finally:
-        blocks.put(None)
-        writer.join()
-    if failed:
-        raise failed[0]
+        writer.put("".join(block))
     if rows_of_year != rows_of_vouchers:
         orphan = connection.execute(text(sql("sie/select_rows_without_voucher")), params).first()
         if orphan is not None:
