@@ -14,7 +14,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context, staging_engine
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -38,17 +38,17 @@ def fortnox_tokens():
     # over them: the DAG processor builds two operators, whatever the number of clients.
     @task
     def list_clients() -> list[dict]:
+        from fortnox_etl.staging.database import create_schema
+
+        create_schema(staging_engine())  # once, before the clients' renewals
         return [dataclasses.asdict(client) for client in load_clients(CLIENTS_FILE)]
 
     @task(map_index_template="{{ client_key }}")
     def renew(client: dict) -> bool:
-        from fortnox_etl.staging.database import create_schema
         from fortnox_etl.token_upkeep import renew_if_expiring
 
         get_current_context()["client_key"] = client["key"]  # names the task instance in the UI
-        ctx = client_context(Client(**client))
-        create_schema(ctx.engine)
-        return renew_if_expiring(ctx.tokens(), client["key"])
+        return renew_if_expiring(client_context(Client(**client)).tokens(), client["key"])
 
     renew.expand(client=list_clients())
 

@@ -11,7 +11,7 @@ from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, R
 
 from fortnox_etl.checks import PeriodChecksFailed
 from fortnox_etl.config import Client, ConfigError
-from fortnox_etl.connections import ConnectionSettings
+from fortnox_etl.connections import STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.errors import (
     FortnoxUnavailable,
     InvalidAppCredentials,
@@ -32,6 +32,13 @@ def books_asset(client_key: str) -> Asset:
 def airflow_connection(conn_id: str) -> ConnectionSettings:
     """An Airflow connection's fields, for the package (which never imports Airflow itself)."""
     return ConnectionSettings.from_airflow(Connection.get(conn_id))
+
+
+def staging_engine():
+    """The staging database, from Airflow's connection to it."""
+    from fortnox_etl.staging.database import create_staging_engine, staging_url
+
+    return create_staging_engine(staging_url(airflow_connection(STAGING_CONN_ID)))
 
 
 def client_context(client: Client):
