@@ -37,12 +37,12 @@ class InBackground(Generic[Block]):
         self.thread = threading.Thread(target=self._run, name=name)
 
     def __enter__(self) -> InBackground[Block]:
+        self.thread.start()
         with InBackground._running_lock:
             if InBackground._running == 0:
                 InBackground._interpreter_interval = sys.getswitchinterval()
                 sys.setswitchinterval(min(self._SWITCH_INTERVAL, InBackground._interpreter_interval))
             InBackground._running += 1
-        self.thread.start()
         return self
 
     def put(self, block: Block) -> None:
