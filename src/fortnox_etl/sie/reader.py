@@ -394,12 +394,7 @@ class SieStream:
                         self._voucher = None
                     self._pending_rtrans = None
                     series, number, day, voucher_text, registered = head.groups()
-                    if series[0] == '"':
-                        series = series[1:-1]
-                    if voucher_text and voucher_text[0] == '"':
-                        voucher_text = voucher_text[1:-1]
-                    if registered and registered[0] == '"':
-                        registered = registered[1:-1]
+                    series, voucher_text, registered = _unquoted(series), _unquoted(voucher_text), _unquoted(registered)
                     first = line_no + 1
                     registered = ((_DATES.get(registered) or parse_date(registered, first))
                                   if registered and registered.strip() else None)

@@ -170,7 +170,7 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
     parts = vouchers.parts() if isinstance(vouchers, SieStream) else vouchers
     client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
     load = f"\t{_copy_value(partition['load_id'])}\t{_copy_value(partition['loaded_at'])}\n"
-    texts, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_objects)
+    series_fields, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_objects)
     quantities = Memo(_copy_quantity)
     staged = StagedVouchers()
     voucher_count = row_count = 0
@@ -185,7 +185,7 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
             voucher_count += 1
             if type(part) is PlainVoucher:
                 head = heads.get((part.series, number))
-                series = texts[part.series]
+                series = series_fields[part.series]
                 voucher_text = part.text  # nearly every voucher's own: not worth remembering
                 if _COPY_SPECIAL(voucher_text):
                     voucher_text = _copy_value(voucher_text)

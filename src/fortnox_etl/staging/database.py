@@ -90,19 +90,14 @@ def create_schema(engine: Engine) -> None:
         for path in sorted((SQL_DIR / "schema").glob("*.sql")):
             for statement in statements(f"schema/{path.stem}"):
                 view = _CREATE_VIEW.match(statement)
-                if view is None or not _is_view(connection, view.group(1)):
-                    connection.execute(text(statement.rstrip(";")))
+                if view is not None:
+                    found = inspect(connection)
+                    if view.group(1) in found.get_view_names():
+                        continue
+                    if found.has_table(view.group(1)):  # a table from before it became a view
+                        connection.execute(text(f"DROP TABLE {view.group(1)}"))
+                connection.execute(text(statement.rstrip(";")))
 
 
 # CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing.
 _CREATE_VIEW = re.compile(r"CREATE VIEW (\w+) AS", re.IGNORECASE)
-
-
-def _is_view(connection: Connection, name: str) -> bool:
-    """Whether `name` is a view already; a table of that name, from before it became a view, is dropped."""
-    found = inspect(connection)
-    if name in found.get_view_names():
-        return True
-    if found.has_table(name):
-        connection.execute(text(f"DROP TABLE {name}"))
-    return False
