@@ -12,12 +12,12 @@ import copy
 import json
 import re
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jsonschema
 import pytest
 import requests
+from shared_material import shared_path
 
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
@@ -28,7 +28,6 @@ from fortnox_etl.sandbox.server import (
     SANDBOX_CLIENT_SECRET,
 )
 
-OPENAPI_FILE = Path("/work/shared/reference/fortnox-openapi.json")
 REDIRECT_URI = "http://127.0.0.1:9/callback"
 ACME = CompanySpec(1001, "556677-8899", "Acme Bygg & Montage AB")
 NORRSKEN = CompanySpec(1002, "559123-4561", "Norrskens Café & Bageri AB", fiscal_year_start_month=7)
@@ -85,7 +84,7 @@ SIE_TEMPLATE = "/3/sie/{Type}"
 
 @pytest.fixture(scope="module")
 def openapi() -> dict:
-    return json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+    return json.loads(shared_path("reference", "fortnox-openapi.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
