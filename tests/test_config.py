@@ -1,6 +1,13 @@
 import pytest
 
-from fortnox_etl.config import ConfigError, DEFAULT_CLIENTS_FILE, load_clients, organisation_number_is_valid
+from fortnox_etl.config import (
+    DEFAULT_CLIENTS_FILE,
+    ConfigError,
+    load_clients,
+    organisation_number_is_valid,
+    organisation_number_normal_form,
+    same_organisation,
+)
 from fortnox_etl.connections import ConnectionSettings
 
 
@@ -17,7 +24,7 @@ def test_project_clients_file_has_the_demo_clients():
 
 
 @pytest.mark.parametrize("number, valid", [("556677-8899", True), ("559123-4561", True), ("556677-8898", False),
-                                           ("5566778899", False), ("556677-889", False)])
+                                           ("5566778899", True), ("556677-889", False)])
 def test_organisation_number_check_digit(number, valid):
     assert organisation_number_is_valid(number) is valid
 
@@ -57,3 +64,21 @@ def test_a_missing_connection_says_which_variable_to_set(monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_FORTNOX_APP", raising=False)
     with pytest.raises(ConfigError, match="set AIRFLOW_CONN_FORTNOX_APP"):
         ConnectionSettings.from_env("fortnox_app")
+
+
+@pytest.mark.parametrize(("written", "normal"), [
+    ("556677-8899", "556677-8899"), ("5566778899", "556677-8899"), ("16556677-8899", "556677-8899"),
+    ("165566778899", "556677-8899"), ("19121212-1212", "121212-1212"), ("121212+1212", "121212-1212"),
+    (" 556677-8899 ", "556677-8899"),
+    ("556677-8890", None), ("٥٥6677-8899", None), ("55667788991", None), ("", None), ("17556677-8899", None),
+])
+def test_organisation_numbers_are_read_in_one_normal_form(written, normal):
+    assert organisation_number_normal_form(written) == normal
+
+
+def test_the_same_organisation_however_written_and_never_an_invalid_one():
+    assert same_organisation("5566778899", "556677-8899")
+    assert same_organisation("19121212-1212", "121212-1212")
+    assert not same_organisation("556677-8899", "559123-4561")
+    assert not same_organisation("", "")
+    assert not same_organisation(None, None)

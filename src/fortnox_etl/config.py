@@ -14,7 +14,8 @@ SQL_DIR = PROJECT_ROOT / "include" / "sql"
 OUT_DIR = Path(os.environ.get("FORTNOX_ETL_OUT", PROJECT_ROOT / "out"))
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_ORGNR = re.compile(r"^\d{6}-\d{4}$")
+# ASCII digits only: \d would take any script's digits.
+_ORGNR = re.compile(r"([0-9]{2})?([0-9]{6})[-+]?([0-9]{4})")
 
 
 class ConfigError(ValueError):
@@ -31,16 +32,35 @@ class Client:
     tenant_id: int | None = None
 
 
-def organisation_number_is_valid(number: str) -> bool:
-    """Swedish organisation numbers end in a Luhn check digit over the ten digits."""
-    if not _ORGNR.match(number):
-        return False
-    digits = number.replace("-", "")
+def organisation_number_normal_form(number: str) -> str | None:
+    """An organisation number or a sole trader's personnummer as NNNNNN-NNNN, or None when it is not one.
+
+    Accepted as people and programs write them: 10 or 12 ASCII digits (a 12-digit form starts with the
+    century, 16 for some organisations), with or without the hyphen (or `+`, a personnummer of someone over
+    100), ending in the Luhn check digit over the last ten digits. Compare numbers only in this form.
+    """
+    match = _ORGNR.fullmatch(number.strip())
+    if not match:
+        return None
+    century, head, tail = match.groups()
+    if century is not None and century not in ("16", "18", "19", "20"):
+        return None
+    digits = head + tail
     total = 0
     for position, char in enumerate(digits):
         value = int(char) * (2 if position % 2 == 0 else 1)
         total += value - 9 if value > 9 else value
-    return total % 10 == 0
+    return f"{head}-{tail}" if total % 10 == 0 else None
+
+
+def organisation_number_is_valid(number: str) -> bool:
+    return organisation_number_normal_form(number) is not None
+
+
+def same_organisation(number: str | None, other: str | None) -> bool:
+    """Whether two organisation numbers, however written, are one company's (an invalid one matches nothing)."""
+    normal = organisation_number_normal_form(number or "")
+    return normal is not None and normal == organisation_number_normal_form(other or "")
 
 
 def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
@@ -77,7 +97,7 @@ def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     number = str(entry["organisation_number"])
     if not organisation_number_is_valid(number):
         raise ConfigError(
-            f"{where} ({key}): organisation number '{number}' is not valid; write it as NNNNNN-NNNN with its check digit"
+            f"{where} ({key}): organisation number '{number}' is not valid; write it as NNNNNN-NNNN (or a sole trader's personnummer) with its check digit"
         )
     month = entry.get("fiscal_year_start_month", 1)
     if not isinstance(month, int) or not 1 <= month <= 12:

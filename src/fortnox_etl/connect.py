@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.config import Client, ConfigError
+from fortnox_etl.config import Client, ConfigError, same_organisation
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.api import FixedToken, FortnoxApi
 from fortnox_etl.fortnox.errors import FortnoxError, WrongCompany
@@ -58,7 +58,7 @@ def finish_connect(tokens: TokenStore, app: oauth.FortnoxApp, client: Client, re
     api = FortnoxApi(app.api_url, FixedToken(grant.access_token, grant.tenant_id))
     company = api.get("/3/companyinformation")["CompanyInformation"]
     number = str(company.get("OrganizationNumber") or "").strip()
-    if number != client.organisation_number:
+    if not same_organisation(number, client.organisation_number):
         raise WrongCompany(
             f"client {client.key} is {client.organisation_number}, but the consent was given for "
             f"{company.get('CompanyName')!r} ({number}); nothing was stored. Connect again and choose the right company"

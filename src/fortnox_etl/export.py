@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
+from fortnox_etl.config import same_organisation
 from fortnox_etl.fortnox.api import FortnoxApi
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, InvalidData, OutcomeUnknown, WrongCompany
 from fortnox_etl.load_stats import cursor_at
@@ -143,7 +144,7 @@ def export_approved(ctx: SyncContext) -> ExportSummary:
         api = ctx.api()
         facts = FortnoxFacts(api)
         poster = _Poster(ctx, api, facts, outbox, lease, actor, summary)
-        if facts.organisation_number != ctx.client.organisation_number:
+        if not same_organisation(facts.organisation_number, ctx.client.organisation_number):
             poster.refuse_all_for_wrong_company()
         for voucher in outbox.vouchers(POSTING):
             poster.settle(voucher)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.config import OUT_DIR, Client
+from fortnox_etl.config import OUT_DIR, Client, same_organisation
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany
@@ -97,7 +97,7 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
     api = ctx.api()
     company = api.get("/3/companyinformation")["CompanyInformation"]
     organisation_number = str(company.get("OrganizationNumber") or "").strip()
-    if organisation_number != ctx.client.organisation_number:
+    if not same_organisation(organisation_number, ctx.client.organisation_number):
         raise WrongCompany(
             f"client {ctx.client.key} is {ctx.client.organisation_number}, but its Fortnox connection belongs to "
             f"{company.get('CompanyName')!r} ({organisation_number or 'no organisation number'}). Nothing was loaded. "

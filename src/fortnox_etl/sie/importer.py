@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from fortnox_etl.config import Client
+from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
 from fortnox_etl.sie.rules import rule_violations
@@ -91,7 +91,7 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
 
 def _check(client: Client, sie: SieFile, path: Path) -> None:
     organisation_number = sie.header("#ORGNR")
-    if _digits(organisation_number) != _digits(client.organisation_number):
+    if not same_organisation(organisation_number, client.organisation_number):
         raise SieImportRefused(
             f"{path} is the books of {sie.header('#FNAMN') or 'a company'} "
             f"({organisation_number or 'no #ORGNR'}), not of client {client.key} ({client.organisation_number}). "
@@ -155,10 +155,6 @@ def _stage_company(connection: Connection, client_key: str, sie: SieFile, load: 
 
 def _count(connection: Connection, name: str, **params) -> int:
     return connection.execute(text(sql(f"import_source/{name}")), params).scalar()
-
-
-def _digits(value: str) -> str:
-    return "".join(char for char in str(value) if char.isdigit())
 
 
 def _now() -> str:
