@@ -79,6 +79,22 @@ def test_a_bad_client_file_is_an_import_error_that_says_what_to_fix(tmp_path, mo
     assert any("organisation number '556677-8898' is not valid" in message for message in errors.values())
 
 
+@pytest.mark.parametrize("dag_file", ["fortnox_sync.py", "fortnox_export.py"])
+@pytest.mark.parametrize("data, what_to_fix", [
+    ("clients:\n  - {key: acme, name: Acme, organisation_number: '556677-8899'}\n".encode("utf-16-le"),
+     "not a text file in UTF-8 (with or without a BOM), Windows-1252 or UTF-16 with a BOM; save it as UTF-8"),
+    (b"clients:\n  - key: acme\n    name: Acme\n    key: bygg\n    organisation_number: '556677-8899'\n",
+     "line 2 and line 4 both set 'key'; keep one of them"),
+])
+def test_an_unreadable_client_file_is_an_import_error_naming_the_file_and_what_to_fix(tmp_path, monkeypatch, dag_file,
+                                                                                       data, what_to_fix):
+    clients = tmp_path / "clients.yaml"
+    clients.write_bytes(data)
+    monkeypatch.setenv("FORTNOX_ETL_CLIENTS", str(clients))
+    errors = DagBag(str(DAGS / dag_file)).import_errors
+    assert any(f"{clients}: {what_to_fix}" in message for message in errors.values()), errors
+
+
 def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tmp_path, clients, companies):
     paths = DemoPaths(airflow_home=tmp_path / "airflow", var_dir=tmp_path / "var", out_dir=tmp_path / "out")
     env = prepare_local_airflow(app, clients[:1], paths)

@@ -82,3 +82,52 @@ def test_the_same_organisation_however_written_and_never_an_invalid_one():
     assert not same_organisation("556677-8899", "559123-4561")
     assert not same_organisation("", "")
     assert not same_organisation(None, None)
+
+
+CLIENT = "clients:\n  - key: cafe\n    name: Café Åre AB\n    organisation_number: '556677-8899'\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_a_client_file_is_read_as_editors_and_windows_save_it(tmp_path, encoding):
+    path = tmp_path / "clients.yaml"
+    path.write_bytes(CLIENT.encode(encoding))  # Python's utf-16 writes the BOM, as Notepad's "Unicode" does
+    [client] = load_clients(path)
+    assert (client.key, client.name) == ("cafe", "Café Åre AB")
+
+
+@pytest.mark.parametrize("data", [CLIENT.encode("utf-16-le"), b"clients:\n  - key: \x81\x8d\x90\n", b"\x00\x01\x02"])
+def test_a_client_file_in_any_other_encoding_is_refused_naming_those_read(tmp_path, data):
+    path = tmp_path / "clients.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as refused:
+        load_clients(path)
+    assert str(refused.value) == (f"{path}: not a text file in UTF-8 (with or without a BOM), Windows-1252 or UTF-16 "
+                                  "with a BOM; save it as UTF-8 and try again")
+
+
+@pytest.mark.parametrize("body, lines, key", [
+    ("clients:\n  - key: acme\n    name: A\n    organisation_number: '556677-8899'\n    name: B\n", (3, 5), "name"),
+    ("clients: []\nclients:\n  - {key: a, name: A, organisation_number: '556677-8899'}\n", (1, 2), "clients"),
+])
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path, body, lines, key):
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as refused:
+        load_clients(path)
+    assert str(refused.value) == f"{path}: line {lines[0]} and line {lines[1]} both set '{key}'; keep one of them"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('key: "evil\\n"', r"key 'evil\\n' must be lower-case"),
+    ("key: acme, fiscal_year_start_month: true", "fiscal_year_start_month must be a month number 1-12, not True"),
+    ("key: acme, tenant_id: true", "tenant_id must be the Fortnox tenant .database. number, not True"),
+])
+def test_client_keys_are_matched_whole_and_booleans_are_not_numbers(tmp_path, entry, message):
+    with pytest.raises(ConfigError, match=message):
+        load_clients(write(tmp_path, f"clients:\n  - {{{entry}, name: A, organisation_number: '556677-8899'}}\n"))
+
+
+@pytest.mark.parametrize("number", ["５５６６７７-８８９９", "٥٥٦٦٧٧-٨٨٩٩"])
+def test_organisation_numbers_in_other_scripts_digits_are_refused(tmp_path, number):
+    assert organisation_number_normal_form(number) is None
+    with pytest.raises(ConfigError, match="is not valid"):
+        load_clients(write(tmp_path, f"clients:\n  - {{key: a, name: A, organisation_number: '{number}'}}\n"))

@@ -1,6 +1,7 @@
 """The bureau's client list (config/clients.yaml) and the project's paths."""
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass
@@ -13,13 +14,46 @@ DEFAULT_CLIENTS_FILE = PROJECT_ROOT / "config" / "clients.yaml"
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
 OUT_DIR = Path(os.environ.get("FORTNOX_ETL_OUT", PROJECT_ROOT / "out"))
 
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # matched whole (fullmatch): "$" would let a final newline through
 # ASCII digits only: \d would take any script's digits.
 _ORGNR = re.compile(r"([0-9]{2})?([0-9]{6})[-+]?([0-9]{4})")
 
 
+# How the client file may be saved: by an editor (UTF-8, with or without a BOM), by Notepad or Excel on
+# Swedish Windows (Windows-1252), or as "Unicode" (UTF-16 with a BOM).
+CLIENT_FILE_ENCODINGS = "UTF-8 (with or without a BOM), Windows-1252 or UTF-16 with a BOM"
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Control characters other than tab and line breaks: no text file holds them, a wrongly decoded one does.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class ConfigError(ValueError):
     """The client configuration is wrong; the message says where and how to fix it."""
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: object, first_line: int, second_line: int) -> None:
+        super().__init__(f"line {first_line} and line {second_line} both set '{key}'; keep one of them")
+
+
+class _ClientFileLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's safe loader (every DAG file reads the client list at each parse, hundreds of clients) that
+    refuses a key given twice in one mapping, where YAML would silently keep the last."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            lines: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = lines.setdefault(key, key_node.start_mark.line + 1)
+                except TypeError:
+                    continue  # an unhashable key: the constructor refuses it with YAML's own message
+                if first != key_node.start_mark.line + 1:
+                    raise _DuplicateKey(key, first, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True)
@@ -66,10 +100,15 @@ def same_organisation(number: str | None, other: str | None) -> bool:
 def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
     path = Path(path)
     try:
-        # libyaml's safe loader: every DAG file reads the client list at each parse, hundreds of clients.
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: client file not found; create it (see config/clients.yaml in the project)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: the client file cannot be read ({error.strerror})") from None
+    try:
+        document = yaml.load(_client_file_text(path, data), Loader=_ClientFileLoader) or {}
+    except _DuplicateKey as error:
+        raise ConfigError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     entries = document.get("clients") if isinstance(document, dict) else None
@@ -84,6 +123,25 @@ def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
     return clients
 
 
+def _client_file_text(path: Path, data: bytes) -> str:
+    not_text = ConfigError(f"{path}: not a text file in {CLIENT_FILE_ENCODINGS}; save it as UTF-8 and try again")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            candidates = (encoding,)
+            break
+    else:
+        candidates = ("utf-8", "cp1252")
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            raise not_text
+        return text
+    raise not_text
+
+
 def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     where = f"{path}: client #{index}"
     if not isinstance(entry, dict):
@@ -92,24 +150,29 @@ def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     if missing:
         raise ConfigError(f"{where}: missing {', '.join(missing)}")
     key = str(entry["key"])
-    if not _KEY.match(key):
-        raise ConfigError(f"{where}: key '{key}' must be lower-case letters, digits or _ and start with a letter")
+    if not _KEY.fullmatch(key):
+        raise ConfigError(f"{where}: key {key!r} must be lower-case letters, digits or _ and start with a letter")
     number = str(entry["organisation_number"])
     if not organisation_number_is_valid(number):
         raise ConfigError(
             f"{where} ({key}): organisation number '{number}' is not valid; write it as NNNNNN-NNNN (or a sole trader's personnummer) with its check digit"
         )
     month = entry.get("fiscal_year_start_month", 1)
-    if not isinstance(month, int) or not 1 <= month <= 12:
+    if not _whole_number(month) or not 1 <= month <= 12:
         raise ConfigError(f"{where} ({key}): fiscal_year_start_month must be a month number 1-12, not {month!r}")
     tenant_id = entry.get("tenant_id")
-    if tenant_id is not None and (not isinstance(tenant_id, int) or tenant_id <= 0):
+    if tenant_id is not None and (not _whole_number(tenant_id) or tenant_id <= 0):
         raise ConfigError(f"{where} ({key}): tenant_id must be the Fortnox tenant (database) number, not {tenant_id!r}")
     unknown = set(entry) - {"key", "name", "organisation_number", "fiscal_year_start_month", "tenant_id"}
     if unknown:
         raise ConfigError(f"{where} ({key}): unknown field(s) {', '.join(sorted(unknown))}")
     return Client(key=key, name=str(entry["name"]), organisation_number=number, fiscal_year_start_month=month,
                   tenant_id=tenant_id)
+
+
+def _whole_number(value: object) -> bool:
+    # YAML reads `true` as a bool, which Python counts as the int 1.
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def find_client(clients: list[Client], key: str) -> Client:
