@@ -12,7 +12,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from fortnox_etl import cli, sync
@@ -234,7 +233,7 @@ def test_sie_export_and_import_commands(make_context, staging, app, clients, com
     monkeypatch.setenv(f"AIRFLOW_CONN_{APP_CONN_ID.upper()}", json.dumps({
         "conn_type": "http", "login": app.client_id, "password": app.client_secret,
         "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri}}))
-    monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", ctx.token_key)
     start_year = int(companies[0].financial_years[-1]["FromDate"][:4])
     requests_before = ctx.api().requests_made
 
@@ -243,6 +242,18 @@ def test_sie_export_and_import_commands(make_context, staging, app, clients, com
     assert read_sie(out).checksum is not None and rule_violations(read_sie(out)) == []
     assert "vouchers" in capsys.readouterr().out
     assert ctx.api().requests_made == requests_before
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    assert cli.main(["sie", "export", "acme", "--year", str(start_year), "-o", str(folder)]) == 0
+    [written] = folder.iterdir()
+    year = companies[0].financial_years[-1]
+    assert written.name == f"acme_sie4_{year['FromDate'].replace('-', '')}-{year['ToDate'].replace('-', '')}.se"
+    assert f"{written}: SIE4 file of acme" in capsys.readouterr().out
+    assert rule_violations(read_sie(written)) == []
+    assert cli.main(["sie", "export", "acme", "--year", str(start_year), "-o", str(out / "x.se")]) == 2
+    assert f"{out / 'x.se'} cannot be written" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir() if "partial" in path.name) == [], "no leftovers"
 
     assert cli.main(["sie", "export", "acme", "--year", "2019", "-o", str(tmp_path / "none.se")]) == 2
     assert "no financial year starting in 2019" in capsys.readouterr().err

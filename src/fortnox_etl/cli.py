@@ -29,12 +29,13 @@ from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSett
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
-from fortnox_etl.operator_status import client_statuses, format_outbox, format_table
+from fortnox_etl.operator_status import UNREADABLE, client_statuses, format_outbox, format_table
 from fortnox_etl.outbox import Outbox, OutboxError
 from fortnox_etl.sandbox import serve as serve_sandbox
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
-from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4
+from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from fortnox_etl.sync import sie_file_name
 from fortnox_etl.voucher_files import VoucherFileError, read_drafts
 
 CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
@@ -132,7 +133,8 @@ def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
         description="Writes the SIE4 file of the client's financial year that starts in YEAR from the staged books.")
     export.add_argument("client", help="the client's key in the client file")
     export.add_argument("--year", type=int, required=True, help="the calendar year in which the financial year starts")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="where to write the file")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="where to write the file; a folder: into it, named as the sync names it")
     export.add_argument("--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="a period's last day: vouchers and balances up to it (default: the year's end)")
     export.add_argument("--checksum", action="store_true", help="add the #KSUMMA control sum")
@@ -187,7 +189,8 @@ def _connect(args: argparse.Namespace, operator: _Operator) -> None:
     with LoopbackCallback(operator.app.redirect_uri) as callback:
         print(f"{consent_for}, in a browser on this machine:\n{url}\n"
               f"Waiting up to {args.timeout:g} seconds for Fortnox's answer on {operator.app.redirect_uri}", flush=True)
-        callback.wait(lambda redirect: finish_connect(operator.tokens, operator.app, client, redirect, state), args.timeout)
+        callback.wait(lambda redirect: finish_connect(operator.tokens, operator.app, client, redirect, state), state,
+                      args.timeout)
 
 
 def _disconnect(args: argparse.Namespace, operator: _Operator) -> None:
@@ -196,14 +199,29 @@ def _disconnect(args: argparse.Namespace, operator: _Operator) -> None:
 
 
 def _status(args: argparse.Namespace, operator: _Operator) -> None:
-    print(format_table(client_statuses(operator.engine, operator.tokens, operator.clients)))
+    statuses = client_statuses(operator.engine, operator.tokens, operator.clients)
+    print(format_table(statuses))
+    unreadable = [status.client for status in statuses if status.connected == UNREADABLE]
+    if unreadable:
+        raise ConfigError(
+            f"the Fortnox tokens of {', '.join(unreadable)} cannot be decrypted with this FORTNOX_ETL_TOKEN_KEY: "
+            "set the key they were stored with (every Airflow worker needs the same one), or reconnect "
+            + ", ".join(f"'fortnox-etl connect {key}'" for key in unreadable))
 
 
 def _sie_export(args: argparse.Namespace, operator: _Operator) -> None:
     client = find_client(operator.clients, args.client)
     year = staged_financial_year(operator.engine, client.key, args.year)
-    summary = write_sie4(operator.engine, client.key, year.financial_year_id, args.output, as_of=args.as_of,
-                         checksum=args.checksum)
+    output = args.output
+    if output.is_dir():  # a folder: the file goes into it under the name a sync gives it
+        output = output / sie_file_name(client.key, year.start_date, year.end_date,
+                                        year_to_date(year.end_date, args.as_of))
+    try:
+        summary = write_sie4(operator.engine, client.key, year.financial_year_id, output, as_of=args.as_of,
+                             checksum=args.checksum)
+    except OSError as error:
+        raise SieRequestInvalid(f"{output} cannot be written ({error.strerror}); nothing was written. "
+                                "Give -o a file or folder you may write to") from None
     print(f"{summary.path}: SIE4 file of {client.key} for {year.start_date}..{year.end_date}: {summary.accounts:,} accounts, "
           f"{summary.vouchers:,} vouchers, {summary.transactions:,} transactions")
 

@@ -7,6 +7,7 @@ records the attempt in the staging database) and hands over the code (`--code`).
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import html
 import logging
 import socket
@@ -154,8 +155,9 @@ def _claim_attempt(engine: Engine, client: Client, code_or_redirect: str, clock)
 class LoopbackCallback:
     """Serves the app's redirect_uri on this machine until Fortnox's redirect arrives.
 
-    `with LoopbackCallback(uri) as callback: callback.wait(on_redirect, timeout)`: on_redirect gets
-    the full redirect URL and returns the company's name; the browser is told whether it worked.
+    `with LoopbackCallback(uri) as callback: callback.wait(on_redirect, state, timeout)`: on_redirect gets
+    the full redirect URL carrying `state` and returns the company's name; the browser is told whether it
+    worked. A request with another state (a browser tab of an earlier attempt) is answered and ignored.
     """
 
     def __init__(self, redirect_uri: str) -> None:
@@ -184,8 +186,9 @@ class LoopbackCallback:
     def __exit__(self, *exc_info) -> None:
         self._server.server_close()
 
-    def wait(self, on_redirect: Callable[[str], str], timeout: float) -> str:
+    def wait(self, on_redirect: Callable[[str], str], state: str, timeout: float) -> str:
         self._on_redirect = on_redirect
+        self._state = state
         deadline = time.monotonic() + timeout
         while self._outcome is None:
             remaining = deadline - time.monotonic()
@@ -199,6 +202,11 @@ class LoopbackCallback:
 
     def _answer(self, request_path: str) -> tuple[int, str]:
         parts = urlsplit(self.redirect_uri)
+        if not hmac.compare_digest(parse_qs(urlsplit(request_path).query).get("state", [""])[0], self._state):
+            log.warning("an answer from Fortnox for an earlier connection attempt (an old browser tab?) was ignored; "
+                        "still waiting for the answer to this one")
+            return 400, ("<h1>Not connected</h1><p>This page belongs to an earlier connection attempt, so it was ignored. "
+                         "Close it and finish the consent in the window opened for the latest attempt.</p>")
         try:
             company = self._on_redirect(f"{parts.scheme}://{parts.netloc}{request_path}")
         except (ConnectError, ConfigError, FortnoxError) as error:

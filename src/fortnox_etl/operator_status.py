@@ -14,6 +14,7 @@ from fortnox_etl.sie.import_source import active_import_sources
 from fortnox_etl.staging.database import sql
 
 NONE = "—"
+UNREADABLE = "unreadable"
 DAY = 24 * 3600
 
 
@@ -52,7 +53,7 @@ def _status(client: Client, tokens: TokenStore, company: str, now: float, import
     try:
         stored = tokens.load(client.key)
     except ConfigError as error:  # tokens stored under another key: show it on the client's line
-        return ClientStatus(client.key, "unreadable", company, _tenant(client.tenant_id), NONE, NONE, NONE, NONE, NONE,
+        return ClientStatus(client.key, UNREADABLE, company, _tenant(client.tenant_id), NONE, NONE, NONE, NONE, NONE,
                             import_source, str(error))
     if stored is None:
         return ClientStatus(client.key, "no", company, _tenant(client.tenant_id), NONE, NONE, NONE,

@@ -72,9 +72,13 @@ class SyncContext:
                           limiter=SharedRateLimiter(self.engine, self.requests_per_window), label=f"client {self.client.key}", **backoff)
 
     def sie_path(self, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> Path:
-        """The year's file; one as of a date before the year's end names it, so period files do not overwrite each other."""
-        as_of_part = f"_per_{as_of:%Y%m%d}" if as_of and as_of < end else ""
-        return self.out_dir / self.client.key / f"{self.client.key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}{as_of_part}.se"
+        return self.out_dir / self.client.key / sie_file_name(self.client.key, start, end, as_of)
+
+
+def sie_file_name(client_key: str, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> str:
+    """The year's file; one as of a date before the year's end names it, so period files do not overwrite each other."""
+    as_of_part = f"_per_{as_of:%Y%m%d}" if as_of and as_of < end else ""
+    return f"{client_key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}{as_of_part}.se"
 
 
 def keep_tokens_alive(ctx: SyncContext) -> None:

@@ -130,11 +130,15 @@ def write_sie4(engine: Engine, client_key: str, financial_year_id: int, path: Pa
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    with engine.connect() as connection, open(partial, "wb") as out:
-        lines = _Out(out, checksum)
-        counts = _write(connection, lines, client_key, financial_year_id, generated_on or dt.date.today(), as_of)
-        lines.flush()
-    os.replace(partial, path)
+    try:
+        with engine.connect() as connection, open(partial, "wb") as out:
+            lines = _Out(out, checksum)
+            counts = _write(connection, lines, client_key, financial_year_id, generated_on or dt.date.today(), as_of)
+            lines.flush()
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # nothing half-written is left behind
+        raise
     return SieSummary(path, *counts)
 
 
