@@ -113,9 +113,10 @@ def test_each_kind_of_bad_voucher_is_named(cli, tmp_path, rows, message):
 def test_a_header_without_the_needed_columns_says_which_are_missing(cli, tmp_path):
     code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", "voucher,date,account\n1,2025-12-31,8910\n")))
     assert code == 2 and "line 1: the header lacks the column(s) series, text, debit, credit" in err
-    for content in ("", "vouchers\n"):
-        code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", content)))
-        assert code == 2 and "closing.csv line 1: expected a header of columns separated by semicolons" in err, err
+    code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", "vouchers\n")))
+    assert code == 2 and "closing.csv line 1: expected a header of columns separated by semicolons" in err, err
+    code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", "")))
+    assert code == 2 and err == "fortnox-etl: closing.csv is empty\n", err
 
 
 def test_the_same_voucher_added_twice_is_refused_naming_the_one_in_the_outbox(cli, tmp_path):

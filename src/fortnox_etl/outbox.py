@@ -57,6 +57,13 @@ class Draft:
     text: str
     rows: tuple[DraftRow, ...]
     source: str  # "closing.csv line 4": where an operator finds it
+    file_name: str = ""  # "closing.csv": where a row's own line is
+
+    def located(self, problem: str) -> str:
+        """A problem with where it is: a row's problem names its own line, in the file, not the voucher's too."""
+        if self.file_name and problem.startswith("line "):
+            return f"{self.file_name} {problem}"
+        return f"{self.source}: {problem}"
 
     def content_sha256(self) -> str:
         content = [self.series, self.date.isoformat(), self.text,
@@ -149,8 +156,8 @@ class Outbox:
 
     def add(self, drafts: list[Draft], actor: str) -> list[str]:
         """Add the drafts, all or none; a voucher already in the outbox (same content) is refused, naming it."""
-        problems = [f"{draft.source}: {problem}" for draft in drafts for problem in
-                    voucher_problems(draft.series, draft.text, draft.rows)]
+        problems = [draft.located(problem) for draft in drafts
+                    for problem in voucher_problems(draft.series, draft.text, draft.rows)]
         if problems:
             raise OutboxError(f"nothing was added; {len(problems)} problem(s) in the file:\n  " + "\n  ".join(problems))
         added = []
