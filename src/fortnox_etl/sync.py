@@ -10,12 +10,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from fortnox_etl.books_lease import BooksLease
 from fortnox_etl.config import OUT_DIR, Client, same_organisation
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
@@ -145,6 +147,13 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
 
 
 def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
+    """Load one financial year into staging (`_load_financial_year`), holding the client-year's books lease
+    from before the load is planned until it is committed: a `sie import` of the year waits, or is waited for."""
+    with BooksLease(ctx.engine, ctx.client.key, year["from_date"], f"the sync of client {ctx.client.key}") as lease:
+        return _load_financial_year(ctx, year, lease)
+
+
+def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dict:
     """Load one financial year's chart of accounts, vouchers with rows and balances into staging.
 
     `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. Vouchers,
@@ -192,6 +201,7 @@ def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
         "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
     } for a in accounts]
     with ctx.engine.begin() as connection:
+        lease.hold(connection)
         stream = SieStream(sie_file)
         loaded = stage_sie_year(connection, partition, stream.sie, stream, heads, account_rows,
                                 from_date=plan.from_date)
@@ -329,12 +339,18 @@ def _load_objects_lists(connection, client_rows: dict, cost_centers: list[dict],
 
 
 def build_sie_tables(ctx: SyncContext, years: list[dict]) -> None:
-    """Rebuild the client's SIE tables for the given years from staging, all in one transaction."""
+    """Rebuild the client's SIE tables for the given years from staging, all in one transaction, holding the
+    years' books leases: an import rebuilds them too."""
     key = ctx.client.key
-    with ctx.engine.begin() as connection:
-        build_sie_client(connection, key)
-        for year in years:
-            build_sie_year(connection, key, year["id"])
+    with ExitStack() as leases:
+        held = [leases.enter_context(BooksLease(ctx.engine, key, year["from_date"], f"the sync of client {key}"))
+                for year in sorted(years, key=lambda year: year["from_date"])]  # always in one order: no deadlock
+        with ctx.engine.begin() as connection:
+            for lease in held:
+                lease.hold(connection)
+            build_sie_client(connection, key)
+            for year in years:
+                build_sie_year(connection, key, year["id"])
     log.info("client %s: SIE tables rebuilt for %s", key,
              " and ".join(f"{year['from_date']}..{year['to_date']}" for year in years))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from fortnox_etl.books_lease import BooksLease
 from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
@@ -67,7 +68,11 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
     start, end = sie.years[0]
     key = client.key
     load = {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
-    with engine.begin() as connection:
+    imported_by = imported_by or getpass.getuser()
+    # The year's books lease: a sync of the year waits for this import, or this import for it.
+    with BooksLease(engine, key, start.isoformat(), f"the import of {path.name} by {imported_by}") as lease, \
+            engine.begin() as connection:
+        lease.hold(connection)
         financial_year_id = _financial_year(connection, key, sie, 0, load, path)
         previous_year_id = _financial_year(connection, key, sie, -1, load, path) if -1 in sie.years else None
         if not _count(connection, "count_staged_company", client_key=key):
@@ -83,7 +88,7 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
                                                         financial_year_id=previous_year_id):
             run_sql(connection, "transform/sie_stated_previous_year", client_key=key,
                     financial_year_id=financial_year_id, previous_year_id=previous_year_id)
-        record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by or getpass.getuser(),
+        record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by,
                              file_name=path.name, sha256=sha256)
     return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
                          sha256)
