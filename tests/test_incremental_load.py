@@ -17,7 +17,7 @@ from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sie.importer import import_sie_file
 from sync_helpers import staging_snapshot
 
-MEDIUM = Client(key="medium", name="Mellanstora Mora AB", organisation_number="556000-0006", fiscal_year_start_month=1)
+MEDIUM = Client(key="medium", name="Mellanstora Mora AB", organisation_number="556000-0001", fiscal_year_start_month=1)
 SMALL = Client(key="small", name="Lilla Lund AB", organisation_number="556677-8899", fiscal_year_start_month=1)
 CURRENT_YEAR = 2  # 2025 of the generated books
 
