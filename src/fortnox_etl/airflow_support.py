@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk.log import mask_secret
 
 from fortnox_etl.checks import PeriodChecksFailed
 from fortnox_etl.config import Client, ConfigError
@@ -22,6 +23,10 @@ from fortnox_etl.fortnox.errors import (
     WrongCompany,
 )
 from fortnox_etl.period import LedgersNotReady, PeriodError
+from fortnox_etl.secret_masking import add_masker
+
+# Every token and secret the package reads or receives is hidden in the task logs from then on.
+add_masker(mask_secret)
 
 
 def books_asset(client_key: str) -> Asset:

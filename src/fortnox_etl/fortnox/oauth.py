@@ -1,11 +1,12 @@
 """Fortnox's OAuth 2 authorization-code and refresh-token flows, through requests-oauthlib."""
 from __future__ import annotations
 
+import base64
 import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import requests
@@ -21,6 +22,7 @@ from requests_oauthlib import OAuth2Session
 
 from fortnox_etl.config import ConfigError
 from fortnox_etl.connections import ConnectionSettings
+from fortnox_etl.secret_masking import secret
 from fortnox_etl.fortnox.errors import (
     FortnoxError,
     FortnoxUnavailable,
@@ -59,9 +61,11 @@ class FortnoxApp:
             )
         extra = settings.extra
         scopes = extra.get("scopes", DEFAULT_SCOPES)
+        # The secret as the Basic auth header carries it, too.
+        secret(base64.b64encode(f"{settings.login}:{settings.password}".encode()).decode())
         return cls(
             client_id=settings.login,
-            client_secret=settings.password,
+            client_secret=secret(settings.password),
             auth_url=str(extra.get("auth_url", FORTNOX_AUTH_URL)).rstrip("/"),
             api_url=str(extra.get("api_url", FORTNOX_API_URL)).rstrip("/"),
             redirect_uri=str(extra.get("redirect_uri", DEFAULT_REDIRECT_URI)),
@@ -113,6 +117,8 @@ def authorization_url(app: FortnoxApp, service_account: bool = False) -> tuple[s
 
 def exchange_code(app: FortnoxApp, redirect_response: str, expected_state: str, clock=time.time) -> TokenGrant:
     """Check the state in Fortnox's redirect and exchange its authorization code for tokens."""
+    for code in parse_qs(urlsplit(redirect_response).query).get("code", []):
+        secret(code)
     session = OAuth2Session(app.client_id, redirect_uri=app.redirect_uri, state=expected_state)
     try:
         # The redirect comes back to our loopback callback over http even when Fortnox is https.
@@ -188,9 +194,9 @@ def _token_endpoint_error(error: Exception) -> FortnoxError:
 
 
 def _grant(token: dict, now: float, tenant_id: int | None = None) -> TokenGrant:
-    access_token = token["access_token"]
+    access_token = secret(token["access_token"])
     claims = jwt.decode(access_token, options={"verify_signature": False})
-    refresh_token = token.get("refresh_token")
+    refresh_token = secret(token.get("refresh_token"))
     tenant = claims.get("tenantId", tenant_id)
     return TokenGrant(
         access_token=access_token,

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, text
 from fortnox_etl.config import ConfigError
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
+from fortnox_etl.secret_masking import secret
 from fortnox_etl.staging.database import run_sql, sql
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ LEASE_POLL_SECONDS = 0.05
 
 
 def token_key_from_env() -> str:
-    key = os.environ.get(TOKEN_KEY_VARIABLE, "").strip()
+    key = secret(os.environ.get(TOKEN_KEY_VARIABLE, "").strip())
     if not key:
         raise ConfigError(
             f"{TOKEN_KEY_VARIABLE} is not set: it holds the key that encrypts the clients' Fortnox tokens. "
@@ -69,6 +70,7 @@ class StoredTokens:
 class TokenStore:
     def __init__(self, engine: Engine, key: str, app: oauth.FortnoxApp, clock=time.time,
                  lease_seconds: float = LEASE_SECONDS, checkpoint: Callable[[str], None] = lambda step: None):
+        secret(key if isinstance(key, str) else key.decode(errors="replace"))
         try:
             self._fernet = Fernet(key.encode() if isinstance(key, str) else key)
         except (ValueError, TypeError):
@@ -199,7 +201,7 @@ class TokenStore:
         if value is None:
             return None
         try:
-            return self._fernet.decrypt(value.encode()).decode()
+            return secret(self._fernet.decrypt(value.encode()).decode())
         except InvalidToken:
             raise ConfigError(
                 f"client {client_key}: the stored tokens cannot be decrypted with this {TOKEN_KEY_VARIABLE}; "
