@@ -9,6 +9,10 @@ CREATE TABLE IF NOT EXISTS import_sources (
     file_name           TEXT,
     sha256              VARCHAR(64),
     recorded_by         TEXT NOT NULL,
-    recorded_at         VARCHAR(32) NOT NULL
+    recorded_at         VARCHAR(32) NOT NULL,
+    -- True when the operator imported a file that does not say whose books it holds (--without-orgnr).
+    without_orgnr       BOOLEAN NOT NULL DEFAULT FALSE
 );
+-- For staging databases made before the column: create_schema runs this only where the column is missing.
+ALTER TABLE import_sources ADD COLUMN without_orgnr BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX IF NOT EXISTS import_sources_client_year ON import_sources (client_key, financial_year_id, recorded_at);

@@ -96,8 +96,14 @@ def create_schema(engine: Engine) -> None:
                         continue
                     if found.has_table(view.group(1)):  # a table from before it became a view
                         connection.execute(text(f"DROP TABLE {view.group(1)}"))
+                added = _ADD_COLUMN.match(statement)
+                if added is not None and added.group(2) in {
+                        column["name"] for column in inspect(connection).get_columns(added.group(1))}:
+                    continue
                 connection.execute(text(statement.rstrip(";")))
 
 
 # CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing.
 _CREATE_VIEW = re.compile(r"CREATE VIEW (\w+) AS", re.IGNORECASE)
+# ADD COLUMN has no IF NOT EXISTS on SQLite: a column added to a table after its release is added when missing.
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)
