@@ -151,18 +151,19 @@ def test_drafts_from_json_and_its_bad_rows_by_voucher_and_row(cli, tmp_path):
 
 
 def test_drafts_from_the_vouchers_of_a_sie4_closing_file(cli, tmp_path):
-    sie = ('#FLAGGA 0\n#SIETYP 4\n#RAR 0 20250101 20251231\n#KONTO 8910 "Skatt"\n#KONTO 2510 "Skatteskuld"\n'
-           '#VER A "" 20251231 "Skatt 2025"\n{\n#TRANS 8910 {1 "100"} 5000.00 "" "Skatt"\n#TRANS 2510 {} -5000.00\n}\n')
+    sie = ('#FLAGGA 0\n#SIETYP 4\n#ORGNR 556677-8899\n#RAR 0 20250101 20251231\n#KONTO 8910 "Skatt"\n'
+           '#KONTO 2510 "Skatteskuld"\n#VER A "" 20251231 "Skatt 2025"\n{\n#TRANS 8910 {1 "100"} 5000.00 "" "Skatt"\n'
+           '#TRANS 2510 {} -5000.00\n}\n')
     code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "bokslut.se", sie)))
     assert code == 0, err
     voucher = cli.outbox().vouchers()[0]
-    assert (voucher.description, voucher.source) == ("Skatt 2025", "bokslut.se line 6")
+    assert (voucher.description, voucher.source) == ("Skatt 2025", "bokslut.se line 7")
     assert [(r.account, r.debit_ore, r.credit_ore, r.cost_center, r.row_text) for r in voucher.rows] == [
         (8910, 500000, 0, "100", "Skatt"), (2510, 0, 500000, None, None)]
 
-    code, _, err = cli("vouchers", "add", "norrsken", str(write(
+    code, _, err = cli("vouchers", "add", "acme", str(write(
         tmp_path, "bokslut.se", sie.replace('{1 "100"}', '{7 "X"}'))))
-    assert code == 2 and "line 8: objects of dimension 7 cannot be posted" in err
+    assert code == 2 and "line 9: objects of dimension 7 cannot be posted" in err
 
 
 def test_approving_and_rejecting_only_from_the_right_states(cli, tmp_path):

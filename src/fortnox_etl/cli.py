@@ -33,6 +33,7 @@ from fortnox_etl.operator_status import UNREADABLE, client_statuses, format_outb
 from fortnox_etl.outbox import Outbox, OutboxError
 from fortnox_etl.sandbox import serve as serve_sandbox
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from fortnox_etl.sync import sie_file_name
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sandbox":
             serve_sandbox.serve(args)
         else:
-            args.run(args, _Operator.from_env(args.clients))
+            args.run(args, args.works_with.from_env(args.clients))
     except (ConfigError, FortnoxError, ConnectError, SieDataMissing, SieImportRefused,
             SieRequestInvalid, OutboxError, VoucherFileError) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
@@ -86,15 +87,15 @@ def _add_operator_commands(commands) -> None:
                      help="finish a --url-only attempt: the code, or the whole address Fortnox redirected to")
     connect.add_argument("--timeout", type=float, default=DEFAULT_CALLBACK_TIMEOUT, metavar="SECONDS",
                          help=f"how long to wait for Fortnox's answer (default {DEFAULT_CALLBACK_TIMEOUT})")
-    connect.set_defaults(run=_connect)
+    connect.set_defaults(run=_connect, works_with=_Operator)
     disconnect_command = commands.add_parser(
         "disconnect", parents=[common], help="revoke the client's refresh token at Fortnox and delete our tokens")
     disconnect_command.add_argument("client", help="the client's key in the client file")
     disconnect_command.add_argument("--force", action="store_true",
                                     help="delete our tokens even when Fortnox cannot revoke the refresh token")
-    disconnect_command.set_defaults(run=_disconnect)
+    disconnect_command.set_defaults(run=_disconnect, works_with=_Operator)
     status = commands.add_parser("status", parents=[common], help="each client's Fortnox connection, one line each")
-    status.set_defaults(run=_status)
+    status.set_defaults(run=_status, works_with=_Operator)
     _add_sie_commands(commands, common)
     _add_voucher_commands(commands, common)
 
@@ -108,21 +109,25 @@ def _add_voucher_commands(commands, common: argparse.ArgumentParser) -> None:
         "add", parents=[common, by], help="add draft vouchers from a CSV, JSON or SIE4 file",
         description="Reads the file and adds every voucher in it as a draft, or none if any line is wrong.")
     add.add_argument("client", help="the client's key in the client file")
-    add.add_argument("file", type=Path, help="a .csv, .json or SIE4 (.se) file")
-    add.set_defaults(run=_vouchers_add)
+    add.add_argument("file", type=Path, help="a .csv, .json or SIE4 (.se, .si) file")
+    add.add_argument(WITHOUT_ORGNR_OPTION, action="store_true",
+                     help="a SIE file without #ORGNR (or without a valid one) holds this client's vouchers all the same")
+    add.add_argument("--series", help="the Fortnox voucher series of vouchers the file gives none "
+                                      "(payroll and invoicing programs leave it to the bookkeeping)")
+    add.set_defaults(run=_vouchers_add, works_with=_Books)
     approve = voucher_commands.add_parser(
         "approve", parents=[common, by], help="approve drafts (or failed vouchers, once mended) for posting")
     approve.add_argument("client", help="the client's key in the client file")
     approve.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as `vouchers list` shows them")
-    approve.set_defaults(run=_vouchers_approve)
+    approve.set_defaults(run=_vouchers_approve, works_with=_Books)
     reject = voucher_commands.add_parser("reject", parents=[common, by], help="reject vouchers: they are never posted")
     reject.add_argument("client", help="the client's key in the client file")
     reject.add_argument("ids", nargs="+", metavar="ID", help="outbox ids, as `vouchers list` shows them")
     reject.add_argument("--reason", help="why, for the outbox's history")
-    reject.set_defaults(run=_vouchers_reject)
+    reject.set_defaults(run=_vouchers_reject, works_with=_Books)
     listing = voucher_commands.add_parser("list", parents=[common], help="the client's outbox and each voucher's state")
     listing.add_argument("client", help="the client's key in the client file")
-    listing.set_defaults(run=_vouchers_list)
+    listing.set_defaults(run=_vouchers_list, works_with=_Books)
 
 
 def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
@@ -138,40 +143,63 @@ def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
     export.add_argument("--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="a period's last day: vouchers and balances up to it (default: the year's end)")
     export.add_argument("--checksum", action="store_true", help="add the #KSUMMA control sum")
-    export.set_defaults(run=_sie_export)
+    export.set_defaults(run=_sie_export, works_with=_Books)
     import_command = sie_commands.add_parser(
         "import", parents=[common], help="make a SIE4 file the staged books (import source) of its financial year",
         description="Reads and checks the file, then replaces the staged books of its financial year (#RAR 0) with it "
                     "and records the file as the year's import source. A Fortnox sync makes Fortnox the source again.")
     import_command.add_argument("client", help="the client's key in the client file")
     import_command.add_argument("file", type=Path, help="the SIE4 file")
-    import_command.set_defaults(run=_sie_import)
+    import_command.add_argument(WITHOUT_ORGNR_OPTION, action="store_true",
+                                help="the file has no #ORGNR (or not a valid one) and is this client's books all the "
+                                     "same; recorded with the import")
+    import_command.set_defaults(run=_sie_import, works_with=_Books)
 
 
 @dataclass(frozen=True)
-class _Operator:
-    """What connect, disconnect and status work with, configured from the environment as Airflow is."""
+class _Books:
+    """What the commands that never talk to Fortnox (sie, vouchers) work with, configured from the
+    environment as Airflow is: the client list and the staging database, no app and no token key."""
 
     clients: list[Client]
-    app: oauth.FortnoxApp
     engine: Engine
+
+    @classmethod
+    def from_env(cls, clients_file: Path | None) -> "_Books":
+        return cls(_clients(clients_file), _staging_engine())
+
+
+@dataclass(frozen=True)
+class _Operator(_Books):
+    """What connect, disconnect and status work with: the books, and the bureau's Fortnox app and tokens."""
+
+    app: oauth.FortnoxApp
     tokens: TokenStore
 
     @classmethod
     def from_env(cls, clients_file: Path | None) -> "_Operator":
-        clients = load_clients(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
+        clients = _clients(clients_file)
         app = oauth.FortnoxApp.from_connection(ConnectionSettings.from_env(APP_CONN_ID))
         key = token_key_from_env()
-        url = staging_url(ConnectionSettings.from_env(STAGING_CONN_ID))
-        engine = create_staging_engine(url)
-        try:
-            create_schema(engine)
-        except OperationalError as error:
-            raise ConfigError(
-                f"the staging database {url.render_as_string(hide_password=True)} cannot be used ({error.orig}); "
-                f"check AIRFLOW_CONN_{STAGING_CONN_ID.upper()} and that the database is running"
-            ) from None
-        return cls(clients, app, engine, TokenStore(engine, key, app))
+        engine = _staging_engine()
+        return cls(clients, engine, app, TokenStore(engine, key, app))
+
+
+def _clients(clients_file: Path | None) -> list[Client]:
+    return load_clients(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
+
+
+def _staging_engine() -> Engine:
+    url = staging_url(ConnectionSettings.from_env(STAGING_CONN_ID))
+    engine = create_staging_engine(url)
+    try:
+        create_schema(engine)
+    except OperationalError as error:
+        raise ConfigError(
+            f"the staging database {url.render_as_string(hide_password=True)} cannot be used ({error.orig}); "
+            f"check AIRFLOW_CONN_{STAGING_CONN_ID.upper()} and that the database is running"
+        ) from None
+    return engine
 
 
 def _connect(args: argparse.Namespace, operator: _Operator) -> None:
@@ -209,7 +237,7 @@ def _status(args: argparse.Namespace, operator: _Operator) -> None:
             + ", ".join(f"'fortnox-etl connect {key}'" for key in unreadable))
 
 
-def _sie_export(args: argparse.Namespace, operator: _Operator) -> None:
+def _sie_export(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     year = staged_financial_year(operator.engine, client.key, args.year)
     output = args.output
@@ -226,36 +254,38 @@ def _sie_export(args: argparse.Namespace, operator: _Operator) -> None:
           f"{summary.vouchers:,} vouchers, {summary.transactions:,} transactions")
 
 
-def _sie_import(args: argparse.Namespace, operator: _Operator) -> None:
+def _sie_import(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
-    summary = import_sie_file(operator.engine, client, args.file)
+    summary = import_sie_file(operator.engine, client, args.file, without_orgnr=args.without_orgnr)
+    unchecked = (f" It was taken as {client.key}'s books without an organisation number to check, as you chose; "
+                 "the import source records that." if summary.without_orgnr else "")
     print(f"{args.file} is now the import source of {client.key} for {summary.start}..{summary.end}: "
           f"{summary.accounts:,} accounts, {summary.vouchers:,} vouchers, {summary.transactions:,} transactions "
-          f"(sha256 {summary.sha256[:12]}…). A Fortnox sync of the year makes Fortnox the source again.")
+          f"(sha256 {summary.sha256[:12]}…).{unchecked} A Fortnox sync of the year makes Fortnox the source again.")
 
 
-def _vouchers_add(args: argparse.Namespace, operator: _Operator) -> None:
+def _vouchers_add(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     outbox = Outbox(operator.engine, client.key)
-    added = outbox.add(read_drafts(args.file), args.by)
+    added = outbox.add(read_drafts(args.file, client, args.without_orgnr, args.series), args.by)
     print(f"{len(added)} draft voucher(s) added to the outbox of {client.key} from {args.file}: {' '.join(added)}\n"
           f"Approve them with: fortnox-etl vouchers approve {client.key} {' '.join(added)}")
 
 
-def _vouchers_approve(args: argparse.Namespace, operator: _Operator) -> None:
+def _vouchers_approve(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     Outbox(operator.engine, client.key).approve(args.ids, args.by)
     print(f"approved for posting to {client.key}'s Fortnox by {args.by}: {' '.join(args.ids)}; "
           f"the export DAG fortnox_export__{client.key} posts them")
 
 
-def _vouchers_reject(args: argparse.Namespace, operator: _Operator) -> None:
+def _vouchers_reject(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     Outbox(operator.engine, client.key).reject(args.ids, args.by, args.reason)
     print(f"rejected by {args.by}: {' '.join(args.ids)}; they will never be posted")
 
 
-def _vouchers_list(args: argparse.Namespace, operator: _Operator) -> None:
+def _vouchers_list(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     print(format_outbox(Outbox(operator.engine, client.key)))
 

@@ -9,8 +9,9 @@ JSON: {"vouchers": [{"series", "date", "text", "rows": [{"account", "debit", "cr
 "project", "row_text"}]}]}, or the list alone. Series, date and texts are strings, an account a number
 or a string of digits, an amount a number or a string.
 
-SIE4: every #VER of the file with its #TRANS rows (a closing file from another program); objects
-of dimension 1 are cost centres, of dimension 6 projects.
+SIE4: every #VER of the file with its #TRANS rows (a closing file from another program, or a payroll
+or invoicing program's transaction file, type 4I); objects of dimension 1 are cost centres, of dimension
+6 projects. The file's #ORGNR must be the client's (a file without one only by the operator's choice).
 
 CSV and JSON files are read in UTF-8 (with or without a byte order mark), UTF-16 with a byte order
 mark, or Windows-1252 (what Excel saves on Swedish Windows). Amounts as accountants write them:
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -29,8 +31,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fortnox_etl.config import Client
 from fortnox_etl.outbox import Draft, DraftRow
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
+from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION, organisation_problem, says_whose_books
 
 CSV_COLUMNS = ("voucher", "series", "date", "text", "account", "debit", "credit")
 CSV_OPTIONAL = ("cost_center", "project", "row_text")
@@ -56,7 +60,14 @@ class VoucherFileError(ValueError):
     """The file cannot become drafts; the message lists every problem with its line."""
 
 
-def read_drafts(path: Path) -> list[Draft]:
+def read_drafts(path: Path, client: Client | None = None, without_orgnr: bool = False,
+                series: str | None = None) -> list[Draft]:
+    """The file's vouchers as drafts for the client's outbox.
+
+    client: whose outbox they go to; a SIE file's #ORGNR is checked against it, and `without_orgnr`
+    takes a SIE file that does not say whose books it is as the client's. series: the voucher series
+    of vouchers whose file gives none (payroll and invoicing programs leave it to the bookkeeping).
+    """
     path = Path(path)
     if not path.is_file():
         raise VoucherFileError(f"{path} does not exist or is not a file")
@@ -74,10 +85,13 @@ def read_drafts(path: Path) -> list[Draft]:
     elif kind == ".json":
         drafts = _json_drafts(path.name, _text(path.name, data))
     else:
-        drafts = _sie_drafts(path.name, data)
+        if client is None:
+            raise TypeError("the drafts of a SIE file need the client its #ORGNR is checked against")
+        drafts = _sie_drafts(path.name, data, client, without_orgnr, series)
     if not drafts:
         raise VoucherFileError(f"{path.name} holds no vouchers")
-    return drafts
+    return [draft if draft.series.strip() or not series else dataclasses.replace(draft, series=series)
+            for draft in drafts]
 
 
 def _text(name: str, data: bytes) -> str:
@@ -316,14 +330,22 @@ def _json_ore(value: str, column: str, where: str, problems: list) -> int | None
     return _checked_ore(value, minus, kronor, (decimals or "").rstrip("0"), column, where, problems)
 
 
-def _sie_drafts(name: str, data: bytes) -> list[Draft]:
+def _sie_drafts(name: str, data: bytes, client: Client, without_orgnr: bool, series: str | None) -> list[Draft]:
     try:
         sie = parse_sie(data)
     except SieSyntaxError as error:
         raise VoucherFileError(f"{name} {error}") from None
+    not_the_clients = organisation_problem(sie, client, without_orgnr, "add")
+    if not_the_clients:
+        raise VoucherFileError(f"{name} {not_the_clients}. Nothing was added")
+    # Where the approver sees it: the file did not say whose vouchers these are.
+    unchecked = "" if says_whose_books(sie) else f" ({WITHOUT_ORGNR_OPTION})"
     problems = _Problems()
     drafts = []
     for voucher in sie.vouchers:
+        if not voucher.series.strip() and not series:
+            problems.append(f"line {voucher.line_no}: the voucher has no series (the program that wrote the file "
+                            "leaves it to the bookkeeping); give the Fortnox voucher series with --series")
         rows = []
         for row in voucher.counted():
             objects = dict(row.pairs)
@@ -334,8 +356,8 @@ def _sie_drafts(name: str, data: bytes) -> list[Draft]:
             rows.append(DraftRow(row.account, max(row.amount_ore, 0), max(-row.amount_ore, 0),
                                  objects.get(COST_CENTER_DIMENSION), objects.get(PROJECT_DIMENSION), row.text or None,
                                  row.line_no))
-        drafts.append(Draft(voucher.series, voucher.date, voucher.text, tuple(rows), f"{name} line {voucher.line_no}",
-                            name))
+        drafts.append(Draft(voucher.series, voucher.date, voucher.text, tuple(rows),
+                            f"{name} line {voucher.line_no}{unchecked}", name))
     problems.raise_any(name)
     return drafts
 

@@ -1,7 +1,9 @@
 """`fortnox-etl sie import`: a supplied SIE4 file becomes the staged books of its financial year.
 
 The file is read and checked completely before anything is written: a line that cannot be read,
-another company's organisation number or a broken rule of the format refuses the whole file.
+another company's organisation number (or none, unless the operator says the file is the client's),
+a year that is not one of the client's financial years, a payroll or invoicing file (its vouchers are
+drafts for `vouchers add`) or a broken rule of the format refuses the whole file.
 Then, in one transaction, it replaces the client-year's raw partition, the SIE tables are rebuilt
 from it, and the file (name, sha256, who, when) is recorded as the year's active import source.
 A later Fortnox sync of the year makes Fortnox the source again.
@@ -18,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.books_lease import BooksLease
-from fortnox_etl.config import Client, same_organisation
+from fortnox_etl.config import Client
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
 from fortnox_etl.sie.rules import rule_violations
@@ -29,6 +31,12 @@ from fortnox_etl.sie.staging import (
     build_sie_client,
     build_sie_year,
     stage_sie_year,
+)
+from fortnox_etl.sie.whose_books import (
+    fiscal_year_problem,
+    is_transaction_file,
+    organisation_problem,
+    says_whose_books,
 )
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -50,9 +58,13 @@ class ImportSummary:
     vouchers: int
     transactions: int
     sha256: str
+    without_orgnr: bool = False  # taken as the client's books though the file does not say whose they are
 
 
-def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str | None = None) -> ImportSummary:
+def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str | None = None,
+                    without_orgnr: bool = False) -> ImportSummary:
+    """Import the file as the client's books of its year; `without_orgnr` takes a file that does not say
+    whose books it holds as the client's, and is recorded with the import."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -63,8 +75,10 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
     except SieSyntaxError as error:
         raise SieImportRefused(f"{path}, line {error.line_no}: {error.reason}. Nothing was imported; "
                                "correct the line or export the file again") from None
+    _check_whose_books(client, sie, path, without_orgnr)
     _check(client, sie, path)
     sha256 = hashlib.sha256(data).hexdigest()
+    without_orgnr = not says_whose_books(sie)
     start, end = sie.years[0]
     key = client.key
     load = {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
@@ -89,18 +103,25 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
             run_sql(connection, "transform/sie_stated_previous_year", client_key=key,
                     financial_year_id=financial_year_id, previous_year_id=previous_year_id)
         record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by,
-                             file_name=path.name, sha256=sha256)
+                             file_name=path.name, sha256=sha256, without_orgnr=without_orgnr)
     return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
-                         sha256)
+                         sha256, without_orgnr=without_orgnr)
+
+
+def _check_whose_books(client: Client, sie: SieFile, path: Path, without_orgnr: bool) -> None:
+    if sie.header("#SIETYP", "4") == "4" and is_transaction_file(sie):
+        raise SieImportRefused(
+            f"{path} holds {len(sie.vouchers):,} voucher(s) and no balances: a transaction file (SIE type 4I) as "
+            "payroll and invoicing programs write for posting into the books, not a year's books. Nothing was "
+            f"imported; to post its vouchers to the client's Fortnox, add them as drafts: "
+            f"fortnox-etl vouchers add {client.key} {path}")
+    problem = organisation_problem(sie, client, without_orgnr, "import") or (
+        fiscal_year_problem(sie, client) if 0 in sie.years else None)
+    if problem:
+        raise SieImportRefused(f"{path} {problem}. Nothing was imported")
 
 
 def _check(client: Client, sie: SieFile, path: Path) -> None:
-    organisation_number = sie.header("#ORGNR")
-    if not same_organisation(organisation_number, client.organisation_number):
-        raise SieImportRefused(
-            f"{path} is the books of {sie.header('#FNAMN') or 'a company'} "
-            f"({organisation_number or 'no #ORGNR'}), not of client {client.key} ({client.organisation_number}). "
-            "Nothing was imported; import the file for the client it belongs to")
     if sie.header("#SIETYP", "4") != "4":
         raise SieImportRefused(f"{path} is a SIE type {sie.header('#SIETYP')} file without vouchers; "
                                "export a SIE type 4 file and import that")
