@@ -112,7 +112,7 @@ def _add_voucher_commands(commands, common: argparse.ArgumentParser) -> None:
     add.add_argument("file", type=Path, help="a .csv, .json or SIE4 (.se, .si) file")
     add.add_argument(WITHOUT_ORGNR_OPTION, action="store_true",
                      help="a SIE file without #ORGNR (or without a valid one) holds this client's vouchers all the same")
-    add.add_argument("--series", help="the Fortnox voucher series of vouchers the file gives none "
+    add.add_argument("--series", help="the Fortnox voucher series for the file's vouchers that have none "
                                       "(payroll and invoicing programs leave it to the bookkeeping)")
     add.set_defaults(run=_vouchers_add, works_with=_Books)
     approve = voucher_commands.add_parser(
