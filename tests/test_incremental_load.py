@@ -72,14 +72,16 @@ def test_a_year_with_few_changes_loads_incrementally_and_stages_what_a_full_load
     before = requests_per_path(sandbox)
     counts, line = load_year(ctx, caplog)
     assert "loaded incrementally: 1 voucher changed since" in line, line
-    assert "they cost 2 more requests and the file from 2025-12-15 on" in line, line
+    # The list entry of the new voucher carries no TransactionDate: one read of the single voucher.
+    assert "they cost 3 more requests and the file from 2025-12-15 on" in line, line
     assert "against 12 requests and all" in line, line
-    # The changed vouchers, Fortnox's count and the file from 2025-12-15, beside the accounts, cost
-    # centre and project lists and extract_company's two (company, financial years).
+    # The changed vouchers, the new one's date, Fortnox's count and the file from 2025-12-15, beside the
+    # accounts, cost centre and project lists and extract_company's two (company, financial years).
     after = requests_per_path(sandbox)
     assert after["/3/sie/4"] - before["/3/sie/4"] == 1
     assert after["/3/vouchers"] - before["/3/vouchers"] == 2, "no full voucher list"
-    assert sum(after.values()) - sum(before.values()) == 3 + 3 + 2
+    assert after[f"/3/vouchers/A/{posted['VoucherNumber']}"] - before.get(f"/3/vouchers/A/{posted['VoucherNumber']}", 0) == 1
+    assert sum(after.values()) - sum(before.values()) == 3 + 1 + 3 + 2
     assert counts["vouchers"] == full_counts["vouchers"] + 1 == counts["fortnox_vouchers_reported"]
     with ctx.engine.connect() as connection:
         staged = connection.execute(text(

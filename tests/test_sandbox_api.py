@@ -226,7 +226,8 @@ def test_invoice_pages_cover_the_list_once_and_dates_narrow_it(sandbox, token, a
         str(i.invoice_number) for i in acme.ledger.customer_invoices if date(2024, 3, 1) <= i.invoice_date <= date(2024, 3, 31)
     }
     vouchers = get(sandbox, "/3/vouchers", token, financialyear=1, fromdate="2024-06-01", todate="2024-06-30", limit=500).json()
-    assert vouchers["Vouchers"] and all("2024-06-01" <= v["TransactionDate"] <= "2024-06-30" for v in vouchers["Vouchers"])
+    june = {(v["VoucherSeries"], v["VoucherNumber"]) for v in acme.vouchers[1] if "2024-06-01" <= v["TransactionDate"] <= "2024-06-30"}
+    assert june and {(v["VoucherSeries"], v["VoucherNumber"]) for v in vouchers["Vouchers"]} == june
 
 
 @pytest.mark.parametrize("params", [
@@ -352,7 +353,8 @@ def test_a_posted_voucher_gets_the_next_number_and_shows_everywhere(own_sandbox,
     single = get(sandbox, f"/3/vouchers/A/{next_number}", token, financialyear=2).json()["Voucher"]
     assert single == voucher
     listed = get(sandbox, "/3/vouchers/sublist/A", token, financialyear=2, limit=500).json()["Vouchers"]
-    assert listed[-1]["VoucherNumber"] == next_number and listed[-1]["Description"] == "Periodisering av hyra"
+    # A list entry carries what recorded Fortnox list entries carry; the text is only in the single voucher.
+    assert listed[-1]["VoucherNumber"] == next_number and "Description" not in listed[-1]
     bank_after = get(sandbox, "/3/accounts/1710", token, financialyear=2).json()["Account"]
     assert ore(bank_after["BalanceCarriedForward"]) == ore(bank_before["BalanceCarriedForward"]) + 1250050
     assert bank_after["BalanceBroughtForward"] == bank_before["BalanceBroughtForward"]

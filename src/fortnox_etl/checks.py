@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
-from fortnox_etl.config import Client
+from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.period import Period
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -228,6 +228,8 @@ def _organisation_number(scope: _Scope):
     client = scope.client
     details = []
     for source, name, number in scope.rows("organisation_number"):
+        if number is not None and same_organisation(number, client.organisation_number):
+            continue  # the same number written otherwise (without the hyphen, with the century)
         if number is None:
             details.append(f"no company information from Fortnox is staged for client {client.key}")
         else:

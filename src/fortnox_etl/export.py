@@ -5,10 +5,15 @@
 - Before posting, a voucher is checked against what Fortnox and staging say (organisation number,
   the year's import source, financial years, locked period, series, accounts, balance); a voucher
   that would be refused fails with the reason instead.
-- A voucher is claimed (approved -> posting) and committed BEFORE the request. Each carries its
-  outbox id in its Comments. A voucher found in `posting` by a later run (the earlier one died, or
-  Fortnox's answer never came) is looked for in Fortnox first: found, its number is recorded;
-  not found, it is posted again. So a crash anywhere leaves it posted once.
+- A voucher is claimed (approved -> posting) and committed BEFORE the request, together with the
+  last number of its series that Fortnox had before the post (read one voucher at a time past the
+  highest number we know of). Each voucher carries its outbox id in its Comments. A voucher whose
+  outcome is unknown (the answer never came, or the run died) is looked for by reading the series'
+  vouchers after that number one by one, `GET /3/vouchers/{series}/{number}` (list answers carry no
+  Comments), up to the series' end or a bound; no time filter, so our clock and Fortnox's need not
+  agree. Found, its number is recorded. Not found, it is posted again only by a later run (the
+  earlier one's lease has run out, so its request is over) whose search and a confirming second
+  search both reached the series' end without it; the run that lost the answer never posts it again.
 - Fortnox's own refusals (400) fail that voucher with Fortnox's message; the others go on.
 """
 from __future__ import annotations
@@ -18,13 +23,13 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from sqlalchemy import Engine, text
 
 from fortnox_etl.config import same_organisation
 from fortnox_etl.fortnox.api import FortnoxApi
-from fortnox_etl.fortnox.errors import FortnoxUnavailable, InvalidData, OutcomeUnknown, WrongCompany
-from fortnox_etl.load_stats import cursor_at
+from fortnox_etl.fortnox.errors import FortnoxUnavailable, InvalidData, NotFound, OutcomeUnknown, WrongCompany
 from fortnox_etl.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox, OutboxVoucher, now
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source
 from fortnox_etl.staging.database import run_sql, sql
@@ -34,6 +39,9 @@ log = logging.getLogger(__name__)
 # Renewed before every POST attempt and longer than one can take (10 s to connect, 60 s to answer):
 # an export that died is taken over two minutes later at the earliest, never while its POST may be in flight.
 LEASE_SECONDS = 120
+# At most this many single-voucher reads per search for a voucher whose outcome is unknown (each counts against
+# Fortnox's rate limit); a search that stops there goes on from where it stopped in the next export.
+MAX_SEARCH_READS = 100
 
 
 class ExportBusy(RuntimeError):
@@ -54,6 +62,7 @@ class ExportSummary:
     found: list[str] = field(default_factory=list)  # posted by an earlier, interrupted attempt
     failed: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # approved, not posted: its series' end could not be read
 
 
 class ExportLease:
@@ -154,9 +163,12 @@ def export_approved(ctx: SyncContext) -> ExportSummary:
         lease.release()
     log.info("client %s: export done: %d posted, %d found already posted, %d failed, %d with an unknown outcome",
              key, len(summary.posted), len(summary.found), len(summary.failed), len(summary.unknown))
-    if summary.unknown:
-        raise ExportIncomplete(f"client {key}: Fortnox's answer for {', '.join(summary.unknown)} never came and they "
-                               "were not found in Fortnox yet; run the export again: it looks for them before posting")
+    if summary.unknown or summary.waiting:
+        raise ExportIncomplete(f"client {key}: " + "; ".join(
+            ([f"Fortnox's answer for {', '.join(summary.unknown)} never came and they were not found in Fortnox "
+              "yet; run the export again: it looks for them before posting"] if summary.unknown else []) +
+            ([f"{', '.join(summary.waiting)} were not posted: their series has more vouchers in Fortnox than staged; "
+              "run the client's sync, then the export again"] if summary.waiting else [])))
     return summary
 
 
@@ -187,30 +199,51 @@ class _Poster:
         year = self._checked_year(voucher, APPROVED)
         if year is None:
             return
+        last_number = self._series_end(voucher.voucher_series, int(year["Id"]))
+        if last_number is None:
+            self.summary.waiting.append(voucher.outbox_id)
+            return
         with self.ctx.engine.begin() as connection:
             claimed = self.outbox.move(connection, voucher.outbox_id, APPROVED, POSTING, self.actor,
-                                       "posting to Fortnox", posting_started_at=now(), financial_year_id=year["Id"])
+                                       f"posting to Fortnox after {voucher.voucher_series} {last_number}",
+                                       posting_started_at=now(), financial_year_id=year["Id"])
+            if claimed:
+                run_sql(connection, "outbox_search/upsert_search", outbox_id=voucher.outbox_id,
+                        voucher_series=voucher.voucher_series, financial_year_id=int(year["Id"]),
+                        searched_through=last_number)
         if claimed:
             self._send(self.outbox.voucher(voucher.outbox_id))
 
     def settle(self, voucher: OutboxVoucher) -> None:
-        """A voucher an earlier attempt left in `posting`: record it if Fortnox has it, else post it again."""
+        """A voucher an earlier attempt left in `posting`: record it if Fortnox has it; post it again only when
+        a search and a confirming second search both read its series to the end without it."""
         self.lease.renew()
-        found = self._find(voucher)
-        if found:
+        search = self._search(voucher)
+        if search.complete and search.found is None:
+            search = self._search(voucher)  # the confirming search: the series' end has not moved on to it
+        if search.found:
+            found = search.found
             self._posted(voucher, found, f"found in Fortnox as {found['VoucherSeries']} {found['VoucherNumber']} "
                                          "after an interrupted posting; not posted again")
             self.summary.found.append(voucher.outbox_id)
             log.warning("client %s: voucher %s was already in Fortnox as %s %s (an earlier posting was interrupted); "
                         "recorded, not posted again", self.key, voucher, found["VoucherSeries"], found["VoucherNumber"])
             return
+        if not search.complete:
+            self._still_unknown(voucher, search)
+            return
         year = self._checked_year(voucher, POSTING)
         if year is None:
             return
         with self.ctx.engine.begin() as connection:
             moved = self.outbox.move(connection, voucher.outbox_id, POSTING, POSTING, self.actor,
-                                     "not found in Fortnox after an interrupted posting; posting again",
-                                     posting_started_at=now(), financial_year_id=year["Id"])
+                                     f"not in Fortnox after an interrupted posting (two searches read series "
+                                     f"{search.series} to its end, {search.series} {search.searched_through}); "
+                                     "posting again", posting_started_at=now(), financial_year_id=year["Id"])
+            if moved:
+                run_sql(connection, "outbox_search/upsert_search", outbox_id=voucher.outbox_id,
+                        voucher_series=voucher.voucher_series, financial_year_id=int(year["Id"]),
+                        searched_through=search.searched_through)
         if moved:
             log.info("client %s: voucher %s is not in Fortnox after an interrupted posting; posting it again",
                      self.key, voucher)
@@ -277,28 +310,82 @@ class _Poster:
                  booked["VoucherNumber"])
 
     def _unknown(self, voucher: OutboxVoucher, error: str) -> None:
-        found = self._find(voucher)
-        if found:
+        """The answer to this run's POST never came: look once; not found, it waits for a later run, never posted
+        again by this one (Fortnox may still be booking it)."""
+        search = self._search(voucher)
+        if search.found:
+            found = search.found
             self._posted(voucher, found, f"{error}; found in Fortnox as {found['VoucherSeries']} {found['VoucherNumber']}")
             self.summary.posted.append(voucher.outbox_id)
             log.warning("client %s: %s; voucher %s is in Fortnox as %s %s: recorded", self.key, error, voucher,
                         found["VoucherSeries"], found["VoucherNumber"])
             return
+        self._still_unknown(voucher, search, error)
+
+    def _still_unknown(self, voucher: OutboxVoucher, search: "_Search", error: str | None = None) -> None:
+        where = (f"not found in series {search.series} up to its end ({search.series} {search.searched_through})"
+                 if search.complete else
+                 f"not found in the {MAX_SEARCH_READS} vouchers read after {search.series} {search.started_after}; "
+                 f"the series goes on past {search.series} {search.searched_through}, where the next search starts")
+        reason = f"outcome unknown: {error}; {where}" if error else f"outcome unknown: {where}"
         with self.ctx.engine.begin() as connection:
-            self.outbox.move(connection, voucher.outbox_id, POSTING, POSTING, self.actor,
-                             reason=f"outcome unknown: {error}; not found in Fortnox yet",
+            self.outbox.move(connection, voucher.outbox_id, POSTING, POSTING, self.actor, reason=reason,
                              posting_started_at=voucher.posting_started_at)
         self.summary.unknown.append(voucher.outbox_id)
-        log.error("client %s: %s; voucher %s is not found in Fortnox yet: the next export looks again before posting",
-                  self.key, error, voucher)
+        log.error("client %s: voucher %s: %s; the next export looks again before posting", self.key, voucher, reason)
 
-    def _find(self, voucher: OutboxVoucher) -> dict | None:
-        """The voucher (in `posting`) in Fortnox: by the outbox id in its Comments, among the vouchers of its series
-        changed since its posting attempt began."""
-        since = cursor_at(dt.datetime.fromisoformat(voucher.posting_started_at))
-        return next((v for v in self.api.list(f"/3/vouchers/sublist/{voucher.voucher_series}", "Vouchers",
-                                              financialyear=voucher.financial_year_id, lastmodified=since)
-                     if voucher.marker in (v.get("Comments") or "")), None)
+    def _series_end(self, series: str, year_id: int) -> int | None:
+        """The last number of the series in Fortnox now: the highest we know of, then read on to the first gap.
+        None (the voucher waits, still approved) when the series runs on past the bound."""
+        with self.ctx.engine.connect() as connection:
+            known = connection.execute(text(sql("outbox_search/select_last_known_number")), {
+                "client_key": self.key, "financial_year_id": year_id, "voucher_series": series}).scalar() or 0
+        number = int(known)
+        for _ in range(MAX_SEARCH_READS):
+            if self._voucher_at(series, number + 1, year_id) is None:
+                return number
+            number += 1
+        log.error("client %s: series %s runs on past %s %s, more than %d vouchers after the last one staged; run the "
+                  "client's sync, then the export again; nothing was posted to the series", self.key, series, series,
+                  number, MAX_SEARCH_READS)
+        return None
+
+    def _search(self, voucher: OutboxVoucher) -> "_Search":
+        """Look for the voucher (in `posting`) by the outbox id in its Comments, reading its series one voucher at a
+        time from the last number before its posting, up to the series' end or MAX_SEARCH_READS vouchers."""
+        with self.ctx.engine.connect() as connection:
+            record = connection.execute(text(sql("outbox_search/select_search")),
+                                        {"outbox_id": voucher.outbox_id}).mappings().first()
+        if record is None:  # claimed before searches were recorded: only the whole series is certain
+            with self.ctx.engine.begin() as connection:
+                run_sql(connection, "outbox_search/upsert_search", outbox_id=voucher.outbox_id,
+                        voucher_series=voucher.voucher_series, financial_year_id=voucher.financial_year_id,
+                        searched_through=0)
+            record = {"voucher_series": voucher.voucher_series, "financial_year_id": voucher.financial_year_id,
+                      "searched_through": 0}
+        series, year_id = record["voucher_series"], int(record["financial_year_id"])
+        started_after = number = int(record["searched_through"])
+        found, complete = None, False
+        for _ in range(MAX_SEARCH_READS):
+            booked = self._voucher_at(series, number + 1, year_id)
+            if booked is None:
+                complete = True
+                break
+            if voucher.marker in (booked.get("Comments") or ""):
+                found = booked
+                break
+            number += 1
+        with self.ctx.engine.begin() as connection:
+            run_sql(connection, "outbox_search/record_search", outbox_id=voucher.outbox_id, searched_through=number,
+                    missed=int(complete and found is None))
+        return _Search(series, started_after, number, complete, found)
+
+    def _voucher_at(self, series: str, number: int, year_id: int) -> dict | None:
+        """The single voucher (it carries Comments, which list answers do not); None past the series' end."""
+        try:
+            return self.api.get(f"/3/vouchers/{quote(series, safe='')}/{number}", financialyear=year_id)["Voucher"]
+        except NotFound:
+            return None
 
     def _posted(self, voucher: OutboxVoucher, booked: dict, note: str) -> None:
         with self.ctx.engine.begin() as connection:
@@ -311,6 +398,15 @@ class _Poster:
             self.outbox.move(connection, voucher.outbox_id, state, FAILED, self.actor, reason=reason)
         self.summary.failed.append(voucher.outbox_id)
         log.error("client %s: voucher %s failed: %s", self.key, voucher, reason)
+
+
+@dataclass(frozen=True)
+class _Search:
+    series: str
+    started_after: int  # the last number read before this search
+    searched_through: int  # the last number read that is another voucher
+    complete: bool  # reached the series' end (a number Fortnox does not have)
+    found: dict | None
 
 
 def _fortnox_voucher(voucher: OutboxVoucher) -> dict:

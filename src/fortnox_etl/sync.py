@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, text
 
@@ -21,7 +21,7 @@ from fortnox_etl.books_lease import BooksLease
 from fortnox_etl.config import OUT_DIR, Client, same_organisation
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
-from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany
+from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany, required
 from fortnox_etl.fortnox.oauth import FortnoxApp
 from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, SharedRateLimiter
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
@@ -110,6 +110,9 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
             f"Reconnect the client with the right company, or correct config/clients.yaml"
         )
     years = list(api.list("/3/financialyears", "FinancialYears"))
+    for year in years:
+        for name in ("Id", "FromDate", "ToDate"):
+            required(year, name, "GET /3/financialyears")
     load = _new_load()
     with ctx.engine.begin() as connection:
         run_sql(connection, "load/delete_raw_company", client_key=ctx.client.key)
@@ -121,11 +124,12 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
             "address": company.get("Address"), "zip_code": company.get("ZipCode"), "city": company.get("City"),
             "phone": company.get("Phone1"),
         })
-        connection.execute(text(sql("load/insert_raw_financial_years")), [{
-            "client_key": ctx.client.key, **load,
-            "financial_year_id": int(year["Id"]), "from_date": year["FromDate"], "to_date": year["ToDate"],
-            "account_chart_type": year.get("AccountChartType"), "accounting_method": year.get("AccountingMethod"),
-        } for year in years])
+        if years:  # a company without financial years gets the period error below
+            connection.execute(text(sql("load/insert_raw_financial_years")), [{
+                "client_key": ctx.client.key, **load, "financial_year_id": int(year["Id"]),
+                "from_date": year["FromDate"], "to_date": year["ToDate"],
+                "account_chart_type": year.get("AccountChartType"), "accounting_method": year.get("AccountingMethod"),
+            } for year in years])
     current = next((y for y in years if y["FromDate"] <= period.last_day.isoformat() <= y["ToDate"]), None)
     if current is None:
         raise PeriodError(
@@ -157,9 +161,10 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
     """Load one financial year's chart of accounts, vouchers with rows and balances into staging.
 
     `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. Vouchers,
-    rows, objects and Fortnox's own balances come from ONE request, Fortnox's SIE export; the JSON
-    lists add what SIE lacks (account status and VAT codes, voucher reference fields, cost centres
-    and projects the file does not use), 500 records a request. The year's import source becomes
+    rows, objects, opening balances (#IB) and Fortnox's own balances come from ONE request, Fortnox's
+    SIE export; the JSON lists add what SIE lacks (account status, voucher reference fields, cost
+    centres and projects the file does not use), 500 records a request. Only fields that Fortnox's
+    list answers were seen to carry are read from them (README, "How we talk to Fortnox"). The year's import source becomes
     Fortnox. A year loaded before is loaded incrementally when that is cheaper (see `_choose_path`).
     """
     started = dt.datetime.now(dt.UTC)
@@ -175,7 +180,7 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
     stats.path = plan.path
     next_cursor = cursor_at(started)
     if plan.path == FULL:
-        heads = stats.fetch("vouchers", lambda: {(h["VoucherSeries"], int(h["VoucherNumber"])): _references(h)
+        heads = stats.fetch("vouchers", lambda: {_voucher_key(h): _references(h)
                                                  for h in api.list("/3/vouchers", "Vouchers",
                                                                    financialyear=financial_year_id)},
                             next_cursor=next_cursor)
@@ -195,10 +200,11 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
                      **{voucher: _references(head) for voucher, head in plan.changed.items()}}
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
+    # The opening balances are the SIE file's #IB, set once the file is read (the list has no balances).
     account_rows = [{
-        **partition, "account": int(a["Number"]), "description": a.get("Description") or "",
+        **partition, "account": int(required(a, "Number", "GET /3/accounts")), "description": a.get("Description") or "",
         "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode"),
-        "balance_brought_forward_ore": _ore(a.get("BalanceBroughtForward")),
+        "balance_brought_forward_ore": 0,
     } for a in accounts]
     with ctx.engine.begin() as connection:
         lease.hold(connection)
@@ -206,6 +212,7 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
         loaded = stage_sie_year(connection, partition, stream.sie, stream, heads, account_rows,
                                 from_date=plan.from_date)
         stats.resources[-1].rows_loaded = loaded.vouchers  # the file's vouchers, counted as they were staged
+        _set_opening_balances(connection, partition, stream.sie.opening, {row["account"] for row in account_rows})
         if objects is not None:
             _load_objects_lists(connection, {"client_key": key, **load}, *objects)
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
@@ -267,8 +274,27 @@ def _choose_path(ctx: SyncContext, api: FortnoxApi, stats: LoadStats, year: dict
     if changed_count > PAGE_LIMIT:
         changed += stats.fetch("vouchers changed (further pages)", lambda: list(api.list(
             "/3/vouchers", "Vouchers", start_page=2, financialyear=financial_year_id, lastmodified=cursor.since)))
-    changed_heads = {(h["VoucherSeries"], int(h["VoucherNumber"])): h for h in changed}
-    from_date = min((h["TransactionDate"] for h in changed), default=year["to_date"])
+    changed_heads = {_voucher_key(h): h for h in changed}
+    with ctx.engine.connect() as connection:
+        staged_dates = {(row.voucher_series, int(row.voucher_number)): str(row.transaction_date)[:10]
+                        for row in connection.execute(text(sql("load/select_voucher_dates")),
+                                                      {"client_key": key, "financial_year_id": financial_year_id})}
+    # List entries carry no TransactionDate: a staged voucher's date is staged (a booked voucher's date does
+    # not change); a new voucher's date is read from the single voucher, one request each.
+    dates = {voucher: head.get("TransactionDate") or staged_dates.get(voucher) for voucher, head in changed_heads.items()}
+    undated = sorted(voucher for voucher, day in dates.items() if not day)
+    if undated and incremental_requests + len(undated) >= full_requests:
+        return _Plan(FULL, f"{_vouchers(changed_count)} changed since {cursor.since}, {len(undated):,} of them new: "
+                           f"reading their dates would cost {incremental_requests + len(undated)} more requests, "
+                           f"the full file {full_requests}")
+    if undated:
+        incremental_requests += len(undated)
+        dates.update(stats.fetch(f"dates of {_vouchers(len(undated))} new since {cursor.since}", lambda: {
+            (series, number): str(required(api.get(f"/3/vouchers/{quote(series, safe='')}/{number}",
+                                                   financialyear=financial_year_id).get("Voucher"),
+                                           "TransactionDate", f"GET /3/vouchers/{series}/{number}"))[:10]
+            for series, number in undated}, rows=len))
+    from_date = min(dates.values(), default=year["to_date"])
     with ctx.engine.connect() as connection:
         in_range = connection.execute(text(sql("load/count_staged_vouchers_from_date")), {
             "client_key": key, "financial_year_id": financial_year_id, "from_date": from_date}).scalar()
@@ -399,9 +425,25 @@ def _complete_sie(listed: dict[tuple[str, int], dict]):
 
 
 def _references(head: dict) -> dict:
-    """What a /3/vouchers list record adds to the SIE file's voucher; the rest of the record is not kept."""
+    """What a /3/vouchers list record adds to the SIE file's voucher; the rest of the record is not kept.
+    Comments are not in real list answers: kept when a list carries them, else none."""
     return {"ReferenceNumber": head.get("ReferenceNumber"), "ReferenceType": head.get("ReferenceType"),
             "Comments": head.get("Comments")}
+
+
+def _voucher_key(head: dict) -> tuple[str, int]:
+    return (str(required(head, "VoucherSeries", "GET /3/vouchers")),
+            int(required(head, "VoucherNumber", "GET /3/vouchers")))
+
+
+def _set_opening_balances(connection, partition: dict, opening: dict, accounts: set[int]) -> None:
+    """The staged chart's balance brought forward: the SIE file's #IB of the year (index 0), balance accounts only."""
+    rows = [{"client_key": partition["client_key"], "financial_year_id": partition["financial_year_id"],
+             "account": account, "balance_brought_forward_ore": ore}
+            for (year_index, account), ore in opening.items()
+            if year_index == 0 and int(account) < 3000 and int(account) in accounts]
+    if rows:
+        connection.execute(text(sql("load/update_opening_balances")), rows)
 
 
 def _new_load() -> dict:
@@ -410,13 +452,6 @@ def _new_load() -> dict:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _ore(value: object) -> int:
-    """Fortnox amounts (numbers, sometimes strings) in whole öre."""
-    if value in (None, ""):
-        return 0
-    return int((Decimal(str(value)) * 100).to_integral_value())
 
 
 def _bool(value: object) -> bool:

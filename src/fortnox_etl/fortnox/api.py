@@ -3,6 +3,7 @@ error mapping and pagination."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Protocol, TypeVar
 
@@ -174,11 +175,21 @@ class FortnoxApi:
 
 
 def _json_or_none(response: requests.Response) -> object:
-    """An error answer's JSON, or None when Fortnox (or a proxy before it) sent an HTML page or garbage."""
+    """An error answer's JSON; for a short plain-text refusal below 500 (Fortnox's legacy authentication answered
+    403 "Kan inte logga in, access-token eller client-secret saknas(2000311)." as text/html), its text and the
+    code in it; None when Fortnox (or a proxy before it) sent an HTML page or garbage."""
     try:
         return response.json()
     except (ValueError, requests.RequestException):
-        return None
+        pass
+    refusal = response.text.strip() if response.status_code < 500 else ""
+    code = _TEXT_CODE.search(refusal)
+    if code and len(refusal) <= 500 and "<" not in refusal:
+        return {"message": refusal, "code": int(code.group(1))}
+    return None
+
+
+_TEXT_CODE = re.compile(r"\((\d{7})\)\.?$")
 
 
 def _json_body(response: requests.Response, what: str) -> dict:

@@ -37,6 +37,19 @@ class WrongCompany(FortnoxError):
     """The Fortnox company behind a connection is not the client: nothing may be loaded or stored."""
 
 
+class MissingField(FortnoxError):
+    """A field our reading of Fortnox's answers needs is not in the answer."""
+
+
+def required(record: dict, field: str, resource: str) -> object:
+    """A field that must be in a record of `resource`; its absence is an error naming both, not a KeyError."""
+    value = record.get(field) if isinstance(record, dict) else None
+    if value is None or value == "":
+        raise MissingField(f"{resource}: Fortnox's answer has no {field!r}, which this step needs; nothing was "
+                           "changed. Fortnox may have changed its answers: report this message to the developers")
+    return value
+
+
 class RateLimited(FortnoxError):
     """Fortnox answered 429: too many requests in its 5-second window."""
 

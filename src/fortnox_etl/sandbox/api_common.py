@@ -59,6 +59,12 @@ class Caller:
     scopes: frozenset[str]
 
 
+def list_fields(state, real: tuple[str, ...], documented: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields a list answer carries: those that real recorded answers and Fortnox's documented list
+    subset both show; with the sandbox's lenient lists, the OpenAPI file's whole list item (for comparison)."""
+    return documented if state.lenient_lists else real
+
+
 def public(record: dict) -> dict:
     """The record without the sandbox-internal "_" keys, also inside its lists of rows."""
     return {

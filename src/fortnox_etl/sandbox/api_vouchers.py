@@ -25,6 +25,7 @@ from fortnox_etl.sandbox.api_common import (
     in_date_range,
     int_param,
     last_modified_param,
+    list_fields,
     modified_since,
     page,
     public,
@@ -34,10 +35,11 @@ from fortnox_etl.sandbox.api_common import (
 )
 from fortnox_etl.sandbox.generator import Company, ore_to_amount
 
-VOUCHER_LIST_FIELDS = (
-    "ApprovalState", "Comments", "Description", "ReferenceNumber", "ReferenceType", "TransactionDate",
-    "VoucherNumber", "VoucherSeries", "Year",
-)
+# Recorded list entries (540 of them) carry only these; only the single voucher has Comments,
+# Description, TransactionDate and ApprovalState.
+VOUCHER_LIST_FIELDS = ("ReferenceNumber", "ReferenceType", "VoucherNumber", "VoucherSeries", "Year")
+# The OpenAPI file's VoucherListItem: served only with lenient lists.
+VOUCHER_DOCUMENTED_LIST_FIELDS = VOUCHER_LIST_FIELDS + ("ApprovalState", "Comments", "Description", "TransactionDate")
 CODE_NOT_NUMERIC = 2000108
 MAX_DESCRIPTION = 200
 MAX_COMMENTS = 1000
@@ -61,10 +63,11 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         from_date, to_date = date_param(request, "fromdate"), date_param(request, "todate")
         since = last_modified_param(request)
         base = base_url(request)
+        fields = list_fields(state, VOUCHER_LIST_FIELDS, VOUCHER_DOCUMENTED_LIST_FIELDS)
         with state.books_lock:
             year_vouchers = list(company.vouchers[year_id])
         return page(request, "Vouchers", [
-            {"@url": voucher_url(base, voucher), **{name: voucher[name] for name in VOUCHER_LIST_FIELDS}}
+            {"@url": voucher_url(base, voucher), **{name: voucher[name] for name in fields}}
             for voucher in year_vouchers
             if (series is None or voucher["VoucherSeries"] == series)
             and in_date_range(voucher["TransactionDate"], from_date, to_date)

@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--companies", type=int, metavar="K", help="make K generated companies instead of the clients'")
     parser.add_argument("--size", default="S", metavar="M", help="size of the generated companies' books (with --companies)")
     parser.add_argument("--no-rate-limit", action="store_true", help="no 429s from Fortnox's 25-per-5-seconds limit")
+    parser.add_argument("--lenient-lists", action="store_true",
+                        help="list answers with every field of the OpenAPI file's list items, not only those real "
+                             "Fortnox answers were seen to carry (for comparison; clients must not depend on them)")
     faults = parser.add_argument_group("faults", "share of API requests (/3/) that fail, each between 0 and 1")
     for flag, kind in SHARE_FLAGS.items():
         faults.add_argument(f"--fail-share-{flag}", type=float, default=0.0, metavar="P", help=f"answer {kind}")
@@ -68,13 +71,15 @@ def serve(args: argparse.Namespace) -> None:
             companies = [generate_company(sandbox_company(c, tenant, args.seed)) for tenant, c in enumerate(clients, start=1001)]
     except ValueError as error:
         raise SystemExit(f"fortnox-etl sandbox serve: {error}") from None
-    app = create_app(companies)
+    app = create_app(companies, lenient_lists=args.lenient_lists)
     gateway = SandboxGateway(app, app.state.sandbox, None if args.no_rate_limit else SlidingWindowRateLimit(), plan)
 
     url = f"http://{args.host}:{args.port}"
     print(f"Fortnox sandbox on {url}  (OAuth {url}/oauth-v1, API {url}/3, admin {url}/sandbox-admin)")
     print(f"app client id: {SANDBOX_CLIENT_ID}  client secret: {SANDBOX_CLIENT_SECRET}")
     print("rate limit: " + ("off" if args.no_rate_limit else "25 requests per 5 s per client id + tenant"))
+    print("list answers: " + ("lenient (every documented field)" if args.lenient_lists else
+                              "the fields real Fortnox answers carry"))
     print("faults: " + (", ".join(_describe(fault) for fault in plan.faults) + f" (seed {plan.seed})" if plan.faults else "none"))
     print(f"{'tenant id':>9}  {'organisation number':<19}  name")
     for company in companies:

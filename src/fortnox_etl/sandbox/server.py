@@ -66,7 +66,9 @@ class SandboxState:
     Whoever reads or changes a company's vouchers or accounts holds `books_lock`.
     """
 
-    def __init__(self, companies: list[Company], client_id: str, client_secret: str, clock: Callable[[], float]) -> None:
+    def __init__(self, companies: list[Company], client_id: str, client_secret: str, clock: Callable[[], float],
+                 lenient_lists: bool = False) -> None:
+        self.lenient_lists = lenient_lists  # list answers with every field of the OpenAPI list item, for comparison
         self.companies = {company.spec.tenant_id: copy.deepcopy(company) for company in companies}
         self.books_lock = threading.RLock()
         self.client_id = client_id
@@ -252,8 +254,11 @@ def create_app(
     client_id: str = SANDBOX_CLIENT_ID,
     client_secret: str = SANDBOX_CLIENT_SECRET,
     clock: Callable[[], float] = time.time,
+    lenient_lists: bool = False,
 ) -> fastapi.FastAPI:
-    state = SandboxState(companies, client_id, client_secret, clock)
+    """`lenient_lists` serves list answers with every field the OpenAPI file lists, not only those real
+    Fortnox answers were seen to carry: for comparing, never for proving that a client copes."""
+    state = SandboxState(companies, client_id, client_secret, clock, lenient_lists)
     app = fastapi.FastAPI(title="Fortnox sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sandbox = state
 
