@@ -334,7 +334,7 @@ def _sie_drafts(name: str, data: bytes, client: Client, without_orgnr: bool, ser
     try:
         sie = parse_sie(data)
     except SieSyntaxError as error:
-        raise VoucherFileError(f"{name} {error}") from None
+        raise VoucherFileError(f"{name} {error}" if error.line_no else f"{name}: {error}") from None
     not_the_clients = organisation_problem(sie, client, without_orgnr, "add")
     if not_the_clients:
         raise VoucherFileError(f"{name} {not_the_clients}. Nothing was added")

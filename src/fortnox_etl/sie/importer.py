@@ -73,6 +73,8 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
     try:
         sie = parse_sie(data)
     except SieSyntaxError as error:
+        if error.line_no is None:  # the file as a whole: empty, not SIE, cut, in an encoding not read
+            raise SieImportRefused(f"{path}: {error.reason}. Nothing was imported; export the file again") from None
         raise SieImportRefused(f"{path}, line {error.line_no}: {error.reason}. Nothing was imported; "
                                "correct the line or export the file again") from None
     _check_whose_books(client, sie, path, without_orgnr)

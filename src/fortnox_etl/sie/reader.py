@@ -1,8 +1,11 @@
 """Read SIE 4 files, including the imperfect ones real programs write.
 
-Files claim PC8 (CP437) but are sometimes UTF-8 or Windows-1252: the encoding is detected from the
-bytes. Fields are split on spaces or tabs, with quotes (\\" inside) and {object lists}. Unknown
-labels are skipped. A line that cannot be read raises SieSyntaxError with its number and why.
+Files claim PC8 (CP437) but are sometimes UTF-8 (with or without a byte order mark), Windows-1252 or
+UTF-16 with a byte order mark: the encoding is detected from the bytes. Control characters (a form feed
+in a voucher's text) are read as spaces. Fields are split on spaces or tabs, with quotes (\\" inside)
+and {object lists}. Amounts keep to SIE's rules: digits, a decimal point (or comma), at most two
+decimals, a minus sign. Unknown labels are skipped. A line that cannot be read raises SieSyntaxError
+with its number and why; so do an empty file, bytes that are not a SIE file and a line too long to be one.
 
 A file is read as a stream (SieStream): chunk by chunk from its path, keeping the header, chart,
 objects and balances (they grow with the chart, not with the year) and handing out one voucher at a
@@ -18,7 +21,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,22 +30,50 @@ _SWEDISH = "åäöÅÄÖé"
 _CANDIDATES = ("cp437", "cp1252")
 _CHUNK_BYTES = 1 << 20
 _ASCII = bytes(range(0x80))
+_NOT_CP1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")  # bytes Windows-1252 leaves undefined
+ENCODINGS_READ = "CP437 (PC8), UTF-8 (with or without a byte order mark), Windows-1252 or UTF-16 with a byte order mark"
+MAX_LINE = 100_000  # characters; no SIE record comes near, and a longer line is never held whole
+# Kronor digits of an amount: beyond any company's books (Fortnox takes amounts as floating-point numbers,
+# exact to the öre only below about 90 000 billion kronor).
+MAX_KRONOR_DIGITS = 13
+# Control characters other than tab and line ends (and the ones str.splitlines would take for line
+# ends) are read as spaces: a form feed in a voucher's text must not break a record in two.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class SieSyntaxError(ValueError):
-    def __init__(self, line_no: int, reason: str):
-        super().__init__(f"line {line_no}: {reason}")
+    """A file that cannot be read: `line_no` is its line, or None for the file as a whole."""
+
+    def __init__(self, line_no: int | None, reason: str):
+        super().__init__(f"line {line_no}: {reason}" if line_no else reason)
         self.line_no = line_no
         self.reason = reason
 
 
+class _LineTooLong(SieSyntaxError):
+    """A line longer than MAX_LINE; the reader that counts lines names it."""
+
+    def __init__(self) -> None:
+        super().__init__(None, f"a line longer than {MAX_LINE:,} characters".replace(",", " "))
+
+
 def detect_encoding(data: bytes | Path) -> str:
-    """CP437 for plain ASCII, UTF-8 when the bytes are valid UTF-8, else whichever of CP437 and
-    Windows-1252 reads more of the high bytes as Swedish letters. Reads a path chunk by chunk."""
+    """UTF-8 or UTF-16 by a byte order mark; else CP437 for plain ASCII, UTF-8 when the bytes are valid
+    UTF-8, else whichever of CP437 and Windows-1252 reads more of the high bytes as Swedish letters.
+    Bytes with many zero bytes (UTF-16 without its mark, a binary file) raise SieSyntaxError.
+    Reads a path chunk by chunk."""
     high = Counter()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid_utf8 = True
+    zeros = size = 0
     for chunk in _byte_chunks(data):
+        if not size:
+            if chunk.startswith(codecs.BOM_UTF8):
+                return "utf-8-sig"
+            if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return "utf-16"
+        size += len(chunk)
+        zeros += chunk.count(0)
         if valid_utf8:
             try:
                 utf8.decode(chunk)  # validates only; the text is not kept
@@ -50,6 +81,9 @@ def detect_encoding(data: bytes | Path) -> str:
                 valid_utf8 = False
         if not chunk.isascii():
             high.update(chunk.translate(None, _ASCII))
+    if zeros * 100 > size:
+        raise SieSyntaxError(None, f"this is not a SIE file: it holds zero bytes, as a binary file or UTF-16 without "
+                                   f"a byte order mark does; SIE files are read in {ENCODINGS_READ}")
     if not high:
         return "cp437"
     if valid_utf8:
@@ -63,7 +97,8 @@ def detect_encoding(data: bytes | Path) -> str:
         return sum(count for byte, count in high.items()
                    if bytes([byte]).decode(encoding, errors="replace") in _SWEDISH)
 
-    return max(_CANDIDATES, key=swedish_share)
+    candidates = _CANDIDATES if _NOT_CP1252.isdisjoint(high) else ("cp437",)
+    return max(candidates, key=swedish_share)
 
 
 def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
@@ -78,20 +113,50 @@ def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
 
 
 def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
-    """The decoded text in pieces of whole lines: split into lines, the pieces give exactly the lines
-    str.splitlines gives for the whole text."""
+    """The decoded text in pieces of whole lines, control characters as spaces: split into lines, the
+    pieces give exactly the lines str.splitlines gives for the whole text. A line longer than MAX_LINE
+    raises _LineTooLong before it is held whole."""
     binary = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb")
     with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
         carry = ""
-        while chunk := text.read(_CHUNK_BYTES):
+        while chunk := _decoded(text, encoding):
+            if _CONTROL.search(chunk):
+                chunk = _CONTROL.sub(" ", chunk)
             chunk = carry + chunk
             # after the last \n, or the last \r not at the end (its \n may come with the next chunk)
             cut = chunk.rfind("\n") + 1 or chunk.rfind("\r", 0, len(chunk) - 1) + 1
             carry = chunk[cut:]
             if cut:
                 yield chunk[:cut]
+            if len(carry) > MAX_LINE:
+                raise _LineTooLong()
         if carry:
             yield carry
+
+
+def _sie_texts(source: bytes | Path, encoding: str) -> Iterator[str]:
+    """_texts, refusing at once a file that is empty or does not begin as a SIE file does."""
+    texts = _texts(source, encoding)
+    for text in texts:
+        begins = text.lstrip()
+        if begins:
+            if not begins.startswith("#"):
+                raise SieSyntaxError(None, f"this is not a SIE file: it begins {begins[:30]!r}, where a SIE file "
+                                           "begins with a #LABEL line such as #FLAGGA 0")
+            yield text
+            yield from texts
+            return
+        yield text
+    raise SieSyntaxError(None, "the file is empty")
+
+
+def _decoded(text: io.TextIOWrapper, encoding: str) -> str:
+    try:
+        return text.read(_CHUNK_BYTES)
+    except UnicodeDecodeError as error:
+        raise SieSyntaxError(None, f"the file is not valid {encoding.upper().removesuffix('-SIG')} "
+                                   f"({error.reason}), though it begins as such; SIE files are read in "
+                                   f"{ENCODINGS_READ}") from None
 
 
 @dataclass(frozen=True)
@@ -167,16 +232,27 @@ def _record(stripped: str, line_no: int) -> Record | None:
     return Record(line_no, parts[0].upper(), parts[1:])
 
 
+_AMOUNT = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]+))?").fullmatch
+
+
 def parse_amount(value: object, line_no: int) -> int:
-    """An amount in öre; a decimal comma is accepted, as some programs write one."""
-    try:
-        number = Decimal(str(value).replace(",", "."))
-    except InvalidOperation:
-        raise SieSyntaxError(line_no, f"{value!r} is not an amount") from None
-    ore = number * 100
-    if ore != ore.to_integral_value():
-        raise SieSyntaxError(line_no, f"amount {value} has more than two decimals")
-    return int(ore)
+    """An amount in öre, as SIE writes it: -1234.50; a decimal comma is accepted, as some programs write one."""
+    text = str(value)
+    match = _AMOUNT(text)
+    if match is None:
+        written = text.lower()
+        if any(char.isdigit() for char in written) and "e" in written:
+            raise SieSyntaxError(line_no, f"amount {text!r} has an exponent; SIE writes amounts in full, as -1234.50")
+        raise SieSyntaxError(line_no, f"{text!r} is not an amount (SIE writes amounts as -1234.50)")
+    minus, kronor, decimals = match.groups()
+    if decimals and len(decimals) > 2:
+        raise SieSyntaxError(line_no, f"amount {text} has more than two decimals")
+    kronor = kronor.lstrip("0") or "0"
+    if len(kronor) > MAX_KRONOR_DIGITS:
+        raise SieSyntaxError(line_no, f"amount {text} is beyond any company's books (at most "
+                                      f"{'9' * MAX_KRONOR_DIGITS}.99)")
+    ore = _ore(kronor, decimals or "")
+    return -ore if minus else ore
 
 
 _DATES: dict[str, dt.date] = {}  # a year has few distinct dates, and strptime is slow
@@ -188,6 +264,8 @@ def parse_date(value: object, line_no: int) -> dt.date:
     if date is not None:
         return date
     try:
+        if len(text) != 8 or not text.isascii():
+            raise ValueError
         date = dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         raise SieSyntaxError(line_no, f"{value!r} is not a date (YYYYMMDD)") from None
@@ -196,11 +274,17 @@ def parse_date(value: object, line_no: int) -> dt.date:
     return date
 
 
-def _int(value: object, line_no: int, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise SieSyntaxError(line_no, f"{what} {value!r} is not a number") from None
+_INTEGER = re.compile(r"-?[0-9]+").fullmatch
+
+
+def _int(value: object, line_no: int, what: str, digits: int = 9) -> int:
+    """A whole number of at most `digits` digits (what staging's columns hold)."""
+    text = str(value)
+    if not _INTEGER(text):
+        raise SieSyntaxError(line_no, f"{what} {text[:30]!r} is not a number")
+    if len(text.lstrip("-0")) > digits:
+        raise SieSyntaxError(line_no, f"{what} {text[:30]} is larger than any {what} (at most {digits} digits)")
+    return int(text)
 
 
 Objects = tuple[tuple[str, str], ...]  # ((dimension, object), ...): an {object list} as pairs
@@ -298,14 +382,14 @@ def parse_sie(data: bytes | Path) -> SieFile:
 # plain amount, then a tail of at most transdate, "text", quantity and a bare rest. Any other line
 # takes the general path, so both give the same result, errors included.
 _FAST_ROW = re.compile(
-    r'#(TRANS|RTRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{([^}]*)\}[ \t]+(-?)([0-9]+)(?:\.([0-9]{1,2}))?(?![^ \t])').match
+    r'#(TRANS|RTRANS|BTRANS)[ \t]+([0-9]{1,9})[ \t]+\{([^}]*)\}[ \t]+(-?)([0-9]{1,13})(?:\.([0-9]{1,2}))?(?![^ \t])').match
 _FIELD = r'(?:"[^"\\]*"|[^ \t"{][^ \t]*)'
 _FAST_TAIL = re.compile(rf'(?:[ \t]+{_FIELD}(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?[ \t]*').fullmatch
 # A #VER line of series, number, date and at most "text", regdate and a bare rest, none escaped.
 _FAST_VER = re.compile(
     rf'#VER[ \t]+({_FIELD})[ \t]+({_FIELD})[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?'
 ).fullmatch
-_PLAIN_QUANTITY = re.compile(r'-?[0-9]+(?:\.[0-9]+)?').fullmatch
+_PLAIN_QUANTITY = re.compile(r'-?[0-9]{1,14}(?:\.[0-9]{1,10})?').fullmatch
 _TAILS_KEPT = 1_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
 
 # A whole voucher written plainly: a #VER line with a numeric number and an 8-digit date, then '{',
@@ -320,14 +404,14 @@ _PLAIN_FIELD = rf'(?:"[^"\\{_BREAKS}]*"|[^\s"{{]\S*)'
 _PLAIN_REST = rf'(?:[ \t]+[^"{{{_BREAKS}]*)?'
 _PLAIN_OBJECT = rf'(?:"[^"\\{{}}{_BREAKS}]*"|[^\s"{{}}]+)'
 _PLAIN_HEAD = re.compile(
-    rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]+)[ \t]+([0-9]{{8}})'
+    rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]{{1,9}})[ \t]+([0-9]{{8}})'
     rf'(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?[ \t]*\r?\n\{{\r?\n').match
 # Each row's kind, account, object list, minus, kronor, öre, text and quantity (after a transdate); a
 # row starts a line, so that as many rows as lines means every line is a row.
 _PLAIN_ROWS = re.compile(
-    rf'^[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]+)[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
-    rf'[ \t]+(-?)([0-9]+)(?:\.([0-9]{{1,2}}))?(?:[ \t]+{_PLAIN_FIELD}(?:[ \t]+({_PLAIN_FIELD})'
-    rf'(?:[ \t]+(""|-?[0-9]+(?:\.[0-9]+)?){_PLAIN_REST})?)?)?[ \t]*\r?\n', re.MULTILINE).findall
+    rf'^[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]{{1,9}})[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
+    rf'[ \t]+(-?)([0-9]{{1,13}})(?:\.([0-9]{{1,2}}))?(?:[ \t]+{_PLAIN_FIELD}(?:[ \t]+({_PLAIN_FIELD})'
+    rf'(?:[ \t]+(""|-?[0-9]{{1,14}}(?:\.[0-9]{{1,10}})?){_PLAIN_REST})?)?)?[ \t]*\r?\n', re.MULTILINE).findall
 
 
 class PlainVoucher(NamedTuple):
@@ -372,43 +456,51 @@ class SieStream:
 
     def parts(self) -> Iterator[Voucher | PlainVoucher]:
         line_no = 0  # lines read so far
-        for text in _texts(self.source, self.sie.encoding):
-            position = start = 0  # text before `position` is read; a plain voucher is looked for from `start`
-            while (start := _next_head(text, start)) >= 0:
-                head = _PLAIN_HEAD(text, start)
-                rows, end = _plain_rows(text, head.end()) if head else (None, 0)
-                if rows is None:
-                    start += 1
-                    continue
-                if start > position:
-                    lines = text[position:start].splitlines()
+        try:
+            for text in _sie_texts(self.source, self.sie.encoding):
+                position = start = 0  # text before `position` is read; a plain voucher is looked for from `start`
+                while (start := _next_head(text, start)) >= 0:
+                    head = _PLAIN_HEAD(text, start)
+                    rows, end = _plain_rows(text, head.end()) if head else (None, 0)
+                    if rows is None:
+                        start += 1
+                        continue
+                    if start > position:
+                        lines = text[position:start].splitlines()
+                        yield from self._lines(lines, line_no)
+                        line_no += len(lines)
+                    if self._in_voucher or self._checksum.open:  # an error to report, or a checked part
+                        lines = text[start:end].splitlines()
+                        yield from self._lines(lines, line_no)
+                        line_no += len(lines)
+                    else:
+                        if self._voucher is not None:
+                            yield self._voucher  # a #VER without { }: a voucher without rows
+                            self._voucher = None
+                        self._pending_rtrans = None
+                        series, number, day, voucher_text, registered = head.groups()
+                        series, voucher_text, registered = _unquoted(series), _unquoted(voucher_text), _unquoted(registered)
+                        first = line_no + 1
+                        registered = ((_DATES.get(registered) or parse_date(registered, first))
+                                      if registered and registered.strip() else None)
+                        yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
+                                           registered, rows, first)
+                        line_no += len(rows) + 3
+                    position = start = end
+                if position < len(text):
+                    lines = text[position:].splitlines()
                     yield from self._lines(lines, line_no)
                     line_no += len(lines)
-                if self._in_voucher or self._checksum.open:  # an error to report, or a checked part
-                    lines = text[start:end].splitlines()
-                    yield from self._lines(lines, line_no)
-                    line_no += len(lines)
-                else:
-                    if self._voucher is not None:
-                        yield self._voucher  # a #VER without { }: a voucher without rows
-                        self._voucher = None
-                    self._pending_rtrans = None
-                    series, number, day, voucher_text, registered = head.groups()
-                    series, voucher_text, registered = _unquoted(series), _unquoted(voucher_text), _unquoted(registered)
-                    first = line_no + 1
-                    registered = ((_DATES.get(registered) or parse_date(registered, first))
-                                  if registered and registered.strip() else None)
-                    yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
-                                       registered, rows, first)
-                    line_no += len(rows) + 3
-                position = start = end
-            if position < len(text):
-                lines = text[position:].splitlines()
-                yield from self._lines(lines, line_no)
-                line_no += len(lines)
+        except _LineTooLong as error:
+            if not line_no:
+                raise SieSyntaxError(None, f"this is not a SIE file: it has no line breaks ({error.reason} "
+                                           "begins it)") from None
+            raise SieSyntaxError(line_no + 1, f"{error.reason}; no SIE record is that long: the file is damaged "
+                                              "or not a SIE file") from None
         voucher = self._voucher
         if self._in_voucher:
-            raise SieSyntaxError(voucher.line_no, f"voucher {voucher.series} {voucher.number} is never closed with '}}'")
+            raise SieSyntaxError(voucher.line_no, f"the file ends inside voucher {voucher.series} {voucher.number}, "
+                                                  "which is never closed with '}': it was cut short")
         if voucher is not None:
             yield voucher
         if self._checksum.open:
@@ -554,6 +646,9 @@ def _voucher(fields: list, line_no: int) -> Voucher:
     if len(fields) < 3:
         raise SieSyntaxError(line_no, "#VER needs series, number and date")
     registered = fields[4] if len(fields) > 4 and str(fields[4]).strip() else None
+    number = str(fields[1])
+    if number.isdigit() and len(number.lstrip("0")) > 9:
+        raise SieSyntaxError(line_no, f"voucher number {number[:30]} is larger than any voucher number (at most 9 digits)")
     return Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
                    str(fields[3]) if len(fields) > 3 else "", line_no,
                    parse_date(registered, line_no) if registered else None)
@@ -640,7 +735,7 @@ def _control_sum(sie: SieFile, checksum: Checksum, fields: list, line_no: int) -
         return
     if not checksum.open:
         raise SieSyntaxError(line_no, "#KSUMMA carries a sum but no empty #KSUMMA opened the checked part")
-    stated = _int(fields[0], line_no, "control sum")
+    stated = _int(fields[0], line_no, "control sum", digits=10)
     if stated != checksum.value:
         raise SieSyntaxError(line_no, f"the control sum #KSUMMA {stated} does not match the file's content "
                                       f"({checksum.value}): the file was changed or damaged after it was written")
@@ -671,11 +766,13 @@ def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
                        line_no, quantity)
 
 
+_QUANTITY = re.compile(r"-?[0-9]{1,14}(?:[.,][0-9]{1,10})?").fullmatch
+
+
 def parse_quantity(value: object, line_no: int) -> Decimal:
-    try:
-        return Decimal(str(value).replace(",", "."))
-    except InvalidOperation:
-        raise SieSyntaxError(line_no, f"quantity {value!r} is not a number") from None
+    if not _QUANTITY(str(value)):
+        raise SieSyntaxError(line_no, f"quantity {str(value)[:30]!r} is not a number (at most 14 digits and 10 decimals)")
+    return Decimal(str(value).replace(",", "."))
 
 
 def _same_row(first: Transaction, second: Transaction) -> bool:

@@ -1,0 +1,140 @@
+"""SIE files as people hand them over: the encodings their programs write are read, control
+characters in texts are tolerated, and a file that is empty, not SIE, cut short, without line breaks
+or with an amount outside SIE's rules gets a plain answer naming the cause (or the line), from
+`sie import` and `vouchers add` alike, with nothing imported or added."""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
+from test_outbox import cli  # noqa: F401 (a fixture)
+
+ACME = """#FLAGGA 0
+#FORMAT PC8
+#SIETYP 4
+#ORGNR 556677-8899
+#FNAMN "Acme Bygg & Montage AB"
+#RAR 0 20250101 20251231
+#KONTO 8910 "Skatt på årets resultat"
+#KONTO 2510 "Skatteskulder"
+#UB 0 2510 -5000.00
+#RES 0 8910 5000.00
+#VER A 1 20251231 "Skatt {text}"
+{
+#TRANS 8910 {} {amount}
+#TRANS 2510 {} -5000.00
+}
+"""
+
+
+def acme(amount: str = "5000.00", text: str = "2025") -> str:
+    return ACME.replace("{amount}", amount).replace("{text}", text)
+
+
+def handed_over(tmp_path, content: bytes, name: str = "acme.se"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["cp437", "utf-8", "utf-8-sig", "cp1252", "utf-16"])
+def test_every_encoding_programs_write_is_imported(cli, tmp_path, encoding):
+    code, out, err = cli("sie", "import", "acme", str(handed_over(tmp_path, acme().replace("\n", "\r\n").encode(encoding))))
+    assert code == 0, err
+    assert "1 vouchers" in out and "2 transactions" in out
+
+
+def test_a_form_feed_in_a_voucher_text_is_read_as_a_space():
+    """Fortnox's export carries what was posted to it: `Hyra\\fjanuari` must not stop a client's syncs."""
+    sie = parse_sie(acme(text="Hyra\fjanuari\x0b\x1c\u2028x").encode("utf-8"))
+    assert sie.vouchers[0].text == "Skatt Hyra januari   x"
+    assert [t.amount_ore for t in sie.vouchers[0].transactions] == [500000, -500000]
+
+
+AS_A_WHOLE = "Nothing was imported; export the file again"
+
+
+@pytest.mark.parametrize("content, answer", [
+    (b"", "the file is empty"),
+    (b" \r\n\r\n", "the file is empty"),
+    (b"voucher;series;date\r\n1;A;2025-12-31\r\n", "this is not a SIE file: it begins 'voucher;series;date"),
+    (bytes(range(256)) * 64, "this is not a SIE file: it begins"),
+    (acme().encode("utf-16-le"), "this is not a SIE file: it holds zero bytes, as a binary file or UTF-16 without a "
+                                 "byte order mark does; SIE files are read in CP437 (PC8), UTF-8 (with or without a "
+                                 "byte order mark), Windows-1252 or UTF-16 with a byte order mark"),
+    (b"#FLAGGA 0 " + b"x" * 3_000_000, "this is not a SIE file: it has no line breaks (a line longer than 100 000 "
+                                       "characters begins it)"),
+    (b"\xef\xbb\xbf#FLAGGA 0\n#FNAMN \"\xe5\"\n", "the file is not valid UTF-8 (invalid continuation byte), though it "
+                                                  "begins as such"),
+])
+def test_a_file_that_cannot_be_sie_is_named_as_such_before_its_contents_are_checked(cli, tmp_path, content, answer):
+    path = handed_over(tmp_path, content)
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and err.startswith(f"fortnox-etl: {path}: {answer}") and err.rstrip().endswith(AS_A_WHOLE), err
+    assert "#ORGNR" not in err and len(err.splitlines()) == 1
+    code, _, err = cli("vouchers", "add", "acme", str(path))
+    assert code == 2 and err.startswith(f"fortnox-etl: acme.se") and "Traceback" not in err, err
+    assert cli.outbox().vouchers() == []
+
+
+@pytest.mark.parametrize("cut", [-3, -30])
+def test_a_file_cut_short_inside_a_voucher_says_so(cli, tmp_path, cut):
+    path = handed_over(tmp_path, acme().encode("cp437")[:cut])
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and f"{path}, line 11: the file ends inside voucher A 1, which is never closed with '}}': it was " \
+                          "cut short" in err, err
+
+
+@pytest.mark.parametrize("amount, answer", [
+    ("Infinity", "line 13: 'Infinity' is not an amount (SIE writes amounts as -1234.50)"),
+    ("NaN", "line 13: 'NaN' is not an amount"),
+    ("1e30", "line 13: amount '1e30' has an exponent; SIE writes amounts in full, as -1234.50"),
+    ("12345678901234567890", "line 13: amount 12345678901234567890 is beyond any company's books (at most "
+                             "9999999999999.99)"),
+    ("5000.001", "line 13: amount 5000.001 has more than two decimals"),
+    ("1 000", "line 13: #TRANS needs"),  # no thousands separators in SIE: "1" is the amount, "000" a date
+    ("+5000", "line 13: '+5000' is not an amount"),
+])
+def test_amounts_outside_sies_rules_are_refused_naming_the_line(cli, tmp_path, amount, answer):
+    path = handed_over(tmp_path, acme(amount).encode("cp437"))
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and "Traceback" not in err, err
+    if amount != "1 000":
+        assert f"{path}, {answer}" in err, err
+    code, _, err = cli("vouchers", "add", "acme", str(path))
+    assert code == 2 and "Traceback" not in err, err
+
+
+def test_a_voucher_number_of_23_digits_is_refused_not_an_overflow(cli, tmp_path):
+    path = handed_over(tmp_path, acme().replace("#VER A 1 ", "#VER A 12345678901234567890123 ").encode("cp437"))
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and f"{path}, line 11: voucher number 12345678901234567890123 is larger than any voucher number " \
+                          "(at most 9 digits)" in err, err
+
+
+def test_a_50_mb_line_is_refused_without_holding_it(tmp_path):
+    path = tmp_path / "long.se"
+    with path.open("wb") as file:
+        file.write(b"#FLAGGA 0\r\n#NYTTFALT ")
+        for _ in range(50):
+            file.write(b"x" * 1_000_000)
+        file.write(b"\r\n")
+    probe = ("import resource, sys\nfrom fortnox_etl.sie.reader import parse_sie, SieSyntaxError\n"
+             "from pathlib import Path\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "try:\n    parse_sie(Path(sys.argv[1]))\nexcept SieSyntaxError as error:\n    print(error)\n"
+             "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True)
+    message, grown_mb = result.stdout.splitlines()
+    assert message == ("line 2: a line longer than 100 000 characters; no SIE record is that long: the file is "
+                       "damaged or not a SIE file")
+    assert int(grown_mb) < 30, f"reading the file grew the process by {grown_mb} MB"
+
+
+def test_reader_errors_name_the_whole_file_without_a_line():
+    with pytest.raises(SieSyntaxError) as error:
+        parse_sie(b"")
+    assert (error.value.line_no, str(error.value)) == (None, "the file is empty")
