@@ -36,9 +36,11 @@ MAX_LINE = 100_000  # characters; no SIE record comes near, and a longer line is
 # Kronor digits of an amount: beyond any company's books (Fortnox takes amounts as floating-point numbers,
 # exact to the öre only below about 90 000 billion kronor).
 MAX_KRONOR_DIGITS = 13
-# Control characters other than tab and line ends (and the ones str.splitlines would take for line
-# ends) are read as spaces: a form feed in a voucher's text must not break a record in two.
+# Control characters other than tab and line ends are read as spaces in a text holding one that
+# str.splitlines takes for a line end, or a zero byte: a form feed in a voucher's text must not break
+# a record in two, nor a zero byte the staging database.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKING = "\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # those that break a line or a database's text
 
 
 class SieSyntaxError(ValueError):
@@ -120,7 +122,7 @@ def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
     with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
         carry = ""
         while chunk := _decoded(text, encoding):
-            if _CONTROL.search(chunk):
+            if any(char in chunk for char in _BREAKING):  # far faster than searching for every control character
                 chunk = _CONTROL.sub(" ", chunk)
             chunk = carry + chunk
             # after the last \n, or the last \r not at the end (its \n may come with the next chunk)
