@@ -67,7 +67,7 @@ class Operator:
             # The callback listens before the address is printed, so the browser can go at once.
             redirect = consent(printed[-1].strip(), organisation_number)
             if stale_tab_first:
-                stale_page = requests.get(with_state(redirect, "state-of-an-earlier-attempt"), timeout=60)
+                stale_page = requests.get(with_state(redirect, "state-of-an-earlier-attempt-ä"), timeout=60)
                 self.transcript.append(stale_page.text)
                 assert stale_page.status_code == 400 and "belongs to an earlier connection attempt" in stale_page.text
             page = requests.get(alter_redirect(redirect), timeout=60)

@@ -202,7 +202,8 @@ class LoopbackCallback:
 
     def _answer(self, request_path: str) -> tuple[int, str]:
         parts = urlsplit(self.redirect_uri)
-        if not hmac.compare_digest(parse_qs(urlsplit(request_path).query).get("state", [""])[0], self._state):
+        state = parse_qs(urlsplit(request_path).query).get("state", [""])[0]
+        if not hmac.compare_digest(state.encode(), self._state.encode()):  # bytes: any text a browser may send
             log.warning("an answer from Fortnox for an earlier connection attempt (an old browser tab?) was ignored; "
                         "still waiting for the answer to this one")
             return 400, ("<h1>Not connected</h1><p>This page belongs to an earlier connection attempt, so it was ignored. "
