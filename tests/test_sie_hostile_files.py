@@ -138,3 +138,28 @@ def test_reader_errors_name_the_whole_file_without_a_line():
     with pytest.raises(SieSyntaxError) as error:
         parse_sie(b"")
     assert (error.value.line_no, str(error.value)) == (None, "the file is empty")
+
+
+def test_our_sie_files_carry_no_control_characters_from_the_books(cli, tmp_path, staging):
+    """What a user typed into Fortnox (`Hyra\\fjanuari`) is staged as Fortnox has it, and written as spaces,
+    by the portable writer (SQLite) and where PostgreSQL formats the voucher records."""
+    from sqlalchemy import text
+
+    from fortnox_etl.staging.database import create_staging_engine, staging_url
+
+    assert cli("sie", "import", "acme", str(handed_over(tmp_path, acme().encode("cp437"))))[0] == 0
+    engine = create_staging_engine(staging_url(staging))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE raw_vouchers SET description = :text WHERE client_key = 'acme'"),
+                           {"text": "Hyra\fjanuari\x1e\u2028\x85"})
+        connection.execute(text("UPDATE raw_voucher_rows SET transaction_information = :text, cost_center = :cc "
+                                "WHERE client_key = 'acme'"), {"text": "rad\vett\r\n\"två\"\\", "cc": "K\f1"})
+    engine.dispose()
+    written = tmp_path / "out.se"
+    code, _, err = cli("sie", "export", "acme", "--year", "2025", "-o", str(written))
+    assert code == 0, err
+    content = written.read_bytes().decode("cp437")
+    assert not any(char in content for char in "\f\v\x1e\x85\u2028"), content
+    voucher = parse_sie(written.read_bytes()).vouchers[0]
+    assert voucher.text == "Hyra januari   "
+    assert [(t.text, t.object(1)) for t in voucher.transactions] == [('rad ett  "två"\\', "K 1")] * 2

@@ -7,7 +7,7 @@
 -- views' meanings: a row's cost centre and project are in the row itself, and the objects view, a union
 -- over the same table, cost two sorts and two joins back to the rows it came from.
 -- Amounts as fields.amount: öre times 0.01 is a numeric of exactly two decimals, "-0.05" included.
--- Quoting as fields.quote (backslash and quote escaped, line breaks become spaces), looked for first:
+-- Quoting as fields.quote (backslash and quote escaped, control characters become spaces), looked for first:
 -- most texts need none, and replacing in every one cost more than the rest of a row's formatting.
 -- The rows come to string_agg in file order from an ordered subquery (an ORDER BY inside the aggregate
 -- sorts every voucher's rows again).
@@ -22,22 +22,18 @@ WITH records AS (
         SELECT voucher_series, voucher_number,
                CASE WHEN removed THEN 'BTRANS' WHEN added_after_registration THEN 'RTRANS' ELSE 'TRANS' END AS record_type,
                ' ' || account || ' {'
-               || CASE WHEN cost_center <> '' THEN '1 "' || CASE WHEN strpos(cost_center, '"') + strpos(cost_center, '\')
-                                              + strpos(cost_center, E'\r') + strpos(cost_center, E'\n') = 0
+               || CASE WHEN cost_center <> '' THEN '1 "' || CASE WHEN strpos(cost_center, '"') + strpos(cost_center, '\') = 0 AND cost_center !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                                          THEN cost_center
-                                         ELSE replace(replace(replace(replace(cost_center, '\', '\\'), '"', '\"'),
-                                                              E'\r', ' '), E'\n', ' ') END
+                                         ELSE regexp_replace(replace(replace(cost_center, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
                            || '"' || CASE WHEN project <> '' THEN ' ' ELSE '' END ELSE '' END
-               || CASE WHEN project <> '' THEN '6 "' || CASE WHEN strpos(project, '"') + strpos(project, '\')
-                                              + strpos(project, E'\r') + strpos(project, E'\n') = 0
+               || CASE WHEN project <> '' THEN '6 "' || CASE WHEN strpos(project, '"') + strpos(project, '\') = 0 AND project !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                                          THEN project
-                                         ELSE replace(replace(replace(replace(project, '\', '\\'), '"', '\"'),
-                                                              E'\r', ' '), E'\n', ' ') END || '"' ELSE '' END
+                                         ELSE regexp_replace(replace(replace(project, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END || '"' ELSE '' END
                || '} ' || (debit_ore - credit_ore) * 0.01 || ' "" "'
                || CASE WHEN trans_text IS NULL THEN ''
-                       WHEN strpos(trans_text, '"') + strpos(trans_text, '\')
-                            + strpos(trans_text, E'\r') + strpos(trans_text, E'\n') = 0 THEN trans_text
-                       ELSE replace(replace(replace(replace(trans_text, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+                       ELSE CASE WHEN strpos(trans_text, '"') + strpos(trans_text, '\') = 0 AND trans_text !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                            THEN trans_text
+                            ELSE regexp_replace(replace(replace(trans_text, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END END
                || '"' || COALESCE(' ' || trim_scale(quantity), '') || E'\r\n' AS fields
         FROM raw_voucher_rows,
              LATERAL (SELECT COALESCE(NULLIF(transaction_information, ''), description) AS trans_text) AS t
@@ -47,14 +43,14 @@ WITH records AS (
     GROUP BY voucher_series, voucher_number
 )
 SELECT CASE WHEN v.transaction_date <= :as_of THEN
-       '#VER "' || CASE WHEN strpos(v.voucher_series, '"') + strpos(v.voucher_series, '\') + strpos(v.voucher_series, E'\r')
-                             + strpos(v.voucher_series, E'\n') = 0 THEN v.voucher_series
-                        ELSE replace(replace(replace(replace(v.voucher_series, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+       '#VER "' || CASE WHEN strpos(v.voucher_series, '"') + strpos(v.voucher_series, '\') = 0 AND v.voucher_series !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                        THEN v.voucher_series
+                        ELSE regexp_replace(replace(replace(v.voucher_series, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
        || '" ' || v.voucher_number || ' ' || to_char(v.transaction_date, 'YYYYMMDD') || ' "'
        || CASE WHEN v.description IS NULL THEN ''
-               WHEN strpos(v.description, '"') + strpos(v.description, '\') + strpos(v.description, E'\r')
-                    + strpos(v.description, E'\n') = 0 THEN v.description
-               ELSE replace(replace(replace(replace(v.description, '\', '\\'), '"', '\"'), E'\r', ' '), E'\n', ' ') END
+               ELSE CASE WHEN strpos(v.description, '"') + strpos(v.description, '\') = 0 AND v.description !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                    THEN v.description
+                    ELSE regexp_replace(replace(replace(v.description, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END END
        || '"' || COALESCE(' ' || to_char(v.registration_date, 'YYYYMMDD'), '')
        || E'\r\n{\r\n' || COALESCE(r.text, '') || E'}\r\n' END AS text,
        COALESCE(r.row_count, 0) AS row_count,

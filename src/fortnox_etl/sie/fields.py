@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+
+# Control characters (a form feed a user typed into Fortnox) would break the line of a SIE record.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def quote(value: object) -> str:
-    """A quoted SIE field: backslash and quote are escaped (\\\\, \\"), line breaks become spaces."""
+    """A quoted SIE field: backslash and quote are escaped (\\\\, \\"), control characters become spaces."""
     text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)
     return f'"{text}"'
 
 
@@ -28,7 +35,7 @@ def sie_date(value: dt.date | str) -> str:
 def token(value: object) -> str:
     """A field as written bare when it can be (`EUBAS97`, `2025`), quoted when it must be."""
     text = "" if value is None else str(value)
-    if not text or any(char in text for char in ' \t"{}\\'):
+    if not text or any(char in text for char in ' \t"{}\\') or _CONTROL.search(text):
         return quote(text)
     return text
 
