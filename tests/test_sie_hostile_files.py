@@ -163,3 +163,38 @@ def test_our_sie_files_carry_no_control_characters_from_the_books(cli, tmp_path,
     voucher = parse_sie(written.read_bytes()).vouchers[0]
     assert voucher.text == "Hyra januari   "
     assert [(t.text, t.object(1)) for t in voucher.transactions] == [('rad ett  "två"\\', "K 1")] * 2
+
+
+def test_a_file_cut_at_a_line_boundary_before_its_vouchers_does_not_replace_the_years_books(cli, tmp_path):
+    whole = acme().replace("\n", "\r\n").encode("cp437")
+    assert cli("sie", "import", "acme", str(handed_over(tmp_path, whole, "whole.se")))[0] == 0
+    before_vouchers = whole[:whole.index(b"#VER")]
+    path = handed_over(tmp_path, before_vouchers, "cut.se")
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and err == (
+        f"fortnox-etl: {path} holds no vouchers, where the staged year 2025-01-01..2025-12-31 has 1: the file seems "
+        "cut short. Nothing was imported; export the file again, or, if the year truly has no vouchers, import it "
+        "with --empty-year\n"), err
+    code, out, _ = cli("status")
+    assert "whole.se" in out, "the whole file is still the year's import source"
+
+    nothing_booked = handed_over(tmp_path, whole[:whole.index(b"#UB")], "empty.se")
+    code, out, err = cli("sie", "import", "acme", str(nothing_booked), "--empty-year")
+    assert code == 0 and "0 vouchers" in out, err
+
+
+def test_a_file_cut_after_its_header_is_refused_even_for_a_year_never_staged(cli, tmp_path):
+    whole = acme().encode("cp437")
+    path = handed_over(tmp_path, whole[:whole.index(b"#UB")], "cut.se")
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and err == (
+        f"fortnox-etl: {path} ends before its balances and vouchers: it holds neither, as a file cut short after its "
+        "header does. Nothing was imported; export the file again, or, if the year truly is empty, import it with "
+        "--empty-year\n"), err
+
+
+def test_a_voucher_without_rows_is_imported_with_a_warning(cli, tmp_path):
+    with_empty = acme().replace("#VER A 1", '#VER A 2 20251231 "Tom"\n{\n}\n#VER A 1')
+    code, out, err = cli("sie", "import", "acme", str(handed_over(tmp_path, with_empty.encode("cp437"))))
+    assert code == 0, err
+    assert f"warning: {tmp_path / 'acme.se'}, line 11: voucher A 2 has no rows" in out.splitlines()

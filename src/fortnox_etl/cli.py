@@ -32,7 +32,7 @@ from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
 from fortnox_etl.operator_status import UNREADABLE, client_statuses, format_outbox, format_table
 from fortnox_etl.outbox import Outbox, OutboxError
 from fortnox_etl.sandbox import serve as serve_sandbox
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.sie.importer import EMPTY_YEAR_OPTION, SieImportRefused, import_sie_file
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
@@ -153,6 +153,9 @@ def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
     import_command.add_argument(WITHOUT_ORGNR_OPTION, action="store_true",
                                 help="the file has no #ORGNR (or not a valid one) and is this client's books all the "
                                      "same; recorded with the import")
+    import_command.add_argument(EMPTY_YEAR_OPTION, action="store_true",
+                                help="the file holds no vouchers because the year has none (without it, such a file "
+                                     "is refused as cut short)")
     import_command.set_defaults(run=_sie_import, works_with=_Books)
 
 
@@ -256,12 +259,15 @@ def _sie_export(args: argparse.Namespace, operator: _Books) -> None:
 
 def _sie_import(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
-    summary = import_sie_file(operator.engine, client, args.file, without_orgnr=args.without_orgnr)
+    summary = import_sie_file(operator.engine, client, args.file, without_orgnr=args.without_orgnr,
+                              empty_year=args.empty_year)
     unchecked = (f" It was taken as {client.key}'s books without an organisation number to check, as you chose; "
                  "the import source records that." if summary.without_orgnr else "")
     print(f"{args.file} is now the import source of {client.key} for {summary.start}..{summary.end}: "
           f"{summary.accounts:,} accounts, {summary.vouchers:,} vouchers, {summary.transactions:,} transactions "
           f"(sha256 {summary.sha256[:12]}…).{unchecked} A Fortnox sync of the year makes Fortnox the source again.")
+    for warning in summary.warnings:
+        print(f"warning: {args.file}, {warning}")
 
 
 def _vouchers_add(args: argparse.Namespace, operator: _Books) -> None:

@@ -42,6 +42,7 @@ from fortnox_etl.staging.database import run_sql, sql
 
 _STAGED_DIMENSIONS = {str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)}
 _SHOWN_PROBLEMS = 5
+EMPTY_YEAR_OPTION = "--empty-year"
 
 
 class SieImportRefused(ValueError):
@@ -59,12 +60,14 @@ class ImportSummary:
     transactions: int
     sha256: str
     without_orgnr: bool = False  # taken as the client's books though the file does not say whose they are
+    warnings: tuple[str, ...] = ()  # what was imported as it is but an operator should know
 
 
 def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str | None = None,
-                    without_orgnr: bool = False) -> ImportSummary:
+                    without_orgnr: bool = False, empty_year: bool = False) -> ImportSummary:
     """Import the file as the client's books of its year; `without_orgnr` takes a file that does not say
-    whose books it holds as the client's, and is recorded with the import."""
+    whose books it holds as the client's, and is recorded with the import; `empty_year` takes a file
+    without vouchers (a year with nothing booked) where it would otherwise be refused as cut short."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -78,6 +81,8 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
         raise SieImportRefused(f"{path}, line {error.line_no}: {error.reason}. Nothing was imported; "
                                "correct the line or export the file again") from None
     _check_whose_books(client, sie, path, without_orgnr)
+    if not sie.vouchers and not empty_year:
+        _refuse_as_cut_short(engine, client.key, sie, path)
     _check(client, sie, path)
     sha256 = hashlib.sha256(data).hexdigest()
     without_orgnr = not says_whose_books(sie)
@@ -107,7 +112,36 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
         record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by,
                              file_name=path.name, sha256=sha256, without_orgnr=without_orgnr)
     return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
-                         sha256, without_orgnr=without_orgnr)
+                         sha256, without_orgnr=without_orgnr, warnings=_vouchers_without_rows(sie))
+
+
+def _refuse_as_cut_short(engine: Engine, client_key: str, sie: SieFile, path: Path) -> None:
+    """A file without vouchers is the end of a file cut at a line boundary more often than an empty year:
+    refused, before its contents are checked, where the staged year has vouchers, or where the file has
+    no balances either."""
+    start, end = sie.years.get(0, (None, None))
+    staged = 0
+    if start is not None:
+        with engine.connect() as connection:
+            for year in connection.execute(text(sql("import_source/select_overlapping_years")), {
+                    "client_key": client_key, "from_date": start.isoformat(), "to_date": end.isoformat()}).mappings():
+                staged += connection.execute(text(sql("load/count_staged_year")), {
+                    "client_key": client_key, "financial_year_id": year["financial_year_id"]}).one().vouchers
+    if staged:
+        raise SieImportRefused(
+            f"{path} holds no vouchers, where the staged year {start}..{end} has {staged:,}: "
+            "the file seems cut short. Nothing was imported; export the file again, or, if the year truly has no "
+            f"vouchers, import it with {EMPTY_YEAR_OPTION}")
+    if not (sie.opening or sie.closing or sie.results):
+        raise SieImportRefused(
+            f"{path} ends before its balances and vouchers: it holds neither, as a file cut short after its header "
+            f"does. Nothing was imported; export the file again, or, if the year truly is empty, import it with "
+            f"{EMPTY_YEAR_OPTION}")
+
+
+def _vouchers_without_rows(sie: SieFile) -> tuple[str, ...]:
+    empty = [voucher for voucher in sie.vouchers if not voucher.transactions]
+    return tuple(f"line {voucher.line_no}: voucher {voucher.series} {voucher.number} has no rows" for voucher in empty)
 
 
 def _check_whose_books(client: Client, sie: SieFile, path: Path, without_orgnr: bool) -> None:
