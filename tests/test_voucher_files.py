@@ -4,6 +4,7 @@ with nothing added."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +159,20 @@ def test_json_amounts_as_numbers_or_texts(cli, tmp_path):
 def test_files_that_break_the_reading_itself_get_a_plain_answer(cli, tmp_path, name, content, answer):
     code, _, err = add(cli, tmp_path, name, content)
     assert code == 2 and answer in err and "Traceback" not in err, err
+
+
+def test_an_unexpected_error_is_one_plain_line_naming_the_file_and_where_the_details_are(cli, tmp_path, monkeypatch):
+    def fault(*args, **kwargs):
+        raise ZeroDivisionError("a fault of ours")
+
+    monkeypatch.setattr("fortnox_etl.cli.read_drafts", fault)
+    path = tmp_path / "closing.csv"
+    path.write_text(TAX_CSV, encoding="utf-8")
+    code, out, err = cli("vouchers", "add", "acme", str(path))
+    assert code == 3 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith(f"fortnox-etl: an unexpected error while reading {path}, a fault of fortnox-etl; "
+                           "the details are in "), line
+    details = Path(line.split("the details are in ")[1].split(": send")[0])
+    assert "ZeroDivisionError: a fault of ours" in details.read_text(encoding="utf-8")
+    details.unlink()

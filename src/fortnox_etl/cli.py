@@ -7,6 +7,8 @@ import getpass
 import logging
 import os
 import sys
+import tempfile
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +70,21 @@ def main(argv: list[str] | None = None) -> int:
             SieRequestInvalid, OutboxError, VoucherFileError) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
         return 2
+    except Exception:  # a fault of ours: one plain line for the person, the traceback for whoever mends it
+        details = _log_details(args)
+        reading = f" while reading {args.file}" if getattr(args, "file", None) else ""
+        print(f"fortnox-etl: an unexpected error{reading}, a fault of fortnox-etl; the details are in {details}: "
+              "send that file to whoever looks after fortnox-etl", file=sys.stderr)
+        return 3
     return 0
+
+
+def _log_details(args: argparse.Namespace) -> Path:
+    """The traceback of the error being handled, in a file of its own under the temporary folder."""
+    path = Path(tempfile.gettempdir()) / f"fortnox-etl-error-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    # The command, not its arguments: `connect --code` carries an authorization code.
+    path.write_text(f"fortnox-etl {args.command}\n\n{traceback.format_exc()}", encoding="utf-8")
+    return path
 
 
 def _add_operator_commands(commands) -> None:
