@@ -149,11 +149,13 @@ def test_a_voucher_that_does_not_balance_fails_the_period(make_context, caplog):
                  f"voucher A 3 ({day}) does not balance: debits exceed credits by 12.50 kr", "correct them in Fortnox")
     assert results["unbalanced_vouchers"].details == [
         f"voucher A 3 ({day}) does not balance: debits exceed credits by 12.50 kr"]
-    with pytest.raises(checks.PeriodChecksFailed, match=r"2 error\(s\): voucher A 3 .* 12\.50 kr.* \[unbalanced_vouchers\]") as failed:
+    with pytest.raises(checks.PeriodChecksFailed, match=r"3 error\(s\): voucher A 3 .* 12\.50 kr.* \[unbalanced_vouchers\]") as failed:
         checks.gate(list(results.values()))
-    # Fortnox's balances do not know the extra 12.50 kr either.
-    assert [r.check for r in failed.value.results] == ["unbalanced_vouchers", "fortnox_balances"]
+    # Fortnox's balances and period changes do not know the extra 12.50 kr either.
+    assert [r.check for r in failed.value.results] == ["unbalanced_vouchers", "fortnox_balances", "period_balances"]
     assert "off by 12.50 kr" in results["fortnox_balances"].message
+    assert f"period {day[:7]}: the source's #PSALDO states a change of" in results["period_balances"].message
+    assert "off by -12.50 kr" in results["period_balances"].message
     assert f"period {s.period_end:%Y-%m}: ERROR: voucher A 3 ({day}) does not balance" in caplog.text
     assert stored(s)["unbalanced_vouchers"][:3] == ("error", "failed", False)
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from fortnox_etl import cli, sync
+from fortnox_etl import checks, cli, sync
 from fortnox_etl.config import Client
 from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
 from fortnox_etl.demo import sandbox_company
@@ -53,6 +53,23 @@ def assert_same_records(ours: SieFile, theirs: SieFile) -> None:
         assert mine[kind] == other[kind], kind
 
 
+def assert_period_changes_add_up(sie: SieFile) -> None:
+    """#PSALDO is the period's change: a whole year's, without objects, add up to #UB 0 - #IB 0 or #RES 0."""
+    start, end = sie.years[0]
+    assert sie.header("#OMFATTN") == f"{end:%Y%m%d}", "a file of the whole year"
+    changes: dict[int, int] = {}
+    for (index, _, account, objects), ore in sie.period_balances.items():
+        if index == 0 and not objects:
+            changes[account] = changes.get(account, 0) + ore
+    assert changes, "the file has #PSALDO"
+    for account in set(changes) | {a for i, a in (*sie.closing, *sie.results) if i == 0}:
+        if (0, account) in sie.results:
+            expected = sie.results[(0, account)]
+        else:
+            expected = sie.closing.get((0, account), 0) - sie.opening.get((0, account), 0)
+        assert changes.get(account, 0) == expected, account
+
+
 def engine_of(staging):
     engine = create_staging_engine(staging_url(staging))
     create_schema(engine)
@@ -79,6 +96,7 @@ def test_our_file_equals_the_sandboxs_own_sie_export(make_context, clients, comp
     ours = read_sie(summary.path)
     assert_same_records(ours, theirs)
     assert rule_violations(ours) == []
+    assert_period_changes_add_up(ours)
     assert ours.object_opening == theirs.object_opening and ours.period_balances, "the records are really there"
     assert any(t.pairs for v in ours.vouchers for t in v.transactions), "rows carry their objects"
     assert {d for d, _ in ours.objects} == {1, 6} and ours.dimensions == {1: "Kostnadsställe", 6: "Projekt"}
@@ -142,8 +160,37 @@ def test_a_sandbox_file_round_trips_through_staging(staging, clients, which, tmp
     assert_same_records(ours, theirs)
     assert ours.checksum is not None
     assert rule_violations(ours) == []
+    assert_period_changes_add_up(ours)
     assert summary.vouchers == written.vouchers == len(company.vouchers[current["Id"]])
     assert len(ours.years) == 2 and any(index == -1 for index, *_ in ours.period_balances), "the comparatives too"
+
+
+def test_a_files_own_period_balances_are_kept_and_checked_against_its_vouchers(make_context, clients, companies,
+                                                                              tmp_path):
+    client, company = clients[0], companies[0]
+    ctx = make_context(client)
+    current = company.financial_years[-1]
+    lines = sie_file(company, current["Id"]).decode("cp437").split("\r\n")
+    # One change without objects and one per object, each a krona off what the vouchers give.
+    changed = [next(i for i, line in enumerate(lines) if line.startswith("#PSALDO 0 ") and " {} " in line),
+               next(i for i, line in enumerate(lines) if line.startswith("#PSALDO 0 ") and " {6 " in line)]
+    for i in changed:
+        head, value = lines[i].rsplit(" ", 1)
+        lines[i] = f"{head} {Decimal(value) + 1:.2f}"
+    path = tmp_path / "own.se"
+    path.write_bytes("\r\n".join(lines).encode("cp437"))
+
+    summary = import_sie_file(ctx.engine, client, path, imported_by="test")
+    written = write_sie4(ctx.engine, client.key, summary.financial_year_id, tmp_path / "ours.se")
+    assert read_sie(written.path).period_balances == read_sie(path).period_balances
+
+    period_end = dt.date.fromisoformat(current["ToDate"])
+    result = {r.check: r for r in checks.run_checks(ctx, summary.financial_year_id, period_end)}["period_balances"]
+    assert (result.severity, result.status) == ("error", "failed")
+    assert len(result.details) == 2 and all("off by 1.00 kr" in line for line in result.details)
+    _, _, period, account, objects = lines[changed[1]].split(" ", 5)[:5]
+    assert any(f"account {account} object" in line and f"period {period[:4]}-{period[4:]}" in line
+               for line in result.details)
 
 
 # --- import: validation, one transaction, the recorded source ---
@@ -207,6 +254,7 @@ def test_the_active_source_follows_imports_and_syncs(make_context, clients, comp
     assert status[1].import_source == "—"
     exported = write_sie4(ctx.engine, client.key, year_id, tmp_path / "again.se")
     assert exported.vouchers == imported.vouchers and rule_violations(read_sie(exported.path)) == []
+    assert_period_changes_add_up(read_sie(exported.path))  # built from the vouchers: the file states none
 
     run_sync(ctx, year_end(company))
     assert active_import_source(ctx.engine, client.key, year_id) == "fortnox"

@@ -206,6 +206,20 @@ def _fortnox_balances(scope: _Scope):
                     "and report it if it persists")
 
 
+def _period_balances(scope: _Scope):
+    rows = scope.rows("period_balances")
+    details = [
+        f"account {account}{f' object {object_id} of dimension {dimension}' if dimension else ''}, period "
+        f"{period[:4]}-{period[4:]}: the source's #PSALDO states a change of {_kr(stated)}, its vouchers "
+        f"give {_kr(computed)}: off by {_kr(stated - computed)}"
+        for period, account, dimension, object_id, stated, computed in rows
+    ]
+    return _verdict(details, "every period's change the source states (#PSALDO) is the one its vouchers give",
+                    "period balances differ from the vouchers",
+                    f"the source's period balances do not add up to its vouchers: {RERUN} after correcting "
+                    "the books where they are kept (for an imported file, in the program that wrote it)")
+
+
 def _opening_balances(scope: _Scope):
     previous = scope.rows("previous_year")
     if not previous:
@@ -351,6 +365,7 @@ CHECKS: tuple[_Check, ...] = (
     _Check("closing_balances", ERROR, _closing_balances),
     _Check("result_balances", ERROR, _result_balances),
     _Check("fortnox_balances", ERROR, _fortnox_balances),
+    _Check("period_balances", ERROR, _period_balances),
     _Check("opening_balances", ERROR, _opening_balances),
     _Check("organisation_number", ERROR, _organisation_number),
     _Check("loaded_counts", ERROR, _loaded_counts),

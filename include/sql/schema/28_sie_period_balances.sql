@@ -1,6 +1,6 @@
--- SIE4 #PSALDO, as Fortnox writes it: without objects (dimension 0, object ''), a balance account's
--- balance at the period's end and a result account's movement in the period; per single object,
--- the period's movement. Only periods in which the account moved have a row.
+-- SIE4 #PSALDO: the period's change on the account (SIE 4B), without objects (dimension 0, object '')
+-- and per single object. Built from the vouchers for a sync; an imported file's own figures as it states
+-- them. Only periods in which the account moved have a row.
 CREATE TABLE IF NOT EXISTS sie_period_balances (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,

@@ -1,5 +1,5 @@
--- #IB #UB #RES of a year up to the end of the last period asked for (YYYYMM), from the period balances: a balance
--- account's #UB is its last #PSALDO so far (else its #IB), a result account's #RES the sum of its #PSALDO.
+-- #IB #UB #RES of a year up to the end of the last period asked for (YYYYMM), from the period balances (each
+-- period's change): a balance account's #UB is its #IB plus its #PSALDO so far, a result account's #RES their sum.
 SELECT balance_type, account, amount_ore
 FROM (
     WITH psaldo AS (
@@ -13,10 +13,9 @@ FROM (
         FROM sie_balances
         WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND balance_type = 'IB'
     ),
-    latest AS (
-        SELECT p.account, p.amount_ore
-        FROM psaldo p
-        WHERE p.period = (SELECT MAX(q.period) FROM psaldo q WHERE q.account = p.account)
+    moved AS (
+        SELECT account, SUM(amount_ore) AS amount_ore
+        FROM psaldo GROUP BY account
     ),
     listed AS (
         SELECT account FROM opening WHERE amount_ore <> 0
@@ -26,10 +25,10 @@ FROM (
     SELECT 'IB' AS balance_type, l.account, COALESCE(o.amount_ore, 0) AS amount_ore
     FROM listed l LEFT JOIN opening o ON o.account = l.account
     UNION ALL
-    SELECT 'UB', l.account, COALESCE(la.amount_ore, o.amount_ore, 0)
-    FROM listed l LEFT JOIN latest la ON la.account = l.account LEFT JOIN opening o ON o.account = l.account
+    SELECT 'UB', l.account, COALESCE(o.amount_ore, 0) + COALESCE(m.amount_ore, 0)
+    FROM listed l LEFT JOIN moved m ON m.account = l.account LEFT JOIN opening o ON o.account = l.account
     UNION ALL
-    SELECT 'RES', account, SUM(amount_ore)
-    FROM psaldo WHERE account >= 3000 GROUP BY account
+    SELECT 'RES', account, amount_ore
+    FROM moved WHERE account >= 3000
 ) balances
 ORDER BY CASE balance_type WHEN 'IB' THEN 1 WHEN 'UB' THEN 2 ELSE 3 END, account;

@@ -124,16 +124,10 @@ def _balances(company: Company, year_id: int, index: int, until: datetime.date, 
             lines.append(f"#OUB {index} {account} {objects} {_amount(earlier.get(key, 0) + by_object.get(key, 0))}")
     lines += [f"#RES {index} {a} {_amount(movements[a])}" for a in sorted(movements) if a >= BALANCE_ACCOUNT_LIMIT]
     if sie_type >= 2:
-        # Result accounts: the period's movement; balance accounts: the balance at the period's end.
-        running = dict(opening)
+        # The period's change on the account (SIE 4B), balance and result accounts alike.
         for period in sorted(by_period):
             for account in sorted(by_period[period]):
-                if account < BALANCE_ACCOUNT_LIMIT:
-                    running[account] = running.get(account, 0) + by_period[period][account]
-                    value = running[account]
-                else:
-                    value = by_period[period][account]
-                lines.append(f"#PSALDO {index} {period} {account} {{}} {_amount(value)}")
+                lines.append(f"#PSALDO {index} {period} {account} {{}} {_amount(by_period[period][account])}")
             if sie_type >= 3:
                 for account, objects in sorted(by_period_object.get(period, {})):
                     value = by_period_object[period][(account, objects)]

@@ -105,6 +105,7 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
             raise SieImportRefused(f"{path}: {error}. Nothing was imported") from None
         build_sie_client(connection, key)
         build_sie_year(connection, key, financial_year_id)
+        run_sql(connection, "transform/sie_stated_period_balances", client_key=key, financial_year_id=financial_year_id)
         if previous_year_id is not None and not _count(connection, "count_staged_accounts", client_key=key,
                                                         financial_year_id=previous_year_id):
             run_sql(connection, "transform/sie_stated_previous_year", client_key=key,

@@ -1,0 +1,46 @@
+-- The source's own #PSALDO of the year (year index 0) beside the period's change its vouchers give
+-- (counted rows, by the voucher's month), per account without objects and per object of the dimensions
+-- the source states #PSALDO for; one row per (period, account, object) either side has, a missing line
+-- being zero. No rows when the source states no #PSALDO.
+WITH stated AS (
+    SELECT period, account, dimension_no, object_id, amount_ore
+    FROM raw_sie_balances
+    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND year_index = 0
+      AND balance_type = 'PSALDO'
+),
+rows_by_period AS (
+    SELECT SUBSTR(CAST(v.transaction_date AS VARCHAR(10)), 1, 4) || SUBSTR(CAST(v.transaction_date AS VARCHAR(10)), 6, 2)
+           AS period, r.account, r.cost_center, r.project, r.debit_ore - r.credit_ore AS amount_ore
+    FROM raw_voucher_rows r
+    JOIN raw_vouchers v
+      ON v.client_key = r.client_key AND v.financial_year_id = r.financial_year_id
+     AND v.voucher_series = r.voucher_series AND v.voucher_number = r.voucher_number
+    WHERE r.client_key = :client_key AND r.financial_year_id = :financial_year_id AND NOT r.removed
+      AND EXISTS (SELECT 1 FROM stated)
+),
+computed AS (
+    SELECT period, account, 0 AS dimension_no, '' AS object_id, SUM(amount_ore) AS amount_ore
+    FROM rows_by_period GROUP BY period, account
+    UNION ALL
+    SELECT period, account, 1, cost_center, SUM(amount_ore)
+    FROM rows_by_period WHERE cost_center <> '' GROUP BY period, account, cost_center
+    UNION ALL
+    SELECT period, account, 6, project, SUM(amount_ore)
+    FROM rows_by_period WHERE project <> '' GROUP BY period, account, project
+),
+compared AS (
+    SELECT period, account, dimension_no, object_id FROM stated
+    UNION
+    SELECT period, account, dimension_no, object_id FROM computed
+    WHERE dimension_no IN (SELECT dimension_no FROM stated)
+      AND period <= (SELECT MAX(period) FROM stated)
+)
+SELECT k.period, k.account, k.dimension_no, k.object_id,
+       COALESCE(s.amount_ore, 0) AS stated_ore, COALESCE(c.amount_ore, 0) AS computed_ore
+FROM compared k
+LEFT JOIN stated s ON s.period = k.period AND s.account = k.account
+ AND s.dimension_no = k.dimension_no AND s.object_id = k.object_id
+LEFT JOIN computed c ON c.period = k.period AND c.account = k.account
+ AND c.dimension_no = k.dimension_no AND c.object_id = k.object_id
+WHERE COALESCE(s.amount_ore, 0) <> COALESCE(c.amount_ore, 0)
+ORDER BY k.period, k.account, k.dimension_no, k.object_id
