@@ -106,6 +106,12 @@ def test_control_characters_are_refused_on_input(cli, tmp_path, name, content, a
     assert cli.outbox().vouchers() == []
 
 
+def test_an_unclosed_quote_is_named_as_such(cli, tmp_path):
+    code, _, err = add(cli, tmp_path, "closing.csv", HEADER + '1;A;2025-12-31;"Skatt;8910;100;;;;\n1;;;;2510;;100;;;\n')
+    assert code == 2 and "  line 2: a quote (\") opened in this line is not closed, so the field runs on to line 3; " \
+                          "close it, or remove the quote\n" in err, err
+
+
 def test_a_row_problem_names_its_own_line_once(cli, tmp_path):
     code, _, err = add(cli, tmp_path, "c10.csv", HEADER + "1;A;2025-12-31;T;8910;100;;;;\n1;;;;251;;100;;;\n")
     assert code == 2 and "  c10.csv line 3: account 251 is not a four-digit account\n" in err, err

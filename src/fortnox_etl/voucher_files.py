@@ -155,6 +155,11 @@ def _csv_drafts(name: str, content: str) -> list[Draft]:
         if not groups or groups[-1].voucher != record["voucher"]:
             groups.append(_Group(record["voucher"], line_no, record))
         group = groups[-1]
+        if len(fields) != len(header) and reader.line_num > line_no:  # a quote not closed took in line breaks
+            problems.append(f"{where}: a quote (\") opened in this line is not closed, so the field runs on to line "
+                            f"{reader.line_num}; close it, or remove the quote")
+            group.readable = group.first_line != line_no and group.readable
+            continue
         if len(fields) != len(header):
             problems.append(f"{where}: {len(fields)} fields where the header has {len(header)}; quote a field that "
                             f"holds a '{delimiter}' (a decimal comma in a comma-separated file: \"100,75\")")
