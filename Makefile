@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench keygen clean
+.PHONY: demo test bench fuzz keygen clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	@for script in $(filter-out bench/_%,$(wildcard bench/*.py)); do $(BIN)/python $$script || exit 1; echo; done
 	@$(BIN)/python bench/_summary.py
+
+# The readers of the files people hand us, given 100,000 random and damaged files (FUZZ_INPUTS=...)
+fuzz: $(INSTALLED)
+	$(BIN)/python tests/fuzz_readers.py --inputs $(or $(FUZZ_INPUTS),100000)
 
 keygen: $(INSTALLED)
 	@$(BIN)/fortnox-etl keygen
