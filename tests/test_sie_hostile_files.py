@@ -198,3 +198,23 @@ def test_a_voucher_without_rows_is_imported_with_a_warning(cli, tmp_path):
     code, out, err = cli("sie", "import", "acme", str(handed_over(tmp_path, with_empty.encode("cp437"))))
     assert code == 0, err
     assert f"warning: {tmp_path / 'acme.se'}, line 11: voucher A 2 has no rows" in out.splitlines()
+
+
+def test_a_form_feed_typed_into_fortnox_does_not_break_the_clients_sync(make_context, clients, companies, sandbox):
+    """Fortnox's SIE export gives back `Hyra\\fjanuari` as it was typed; the sync reads it, and writes it as a space."""
+    from sync_helpers import run_sync, year_end
+
+    company = sandbox.state.companies[companies[0].spec.tenant_id]  # the books the sandbox serves
+    voucher = company.vouchers[company.financial_years[-1]["Id"]][0]
+    row = voucher["VoucherRows"][0]
+    typed = voucher["Description"], row.get("TransactionInformation")
+    voucher["Description"], row["TransactionInformation"] = "Hyra\fjanuari", "rad\x0bett"
+    try:
+        summary = run_sync(make_context(clients[0]), year_end(company))
+    finally:
+        voucher["Description"], row["TransactionInformation"] = typed
+    written = summary.path.read_bytes()
+    assert b"\f" not in written and b"\x0b" not in written
+    sie = parse_sie(written)
+    [read] = [v for v in sie.vouchers if (v.series, v.number) == (voucher["VoucherSeries"], str(voucher["VoucherNumber"]))]
+    assert read.text == "Hyra januari" and read.transactions[0].text == "rad ett"

@@ -184,6 +184,12 @@ def _single_objects(row: dict) -> list[str]:
     return objects
 
 
+def _as_fortnox_quotes(text: str) -> str:
+    """A voucher's or row's text quoted as Fortnox's export quotes it: a control character a user typed
+    (a form feed: `Hyra\\fjanuari`) comes back as it was typed, unlike in our own files."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ") + '"'
+
+
 def _vouchers(vouchers: list[dict], from_date: datetime.date | None, until: datetime.date) -> list[str]:
     first_day = from_date.isoformat() if from_date else ""
     last_day = until.isoformat()
@@ -197,12 +203,12 @@ def _vouchers(vouchers: list[dict], from_date: datetime.date | None, until: date
             continue
         registered = voucher.get("_registered") or day
         lines.append(f"#VER {voucher['VoucherSeries']} {voucher['VoucherNumber']} {_sie_date(day)} "
-                     f"{quote(voucher['Description'])} {_sie_date(registered)}")
+                     f"{_as_fortnox_quotes(voucher['Description'])} {_sie_date(registered)}")
         lines.append("{")
         for row in voucher["VoucherRows"]:
             text = row.get("TransactionInformation") or ""
             if text not in quoted:
-                quoted[text] = quote(text)
+                quoted[text] = _as_fortnox_quotes(text)
             pair = (row.get("CostCenter") or "", row.get("Project") or "")
             if pair not in objects:
                 objects[pair] = _objects(*pair)
