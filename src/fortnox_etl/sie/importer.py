@@ -30,6 +30,7 @@ from fortnox_etl.sie.staging import (
     UnsupportedObjects,
     build_sie_client,
     build_sie_year,
+    small_number,
     stage_sie_year,
 )
 from fortnox_etl.sie.whose_books import (
@@ -211,7 +212,7 @@ def _stage_company(connection: Connection, client_key: str, sie: SieFile, load: 
     fnr = sie.header("#FNR")
     connection.execute(text(sql("load/insert_raw_company_information")), {
         "client_key": client_key, **load, "company_name": sie.header("#FNAMN"),
-        "organisation_number": sie.header("#ORGNR"), "database_number": int(fnr) if fnr.isdigit() else None,
+        "organisation_number": sie.header("#ORGNR"), "database_number": small_number(fnr),
         "address": address[1] or None, "zip_code": address[2] or None, "city": None, "phone": address[3] or None,
     })
 

@@ -36,11 +36,11 @@ MAX_LINE = 100_000  # characters; no SIE record comes near, and a longer line is
 # Kronor digits of an amount: beyond any company's books (Fortnox takes amounts as floating-point numbers,
 # exact to the öre only below about 90 000 billion kronor).
 MAX_KRONOR_DIGITS = 13
-# Control characters other than tab and line ends are read as spaces in a text holding one that
-# str.splitlines takes for a line end, or a zero byte: a form feed in a voucher's text must not break
-# a record in two, nor a zero byte the staging database.
+# Control characters other than tab and line ends are read as spaces, as our SIE files write them:
+# a form feed in a voucher's text must not break a record in two (str.splitlines takes it for a line
+# end), nor a zero byte the staging database. Looked for in the bytes first: most files have none.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
-_BREAKING = "\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # those that break a line or a database's text
+_CONTROL_BYTES = bytes([*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
 
 
 class SieSyntaxError(ValueError):
@@ -60,22 +60,29 @@ class _LineTooLong(SieSyntaxError):
 
 
 def detect_encoding(data: bytes | Path) -> str:
+    return _detected(data)[0]
+
+
+def _detected(data: bytes | Path) -> tuple[str, bool]:
     """UTF-8 or UTF-16 by a byte order mark; else CP437 for plain ASCII, UTF-8 when the bytes are valid
     UTF-8, else whichever of CP437 and Windows-1252 reads more of the high bytes as Swedish letters.
     Bytes with many zero bytes (UTF-16 without its mark, a binary file) raise SieSyntaxError.
-    Reads a path chunk by chunk."""
+    Reads a path chunk by chunk. Also says whether the text may hold control characters: C0 or DEL
+    bytes, or non-ASCII UTF-8 or UTF-16 (whose control characters bytes do not show)."""
     high = Counter()
+    controls = False
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid_utf8 = True
     zeros = size = 0
     for chunk in _byte_chunks(data):
         if not size:
             if chunk.startswith(codecs.BOM_UTF8):
-                return "utf-8-sig"
+                return "utf-8-sig", True
             if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return "utf-16"
+                return "utf-16", True
         size += len(chunk)
         zeros += chunk.count(0)
+        controls = controls or len(chunk.translate(None, _CONTROL_BYTES)) < len(chunk)
         if valid_utf8:
             try:
                 utf8.decode(chunk)  # validates only; the text is not kept
@@ -87,11 +94,11 @@ def detect_encoding(data: bytes | Path) -> str:
         raise SieSyntaxError(None, f"this is not a SIE file: it holds zero bytes, as a binary file or UTF-16 without "
                                    f"a byte order mark does; SIE files are read in {ENCODINGS_READ}")
     if not high:
-        return "cp437"
+        return "cp437", controls
     if valid_utf8:
         try:
             utf8.decode(b"", final=True)
-            return "utf-8"
+            return "utf-8", True
         except UnicodeDecodeError:
             pass
 
@@ -100,7 +107,7 @@ def detect_encoding(data: bytes | Path) -> str:
                    if bytes([byte]).decode(encoding, errors="replace") in _SWEDISH)
 
     candidates = _CANDIDATES if _NOT_CP1252.isdisjoint(high) else ("cp437",)
-    return max(candidates, key=swedish_share)
+    return max(candidates, key=swedish_share), controls
 
 
 def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
@@ -114,7 +121,7 @@ def _byte_chunks(source: bytes | Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
+def _texts(source: bytes | Path, encoding: str, controls: bool = True) -> Iterator[str]:
     """The decoded text in pieces of whole lines, control characters as spaces: split into lines, the
     pieces give exactly the lines str.splitlines gives for the whole text. A line longer than MAX_LINE
     raises _LineTooLong before it is held whole."""
@@ -122,7 +129,7 @@ def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
     with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
         carry = ""
         while chunk := _decoded(text, encoding):
-            if any(char in chunk for char in _BREAKING):  # far faster than searching for every control character
+            if controls:
                 chunk = _CONTROL.sub(" ", chunk)
             chunk = carry + chunk
             # after the last \n, or the last \r not at the end (its \n may come with the next chunk)
@@ -136,9 +143,9 @@ def _texts(source: bytes | Path, encoding: str) -> Iterator[str]:
             yield carry
 
 
-def _sie_texts(source: bytes | Path, encoding: str) -> Iterator[str]:
+def _sie_texts(source: bytes | Path, encoding: str, controls: bool) -> Iterator[str]:
     """_texts, refusing at once a file that is empty or does not begin as a SIE file does."""
-    texts = _texts(source, encoding)
+    texts = _texts(source, encoding, controls)
     for text in texts:
         begins = text.lstrip()
         if begins:
@@ -295,7 +302,15 @@ Objects = tuple[tuple[str, str], ...]  # ((dimension, object), ...): an {object 
 def object_pairs(fields: list, line_no: int) -> Objects:
     if len(fields) % 2:
         raise SieSyntaxError(line_no, "an object list must hold dimension and object pairs")
-    return tuple((str(fields[index]), str(fields[index + 1])) for index in range(0, len(fields), 2))
+    pairs = tuple((str(fields[index]), str(fields[index + 1])) for index in range(0, len(fields), 2))
+    for dimension, _ in pairs:
+        if not _DIMENSION(dimension):
+            raise SieSyntaxError(line_no, f"dimension {dimension[:30]!r} in an object list is not a number "
+                                          "(at most 9 digits)")
+    return pairs
+
+
+_DIMENSION = re.compile(r"[0-9]{1,9}").fullmatch
 
 
 @dataclass(slots=True)
@@ -442,7 +457,8 @@ class SieStream:
 
     def __init__(self, source: bytes | Path) -> None:
         self.source = source if isinstance(source, (bytes, bytearray, memoryview)) else Path(source)
-        self.sie = SieFile(encoding=detect_encoding(self.source))
+        encoding, self._controls = _detected(self.source)
+        self.sie = SieFile(encoding=encoding)
         self._object_lists: dict[str, list] = {}  # few distinct {object lists}: parse each once
         self._tails: dict[str, tuple[str, str | None]] = {}
         self._voucher: Voucher | None = None
@@ -459,7 +475,7 @@ class SieStream:
     def parts(self) -> Iterator[Voucher | PlainVoucher]:
         line_no = 0  # lines read so far
         try:
-            for text in _sie_texts(self.source, self.sie.encoding):
+            for text in _sie_texts(self.source, self.sie.encoding, self._controls):
                 position = start = 0  # text before `position` is read; a plain voucher is looked for from `start`
                 while (start := _next_head(text, start)) >= 0:
                     head = _PLAIN_HEAD(text, start)

@@ -281,7 +281,7 @@ def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
     """raw_accounts rows from a SIE file's chart, when no other source of the chart is at hand."""
     return [{
         **partition, "account": account, "description": name, "active": True,
-        "sru": int(sie.sru[account]) if sie.sru.get(account, "").isdigit() else None, "vat_code": None,
+        "sru": small_number(sie.sru.get(account, "")), "vat_code": None,
         "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
     } for account, name in sorted(sie.accounts.items())]
 
@@ -415,3 +415,8 @@ def _balance(partition: dict, balance_type: str, index: int, period: str, accoun
 
 def _field(value) -> str:
     return "{" + " ".join(token(v) for v in value) + "}" if isinstance(value, list) else token(value)
+
+
+def small_number(text: str) -> int | None:
+    """A code written as digits (an SRU code), as the INTEGER column holds it; None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
