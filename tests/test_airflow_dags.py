@@ -82,7 +82,8 @@ def test_a_bad_client_file_is_an_import_error_that_says_what_to_fix(tmp_path, mo
 @pytest.mark.parametrize("dag_file", ["fortnox_sync.py", "fortnox_export.py"])
 @pytest.mark.parametrize("data, what_to_fix", [
     ("clients:\n  - {key: acme, name: Acme, organisation_number: '556677-8899'}\n".encode("utf-16-le"),
-     "not a text file in UTF-8 (with or without a BOM), Windows-1252 or UTF-16 with a BOM; save it as UTF-8"),
+     "not a text file in UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark, or "
+     "Windows-1252 (it holds zero bytes"),
     (b"clients:\n  - key: acme\n    name: Acme\n    key: bygg\n    organisation_number: '556677-8899'\n",
      "line 2 and line 4 both set 'key'; keep one of them"),
 ])

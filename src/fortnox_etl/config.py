@@ -1,13 +1,14 @@
 """The bureau's client list (config/clients.yaml) and the project's paths."""
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from fortnox_etl.text_files import NotText, text_of
 
 PROJECT_ROOT = Path(os.environ.get("FORTNOX_ETL_HOME", Path(__file__).resolve().parents[2]))
 DEFAULT_CLIENTS_FILE = PROJECT_ROOT / "config" / "clients.yaml"
@@ -19,10 +20,6 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # matched whole (fullmatch): "$" wou
 _ORGNR = re.compile(r"([0-9]{2})?([0-9]{6})[-+]?([0-9]{4})")
 
 
-# How the client file may be saved: by an editor (UTF-8, with or without a BOM), by Notepad or Excel on
-# Swedish Windows (Windows-1252), or as "Unicode" (UTF-16 with a BOM).
-CLIENT_FILE_ENCODINGS = "UTF-8 (with or without a BOM), Windows-1252 or UTF-16 with a BOM"
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # Control characters other than tab and line breaks: no text file holds them, a wrongly decoded one does.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -124,22 +121,13 @@ def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
 
 
 def _client_file_text(path: Path, data: bytes) -> str:
-    not_text = ConfigError(f"{path}: not a text file in {CLIENT_FILE_ENCODINGS}; save it as UTF-8 and try again")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            candidates = (encoding,)
-            break
-    else:
-        candidates = ("utf-8", "cp1252")
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.search(text):
-            raise not_text
-        return text
-    raise not_text
+    try:
+        text = text_of(data)
+    except NotText as error:
+        raise ConfigError(f"{path}: {error}; save it as UTF-8 and try again") from None
+    if _CONTROL.search(text):
+        raise ConfigError(f"{path}: not a text file: it holds control characters; save it as UTF-8 and try again")
+    return text
 
 
 def _client_from_entry(path: Path, index: int, entry: object) -> Client:

@@ -21,7 +21,6 @@ problem gives no drafts at all.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import dataclasses
 import datetime as dt
@@ -35,11 +34,11 @@ from fortnox_etl.config import Client
 from fortnox_etl.outbox import Draft, DraftRow
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION, organisation_problem, says_whose_books
+from fortnox_etl.text_files import NotText, text_of
 
 CSV_COLUMNS = ("voucher", "series", "date", "text", "account", "debit", "credit")
 CSV_OPTIONAL = ("cost_center", "project", "row_text")
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = "1", "6"
-ENCODINGS_READ = "UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark, or Windows-1252"
 # Fortnox takes amounts as floating-point numbers, exact to the öre only below about 90 000 billion
 # kronor; no real voucher comes near the 10 000 billion kept to here.
 MAX_KRONOR_DIGITS = 13
@@ -95,25 +94,10 @@ def read_drafts(path: Path, client: Client | None = None, without_orgnr: bool = 
 
 
 def _text(name: str, data: bytes) -> str:
-    """The file's text in the encodings people's tools write; anything else is refused, naming them."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif b"\x00" in data:
-        raise VoucherFileError(f"{name} is not a text file in {ENCODINGS_READ} (it holds zero bytes, as UTF-16 "
-                               "without a byte order mark or a binary file does); save it as CSV UTF-8 and try again")
-    else:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "cp1252"
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as error:
-        name_of = {"utf-16": "UTF-16", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}[encoding]
-        raise VoucherFileError(f"{name} is not a text file in {ENCODINGS_READ}: byte {error.start + 1} is not "
-                               f"{name_of}; save it as CSV UTF-8 and try again") from None
+        return text_of(data)
+    except NotText as error:
+        raise VoucherFileError(f"{name} is {error}; save it as CSV UTF-8 and try again") from None
 
 
 class _Problems(list):
