@@ -48,6 +48,19 @@ def test_one_sync_dag_per_configured_client_parsed_without_connections(three_cli
     assert dag.params["period"] == ""
 
 
+def test_what_only_a_person_can_mend_fails_at_once_and_what_time_mends_is_retried():
+    from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY
+    from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
+    from fortnox_etl.sie.reader import SieSyntaxError
+
+    def action(error):
+        return FORTNOX_RETRY_POLICY.evaluate(error, try_number=1, max_tries=3).action.value
+
+    assert action(ReconnectNeeded("refresh token refused")) == "fail"
+    assert action(SieSyntaxError(12, "a quoted field is not closed")) == "fail"
+    assert action(FortnoxUnavailable("503")) == "retry"
+
+
 def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_period(three_clients):
     from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY
 

@@ -24,6 +24,7 @@ from fortnox_etl.fortnox.errors import (
 )
 from fortnox_etl.period import LedgersNotReady, PeriodError
 from fortnox_etl.secret_masking import add_masker
+from fortnox_etl.sie.errors import SieSyntaxError
 
 # Every token and secret the package reads or receives is hidden in the task logs from then on.
 add_masker(mask_secret)
@@ -88,6 +89,9 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
     RetryRule(exception=LedgersNotReady, action=RetryAction.FAIL,
               reason="a step ran before the one it needs; run the whole period again"),
     RetryRule(exception=InvalidData, action=RetryAction.FAIL, reason="Fortnox refused the data; retrying cannot help"),
+    # A file that cannot be read stays so: retrying would ask Fortnox for the same bytes again and again.
+    RetryRule(exception=SieSyntaxError, action=RetryAction.FAIL,
+              reason="the SIE file cannot be read (the log names the line); retrying cannot help"),
     RetryRule(exception=[RateLimited, FortnoxUnavailable], action=RetryAction.RETRY,
               reason="Fortnox is busy or unavailable; retrying with exponential back-off"),
 ])

@@ -25,6 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
+from fortnox_etl.sie.errors import SieSyntaxError
+
 # Swedish letters in each candidate encoding; whichever explains more of the high bytes wins.
 _SWEDISH = "åäöÅÄÖé"
 _CANDIDATES = ("cp437", "cp1252")
@@ -41,15 +43,6 @@ MAX_KRONOR_DIGITS = 13
 # end), nor a zero byte the staging database. Looked for in the bytes first: most files have none.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BYTES = bytes([*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
-
-
-class SieSyntaxError(ValueError):
-    """A file that cannot be read: `line_no` is its line, or None for the file as a whole."""
-
-    def __init__(self, line_no: int | None, reason: str):
-        super().__init__(f"line {line_no}: {reason}" if line_no else reason)
-        self.line_no = line_no
-        self.reason = reason
 
 
 class _LineTooLong(SieSyntaxError):
