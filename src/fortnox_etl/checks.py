@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.period import Period
@@ -95,13 +95,18 @@ class _Check:
 def run_checks(ctx: SyncContext, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
     """Run every check on the client's staged year, store the results (replacing the period's earlier
     ones) and log each; `gate(results)` decides whether the period may go on."""
-    key = ctx.client.key
-    with ctx.engine.connect() as db:
-        scope = _Scope(db, ctx.client, financial_year_id, period_end)
+    return check_staged_year(ctx.engine, ctx.client, financial_year_id, period_end)
+
+
+def check_staged_year(engine: Engine, client: Client, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
+    """run_checks for any source of the staged year: a sync, or an imported SIE file."""
+    key = client.key
+    with engine.connect() as db:
+        scope = _Scope(db, client, financial_year_id, period_end)
         results = [CheckResult(check.name, check.severity, *check.run(scope)) for check in CHECKS]
     checked_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     where = {"client_key": key, "financial_year_id": financial_year_id, "period_end": period_end.isoformat()}
-    with ctx.engine.begin() as db:
+    with engine.begin() as db:
         run_sql(db, "checks/delete_results", **where)
         db.execute(text(sql("checks/insert_result")), [{
             **where, "check_name": r.check, "severity": r.severity, "status": r.status, "passed": r.passed,
@@ -360,6 +365,16 @@ def _dimension_objects(scope: _Scope):
                     "mistake (for example one per invoice)")
 
 
+def _undeclared(scope: _Scope):
+    words = {"account": lambda _, item: f"account {item} is used but not declared (#KONTO); it was created without a name",
+             "dimension": lambda dimension, _: f"dimension {dimension} is used but not declared (#DIM)",
+             "object": lambda dimension, item: f"object {item!r} of dimension {dimension} is used but not declared (#OBJEKT)"}
+    details = [words[kind](dimension, item) for kind, dimension, item in scope.rows("undeclared")]
+    return _verdict(details, "every account, dimension and object used is declared",
+                    "accounts, dimensions or objects used but not declared",
+                    "name them in the books' source (or in Fortnox) if the closing needs their names")
+
+
 CHECKS: tuple[_Check, ...] = (
     _Check("unbalanced_vouchers", ERROR, _unbalanced_vouchers),
     _Check("closing_balances", ERROR, _closing_balances),
@@ -374,6 +389,7 @@ CHECKS: tuple[_Check, ...] = (
     _Check("ledger_control_accounts", WARNING, _ledger_control_accounts),
     _Check("year_end_closing", WARNING, _year_end_closing),
     _Check("dimension_objects", WARNING, _dimension_objects),
+    _Check("undeclared", WARNING, _undeclared),
 )
 
 

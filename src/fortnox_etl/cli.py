@@ -284,6 +284,12 @@ def _sie_import(args: argparse.Namespace, operator: _Books) -> None:
           f"(sha256 {summary.sha256[:12]}…).{unchecked} A Fortnox sync of the year makes Fortnox the source again.")
     for warning in summary.warnings:
         print(f"warning: {args.file}, {warning}")
+    for finding in summary.findings:
+        print(f"{finding.severity}: {finding.message} [{finding.check}]")
+    errors = sum(finding.severity == "error" for finding in summary.findings)
+    if errors:
+        print(f"The books were imported as they are; the {errors} error(s) above gate the year's periods until "
+              "the books are corrected where they are kept and imported again. They are stored with the period's checks.")
 
 
 def _vouchers_add(args: argparse.Namespace, operator: _Books) -> None:

@@ -18,6 +18,19 @@ rows_by_period AS (
     WHERE r.client_key = :client_key AND r.financial_year_id = :financial_year_id AND NOT r.removed
       AND EXISTS (SELECT 1 FROM stated)
 ),
+other_objects AS (
+    SELECT SUBSTR(CAST(v.transaction_date AS VARCHAR(10)), 1, 4) || SUBSTR(CAST(v.transaction_date AS VARCHAR(10)), 6, 2)
+           AS period, r.account, o.dimension_no, o.object_id, r.debit_ore - r.credit_ore AS amount_ore
+    FROM raw_voucher_row_objects o
+    JOIN raw_voucher_rows r
+      ON r.client_key = o.client_key AND r.financial_year_id = o.financial_year_id
+     AND r.voucher_series = o.voucher_series AND r.voucher_number = o.voucher_number AND r.row_no = o.row_no
+    JOIN raw_vouchers v
+      ON v.client_key = r.client_key AND v.financial_year_id = r.financial_year_id
+     AND v.voucher_series = r.voucher_series AND v.voucher_number = r.voucher_number
+    WHERE o.client_key = :client_key AND o.financial_year_id = :financial_year_id AND NOT r.removed
+      AND o.dimension_no NOT IN (1, 6)
+),
 computed AS (
     SELECT period, account, 0 AS dimension_no, '' AS object_id, SUM(amount_ore) AS amount_ore
     FROM rows_by_period GROUP BY period, account
@@ -27,6 +40,9 @@ computed AS (
     UNION ALL
     SELECT period, account, 6, project, SUM(amount_ore)
     FROM rows_by_period WHERE project <> '' GROUP BY period, account, project
+    UNION ALL
+    SELECT period, account, dimension_no, object_id, SUM(amount_ore)
+    FROM other_objects GROUP BY period, account, dimension_no, object_id
 ),
 compared AS (
     SELECT period, account, dimension_no, object_id FROM stated

@@ -2,6 +2,7 @@
 DELETE FROM raw_accounts WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_vouchers WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_voucher_rows WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
+DELETE FROM raw_voucher_row_objects WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_sie_header WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_sie_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_sie_dimensions WHERE client_key = :client_key AND financial_year_id = :financial_year_id;

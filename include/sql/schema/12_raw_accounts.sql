@@ -13,3 +13,10 @@ CREATE TABLE IF NOT EXISTS raw_accounts (
     loaded_at                   VARCHAR(32) NOT NULL,
     PRIMARY KEY (client_key, financial_year_id, account)
 );
+
+-- The account's type (#KTYP T S K I) and unit (#ENHET) as its SIE source states them; NULL when it does not
+-- (the type then follows the BAS class).
+ALTER TABLE raw_accounts ADD COLUMN account_type VARCHAR(1);
+ALTER TABLE raw_accounts ADD COLUMN unit TEXT;
+-- An account the SIE source uses but does not declare with #KONTO, created as SIE says an importer does.
+ALTER TABLE raw_accounts ADD COLUMN undeclared BOOLEAN NOT NULL DEFAULT FALSE;

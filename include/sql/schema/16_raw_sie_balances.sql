@@ -1,5 +1,6 @@
--- The balances a client-year's SIE file states (#IB #UB #RES #OIB #OUB #PSALDO), for both year
--- indexes it carries: Fortnox's own figures, to compare with the ones we compute from the vouchers.
+-- The balances a client-year's SIE file states (#IB #UB #RES #OIB #OUB #PSALDO #PBUDGET), for both year
+-- indexes it carries: Fortnox's own figures, to compare with the ones we compute from the vouchers;
+-- an imported file's #OIB #OUB #PSALDO and #PBUDGET (balance_type BUDGET) are written back as stated.
 -- Keys cannot be NULL, so "no period" is '' and "no object" ({}) is dimension 0 with object ''.
 CREATE TABLE IF NOT EXISTS raw_sie_balances (
     client_key          VARCHAR(40) NOT NULL,

@@ -1,4 +1,4 @@
--- SIE4 #KONTO #KTYP #SRU of one financial year.
+-- SIE4 #KONTO #KTYP #SRU #ENHET of one financial year.
 CREATE TABLE IF NOT EXISTS sie_accounts (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,
@@ -8,3 +8,5 @@ CREATE TABLE IF NOT EXISTS sie_accounts (
     sru                 INTEGER,
     PRIMARY KEY (client_key, financial_year_id, account)
 );
+
+ALTER TABLE sie_accounts ADD COLUMN unit TEXT;

@@ -1,4 +1,4 @@
-SELECT account, name, account_type, sru
+SELECT account, name, account_type, sru, unit
 FROM sie_accounts
 WHERE client_key = :client_key AND financial_year_id = :financial_year_id
 ORDER BY account;

@@ -20,13 +20,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.books_lease import BooksLease
+from fortnox_etl.checks import CheckResult, check_staged_year
 from fortnox_etl.config import Client
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
-from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.rules import unstageable_vouchers
 from fortnox_etl.sie.staging import (
-    COST_CENTER_DIMENSION,
-    PROJECT_DIMENSION,
     UnsupportedObjects,
     build_sie_client,
     build_sie_year,
@@ -41,7 +40,6 @@ from fortnox_etl.sie.whose_books import (
 )
 from fortnox_etl.staging.database import run_sql, sql
 
-_STAGED_DIMENSIONS = {str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)}
 _SHOWN_PROBLEMS = 5
 EMPTY_YEAR_OPTION = "--empty-year"
 
@@ -62,6 +60,7 @@ class ImportSummary:
     sha256: str
     without_orgnr: bool = False  # taken as the client's books though the file does not say whose they are
     warnings: tuple[str, ...] = ()  # what was imported as it is but an operator should know
+    findings: tuple[CheckResult, ...] = ()  # the period checks the imported books failed (stored in check_results)
 
 
 def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str | None = None,
@@ -106,15 +105,31 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
             raise SieImportRefused(f"{path}: {error}. Nothing was imported") from None
         build_sie_client(connection, key)
         build_sie_year(connection, key, financial_year_id)
-        run_sql(connection, "transform/sie_stated_period_balances", client_key=key, financial_year_id=financial_year_id)
+        run_sql(connection, "transform/sie_stated_balances", client_key=key, financial_year_id=financial_year_id)
         if previous_year_id is not None and not _count(connection, "count_staged_accounts", client_key=key,
                                                         financial_year_id=previous_year_id):
             run_sql(connection, "transform/sie_stated_previous_year", client_key=key,
                     financial_year_id=financial_year_id, previous_year_id=previous_year_id)
         record_import_source(connection, key, financial_year_id, FILE, recorded_by=imported_by,
                              file_name=path.name, sha256=sha256, without_orgnr=without_orgnr)
+        _record_load(connection, key, financial_year_id, load)
+    # The books as they are, inconsistencies included, checked as a sync's are: the findings gate the year's
+    # periods as a sync's do.
+    results = check_staged_year(engine, client, financial_year_id, end)
     return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
-                         sha256, without_orgnr=without_orgnr, warnings=_vouchers_without_rows(sie))
+                         sha256, without_orgnr=without_orgnr, warnings=_vouchers_without_rows(sie),
+                         findings=tuple(result for result in results if result.failed))
+
+
+def _record_load(connection: Connection, client_key: str, financial_year_id: int, load: dict) -> None:
+    """The import as the year's load, with what it staged, for the checks of the counts."""
+    staged = connection.execute(text(sql("load/count_staged_year")),
+                                {"client_key": client_key, "financial_year_id": financial_year_id}).one()
+    connection.execute(text(sql("load/insert_load_run")), {
+        "load_id": load["load_id"], "client_key": client_key, "financial_year_id": financial_year_id,
+        "started_at": load["loaded_at"], "finished_at": _now(), "requests": 0, "accounts": staged.accounts,
+        "vouchers": staged.vouchers, "voucher_rows": staged.voucher_rows, "fortnox_accounts_reported": None,
+        "fortnox_vouchers_reported": None})
 
 
 def _refuse_as_cut_short(engine: Engine, client_key: str, sie: SieFile, path: Path) -> None:
@@ -170,17 +185,18 @@ def _check(client: Client, sie: SieFile, path: Path) -> None:
             raise SieImportRefused(f"{path}, line {voucher.line_no}: voucher number {voucher.number!r} is not a "
                                    "number; import a file whose vouchers are numbered")
         for row in voucher.transactions:
-            other = [dimension for dimension, _ in row.pairs if dimension not in _STAGED_DIMENSIONS]
-            if other:
-                raise SieImportRefused(
-                    f"{path}, line {row.line_no}: objects of dimension {other[0]}; staging holds cost centres "
-                    f"(dimension {COST_CENTER_DIMENSION}) and projects (dimension {PROJECT_DIMENSION}) only. "
-                    "Nothing was imported; export the file without other dimensions")
-    problems = rule_violations(sie)
+            # Objects of every dimension are staged; a dimension must be a number to be one.
+            broken = next((dimension for dimension, _ in row.pairs if not dimension.isdigit()), None)
+            if broken is not None:
+                raise SieImportRefused(f"{path}, line {row.line_no}: {broken[:30]!r} in the object list is not a "
+                                       "dimension number. Nothing was imported; correct the line or export the file again")
+    # Only vouchers no books can hold refuse the file; every other inconsistency of the books is staged
+    # and reported by the period's checks (sie4.md).
+    problems = unstageable_vouchers(sie)
     if problems:
         shown = "; ".join(problems[:_SHOWN_PROBLEMS]) + ("; …" if len(problems) > _SHOWN_PROBLEMS else "")
-        raise SieImportRefused(f"{path} breaks {len(problems)} rule(s) of the SIE4 format: {shown}. "
-                               "Nothing was imported; correct the books in the program that wrote the file and export again")
+        raise SieImportRefused(f"{path} has {len(problems)} voucher(s) that cannot be taken over: {shown}. "
+                               "Nothing was imported; correct them in the program that wrote the file and export again")
 
 
 def _financial_year(connection: Connection, client_key: str, sie: SieFile, index: int, load: dict, path: Path) -> int:

@@ -701,6 +701,8 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
                object_pairs(fields[2], line_no))
         getattr(sie, _OBJECT_BALANCES[label])[key] = parse_amount(fields[3], line_no)
     elif label in _PERIOD_BALANCES:
+        if len(fields) >= 4 and not isinstance(fields[3], list):
+            fields = [*fields[:3], [], *fields[3:]]  # no object list at all, as older programs write it: none
         if len(fields) < 5 or not isinstance(fields[3], list):
             raise SieSyntaxError(line_no, f"{label} needs year index, period, account, {{objects}} and amount")
         key = (_int(fields[0], line_no, "year index"), _period(fields[1], line_no),

@@ -13,23 +13,34 @@ def kronor(ore: int) -> str:
     return f"{amount(ore)} kr"
 
 
-def rule_violations(sie: SieFile) -> list[str]:
-    """Every broken rule, in words an accountant reads; an empty list means the file is valid."""
+def unstageable_vouchers(sie: SieFile) -> list[str]:
+    """The vouchers no books can hold, each named with its line: a number used twice in a series, a date
+    outside the financial year, rows that do not sum to zero (a voucher that does not balance is not a
+    voucher an accountant can take over; the source must correct it)."""
     problems: list[str] = []
-    movements: dict[int, int] = defaultdict(int)
-    used_accounts: set[int] = set()
     numbers = Counter((v.series, v.number) for v in sie.vouchers)
     for (series, number), count in sorted(numbers.items()):
         if count > 1:
             problems.append(f"voucher {series} {number} appears {count} times; numbers must be unique per series")
     year = sie.years.get(0)
     for voucher in sie.vouchers:
-        rows = voucher.counted()
-        total = sum(t.amount_ore for t in rows)
+        total = sum(t.amount_ore for t in voucher.counted())
         if total:
-            problems.append(f"voucher {voucher.series} {voucher.number} ({voucher.date}) does not balance: off by {kronor(total)}")
+            problems.append(f"voucher {voucher.series} {voucher.number} ({voucher.date}, line {voucher.line_no}) "
+                            f"does not balance: off by {kronor(total)}")
         if year and not year[0] <= voucher.date <= year[1]:
-            problems.append(f"voucher {voucher.series} {voucher.number} is dated {voucher.date}, outside the financial year")
+            problems.append(f"voucher {voucher.series} {voucher.number} (line {voucher.line_no}) is dated "
+                            f"{voucher.date}, outside the financial year")
+    return problems
+
+
+def rule_violations(sie: SieFile) -> list[str]:
+    """Every broken rule, in words an accountant reads; an empty list means the file is valid."""
+    problems = unstageable_vouchers(sie)
+    movements: dict[int, int] = defaultdict(int)
+    used_accounts: set[int] = set()
+    for voucher in sie.vouchers:
+        rows = voucher.counted()
         for transaction in voucher.transactions:
             used_accounts.add(transaction.account)
         for transaction in rows:

@@ -23,6 +23,7 @@ from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
+_COST_CENTER, _PROJECT = str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)  # as an object list writes them
 # The SIE tables of one client-year, in build order: the year's rows are read once into year_movements
 # (a temporary table, dropped once the balances, object balances and period balances are made from it).
 # The voucher tables' statistics are refreshed before the rows are read, the balance tables' after, for
@@ -43,6 +44,8 @@ _VOUCHER_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "vouche
 _VOUCHER_ROW_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "account",
                         "debit_ore", "credit_ore", "description", "transaction_information", "cost_center",
                         "project", "quantity", "removed", "added_after_registration", "load_id", "loaded_at")
+_ROW_OBJECT_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "position",
+                       "dimension_no", "object_id", "load_id", "loaded_at")
 
 
 class UnsupportedObjects(ValueError):
@@ -136,6 +139,9 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
         staged, voucher_count, row_count = _insert_vouchers(connection, partition, vouchers, heads)
     if accounts is None:
         accounts = file_accounts(partition, sie)
+    # The source's own type and unit of each account: the list from Fortnox's API has neither.
+    accounts = [{"undeclared": False, **row, "account_type": _account_type(sie, row["account"]),
+                 "unit": sie.units.get(row["account"])} for row in accounts]
     for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
         if rows:
             connection.execute(text(sql(f"load/{statement}")), rows)
@@ -147,14 +153,19 @@ def _insert_vouchers(connection: Connection, partition: dict, vouchers: Iterable
     """The vouchers and their rows by executemany, a block at a time (SQLite)."""
     voucher_sink = _RawSink(connection, "insert_raw_vouchers", _VOUCHER_COLUMNS)
     row_sink = _RawSink(connection, "insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
+    object_sink = _RawSink(connection, "insert_raw_voucher_row_objects", _ROW_OBJECT_COLUMNS)
     staged = StagedVouchers()
     for voucher in vouchers:
         number = int(voucher.number)
         voucher_sink.add(_voucher_tuple(partition, voucher, number, heads.get((voucher.series, number), {})))
-        row_sink.extend(_row_tuples(partition, voucher, number))
+        object_lists: list[tuple] = []
+        row_sink.extend(_row_tuples(partition, voucher, number, object_lists))
+        if object_lists:
+            object_sink.extend(object_lists)
         staged.add(voucher.series, number)
     voucher_sink.flush()
     row_sink.flush()
+    object_sink.flush()
     return staged, voucher_sink.count, row_sink.count
 
 
@@ -170,12 +181,14 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
     parts = vouchers.parts() if isinstance(vouchers, SieStream) else vouchers
     client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
     load = f"\t{_copy_value(partition['load_id'])}\t{_copy_value(partition['loaded_at'])}\n"
-    series_fields, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_objects)
+    series_fields, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_object_list)
     quantities = Memo(_copy_quantity)
     staged = StagedVouchers()
     voucher_count = row_count = 0
     rows_copy = _copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
     heads_copy = _copy_statement("insert_raw_vouchers", _VOUCHER_COLUMNS)
+    objects_copy = _copy_statement("insert_raw_voucher_row_objects", _ROW_OBJECT_COLUMNS)
+    object_lists: list[tuple] = []  # rows of raw_voucher_row_objects: none from Fortnox
     cursor = connection.connection.driver_connection.cursor()
     with InBackground(partial(_copy_block, cursor), "sie-copy") as copier:
         heads_block, rows_block = [], []
@@ -198,25 +211,33 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                     if field != text_field:
                         text_field, row_text = field, _copy_row_text(field)
                     ore = kronor + _CENTS[cents]
+                    object_fields, object_list = objects[inner]
                     rows_block.append(
                         f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
-                        f"{row_text}\t{objects[inner]}\t{quantities[quantity]}"
+                        f"{row_text}\t{object_fields}\t{quantities[quantity]}"
                         f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
+                    if object_list:
+                        object_lists += _row_object_tuples(partition, part.series, number, row_no, object_list)
                 row_count += len(part.rows)
             else:
                 heads_block.append(_copy_line(_voucher_tuple(partition, part, number,
                                                              heads.get((part.series, number), {}))))
-                rows = [_copy_line(row) for row in _row_tuples(partition, part, number)]
+                rows = [_copy_line(row) for row in _row_tuples(partition, part, number, object_lists)]
                 rows_block += rows
                 row_count += len(rows)
             if len(rows_block) >= _COPY_ROWS:
                 copier.put((rows_copy, "".join(rows_block)))
                 copier.put((heads_copy, "".join(heads_block)))
                 heads_block, rows_block = [], []
+                if object_lists:
+                    copier.put((objects_copy, "".join(map(_copy_line, object_lists))))
+                    object_lists = []
         if rows_block:
             copier.put((rows_copy, "".join(rows_block)))
         if heads_block:
             copier.put((heads_copy, "".join(heads_block)))
+        if object_lists:
+            copier.put((objects_copy, "".join(map(_copy_line, object_lists))))
     return staged, voucher_count, row_count
 
 
@@ -254,9 +275,11 @@ def _copy_line(row: tuple) -> str:
     return "\t".join(map(_copy_value, row)) + "\n"
 
 
-def _copy_objects(inner: str) -> str:
-    """The cost_center and project fields of a plain row's {object list} (its inside)."""
-    return "\t".join(map(_copy_value, _objects_by_dimension(tuple(split_fields(inner, 0)))))
+def _copy_object_list(inner: str) -> tuple[str, tuple]:
+    """The cost_center and project fields of a plain row's {object list} (its inside), and the whole
+    list when those cannot say it (see _object_list)."""
+    cost_center, project, whole = _object_list(tuple(split_fields(inner, 0)))
+    return f"{_copy_value(cost_center)}\t{_copy_value(project)}", whole
 
 
 def _copy_row_text(field: str) -> str:
@@ -278,12 +301,30 @@ def _copy_statement(statement: str, columns: tuple[str, ...]) -> str:
 
 
 def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
-    """raw_accounts rows from a SIE file's chart, when no other source of the chart is at hand."""
+    """raw_accounts rows from a SIE file's chart, when no other source of the chart is at hand: every
+    account it declares, and every one it uses without declaring it (created, as SIE tells an importer,
+    without a name: #KONTO is the only record that names an account)."""
+    used = {row.account for voucher in sie.vouchers for row in voucher.transactions}
+    used |= {account for _, account in (*sie.opening, *sie.closing, *sie.results)}
+    used |= {account for _, account, _ in (*sie.object_opening, *sie.object_closing)}
+    used |= {account for _, _, account, _ in (*sie.period_balances, *sie.period_budgets)}
+    chart = {**{account: "" for account in used}, **sie.accounts}
     return [{
         **partition, "account": account, "description": name, "active": True,
+        "undeclared": account not in sie.accounts,
         "sru": small_number(sie.sru.get(account, "")), "vat_code": None,
         "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
-    } for account, name in sorted(sie.accounts.items())]
+    } for account, name in sorted(chart.items())]
+
+
+def _account_type(sie: SieFile, account: int) -> str | None:
+    """The account's #KTYP when it is one of SIE's four types; else the BAS class decides."""
+    stated = sie.account_types.get(account)
+    return stated if stated in _ACCOUNT_TYPES else None
+
+
+_ACCOUNT_TYPES = ("T", "S", "K", "I")
+_LABELS = {"BUDGET": "PBUDGET"}  # a staged balance_type's record, where the two differ
 
 
 def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -> tuple:
@@ -293,27 +334,47 @@ def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -
             partition["load_id"], partition["loaded_at"])
 
 
-def _row_tuples(partition: dict, voucher: Voucher, number: int) -> Iterator[tuple]:
+def _row_tuples(partition: dict, voucher: Voucher, number: int, object_lists: list[tuple]) -> Iterator[tuple]:
+    """The voucher's raw_voucher_rows; the object lists its rows' cost centre and project cannot say
+    go to `object_lists` (raw_voucher_row_objects)."""
     client_key, financial_year_id = partition["client_key"], partition["financial_year_id"]
     load_id, loaded_at, series = partition["load_id"], partition["loaded_at"], voucher.series
     for row_no, row in enumerate(voucher.transactions, start=1):
         ore = row.amount_ore
-        cost_center, project = _cost_center_and_project(row.objects)
+        cost_center, project, whole = _object_list(tuple(row.objects)) if row.objects else (None, None, ())
+        if whole:
+            object_lists += _row_object_tuples(partition, series, number, row_no, whole)
         yield (client_key, financial_year_id, series, number, row_no, row.account, ore if ore > 0 else 0,
                -ore if ore < 0 else 0, None, row.text or None, cost_center, project,
                _quantity(row.quantity) if row.quantity else None, row.kind == "BTRANS", row.kind == "RTRANS",
                load_id, loaded_at)
 
 
-def _cost_center_and_project(objects: list) -> tuple[str | None, str | None]:
-    return _objects_by_dimension(tuple(objects)) if objects else (None, None)
-
-
 @lru_cache(maxsize=4096)
-def _objects_by_dimension(objects: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """The cost centre (dimension 1) and project (dimension 6) of an {object list} the reader checked."""
-    pairs = dict(object_pairs(list(objects), 0))
-    return pairs.get(str(COST_CENTER_DIMENSION)), pairs.get(str(PROJECT_DIMENSION))
+def _object_list(objects: tuple[str, ...]) -> tuple[str | None, str | None, tuple[tuple[int, str], ...]]:
+    """The cost centre (dimension 1) and project (dimension 6) of an {object list} the reader checked,
+    and the whole list as (dimension, object) pairs when those two cannot say it: other dimensions
+    (any number SIE allows), or 1 and 6 in another order or twice. Else the whole list is ()."""
+    pairs = object_pairs(list(objects), 0)
+    by_dimension = dict(pairs)
+    cost_center, project = by_dimension.get(_COST_CENTER), by_dimension.get(_PROJECT)
+    said = tuple((dimension, item) for dimension, item in ((_COST_CENTER, cost_center), (_PROJECT, project))
+                 if item is not None)
+    if pairs == said:
+        return cost_center, project, ()
+    return cost_center, project, tuple((_dimension(dimension), item) for dimension, item in pairs)
+
+
+def _dimension(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise UnsupportedObjects(f"dimension {text[:30]!r} of an object list is not a dimension number")
+    return int(text)
+
+
+def _row_object_tuples(partition: dict, series: str, number: int, row_no: int,
+                       pairs: tuple[tuple[int, str], ...]) -> list[tuple]:
+    return [(partition["client_key"], partition["financial_year_id"], series, number, row_no, position, dimension,
+             item, partition["load_id"], partition["loaded_at"]) for position, (dimension, item) in enumerate(pairs, 1)]
 
 
 @lru_cache(maxsize=4096)
@@ -329,8 +390,11 @@ def chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
             for position, (label, fields) in enumerate(sie.labels.items()) if label in _STAGED_HEADERS
         ],
         "insert_raw_sie_balances": _stated_balances(partition, sie),
-        "insert_raw_sie_dimensions": [{**partition, "dimension_no": dimension, "name": name}
-                                      for dimension, name in sorted(sie.dimensions.items())],
+        "insert_raw_sie_dimensions": [
+            *({**partition, "dimension_no": dimension, "name": name, "parent_dimension_no": None}
+              for dimension, name in sorted(sie.dimensions.items())),
+            *({**partition, "dimension_no": dimension, "name": name, "parent_dimension_no": parent}
+              for dimension, (name, parent) in sorted(sie.subdimensions.items()) if dimension not in sie.dimensions)],
         "insert_raw_sie_objects": [{**partition, "dimension_no": dimension, "object_id": item, "name": name}
                                    for (dimension, item), name in sorted(sie.objects.items())],
     }
@@ -398,19 +462,21 @@ def _stated_balances(partition: dict, sie: SieFile) -> list[dict]:
     for balance_type, attribute in (("OIB", "object_opening"), ("OUB", "object_closing")):
         rows += [_balance(partition, balance_type, index, "", account, objects, ore)
                  for (index, account, objects), ore in getattr(sie, attribute).items()]
-    rows += [_balance(partition, "PSALDO", index, period, account, objects, ore)
-             for (index, period, account, objects), ore in sie.period_balances.items()]
+    # #PBUDGET is staged as BUDGET: balance_type holds six characters.
+    for balance_type, attribute in (("PSALDO", "period_balances"), ("BUDGET", "period_budgets")):
+        rows += [_balance(partition, balance_type, index, period, account, objects, ore)
+                 for (index, period, account, objects), ore in getattr(sie, attribute).items()]
     return rows
 
 
 def _balance(partition: dict, balance_type: str, index: int, period: str, account: int, objects: Objects,
              ore: int) -> dict:
     if len(objects) > 1:
-        raise UnsupportedObjects(f"#{balance_type} {index} {account} has {len(objects)} objects in one list; "
-                                 "only balances per single object can be staged")
+        raise UnsupportedObjects(f"#{_LABELS.get(balance_type, balance_type)} {index} {account} has {len(objects)} "
+                                 "objects in one list; only balances per single object can be staged")
     dimension, item = objects[0] if objects else ("0", "")
     return {**partition, "year_index": index, "balance_type": balance_type, "period": period, "account": account,
-            "dimension_no": int(dimension), "object_id": item, "amount_ore": ore}
+            "dimension_no": _dimension(dimension), "object_id": item, "amount_ore": ore}
 
 
 def _field(value) -> str:

@@ -174,9 +174,15 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
     out.record(f"#GEN {sie_date(generated_on)}")
     out.record("#SIETYP 4")
     copied(_HEADERS_BEFORE_COMPANY)
-    if company["fnr"]:
+    # The year's source's own #FNR and #ORGNR (as text, every field) when it states them.
+    if "#FNR" in headers:
+        copied(("#FNR",))
+    elif company["fnr"]:
         out.record(f"#FNR {quote(company['fnr'])}")
-    out.record(f"#ORGNR {company['orgnr']}")
+    if "#ORGNR" in headers:
+        copied(("#ORGNR",))
+    else:
+        out.record(f"#ORGNR {company['orgnr']}")
     if "#ADRESS" in headers:
         copied(("#ADRESS",))
     elif company["adress_street"] or company["adress_postal"]:
@@ -186,7 +192,10 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
     for index, year in indexed_years:
         out.record(f"#RAR {index} {sie_date(year['start_date'])} {sie_date(year['end_date'])}")
     copied(_HEADERS_AFTER_YEARS)
-    out.record(f"#OMFATTN {sie_date(as_of)}")
+    if "#OMFATTN" in headers and as_of == year_end:
+        copied(("#OMFATTN",))  # the whole year: the date the source's balances are as of
+    else:
+        out.record(f"#OMFATTN {sie_date(as_of)}")
     if "#KPTYP" not in headers and current["kptyp"]:
         out.record(f"#KPTYP {quote(current['kptyp'])}")
     copied(_HEADERS_AFTER_SCOPE)
@@ -197,9 +206,15 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
         out.record(f"#KTYP {account['account']} {account['account_type']}")
         if account["sru"] is not None:
             out.record(f"#SRU {account['account']} {account['sru']}")
+        if account["unit"] is not None:
+            out.record(f"#ENHET {account['account']} {quote(account['unit'])}")
         accounts += 1
     for dimension in rows("select_dimensions", financial_year_id=financial_year_id):
-        out.record(f"#DIM {dimension['dimension_no']} {quote(dimension['name'])}")
+        if dimension["parent_dimension_no"] is None:
+            out.record(f"#DIM {dimension['dimension_no']} {quote(dimension['name'])}")
+        else:
+            out.record(f"#UNDERDIM {dimension['dimension_no']} {quote(dimension['name'])} "
+                       f"{dimension['parent_dimension_no']}")
     for item in rows("select_objects", financial_year_id=financial_year_id):
         out.record(f"#OBJEKT {item['dimension_no']} {quote(item['object_id'])} {quote(item['name'])}")
 
@@ -215,6 +230,9 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
         for balance in rows("select_period_balances", **params):
             out.record(f"#PSALDO {index} {balance['period']} {balance['account']} {_objects(balance)} "
                        f"{amount(balance['amount_ore'])}")
+        for budget in rows("select_period_budgets", financial_year_id=financial_year_id, year_index=index):
+            out.record(f"#PBUDGET {index} {budget['period']} {budget['account']} {_objects(budget)} "
+                       f"{amount(budget['amount_ore'])}")
 
     vouchers, transactions = _write_vouchers(connection, out, client_key, financial_year_id, as_of)
     out.close_checked_part()
@@ -225,11 +243,13 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
                     as_of: dt.date) -> tuple[int, int]:
     """Heads, rows and objects come as three streams in the same key order; vouchers after `as_of` are skipped.
 
-    On PostgreSQL the database formats the records (unless the control sum needs each record here).
+    On PostgreSQL the database formats the records, unless the control sum needs each record here or
+    rows carry object lists beyond a cost centre and a project (files from other programs).
     """
-    if connection.dialect.name == "postgresql" and out.checksum is None:
-        return _write_formatted_vouchers(connection, out, client_key, financial_year_id, as_of)
     params = {"client_key": client_key, "financial_year_id": financial_year_id}
+    if (connection.dialect.name == "postgresql" and out.checksum is None
+            and not connection.execute(text(sql("sie/count_row_object_lists")), params).scalar()):
+        return _write_formatted_vouchers(connection, out, client_key, financial_year_id, as_of)
     rows = _stream(connection, "select_transactions", params)
     objects = _stream(connection, "select_transaction_objects", params)
     last_day = sie_date(as_of)
