@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.period import Period
+from fortnox_etl.sie.import_source import FILE
 from fortnox_etl.staging.database import run_sql, sql
 
 if TYPE_CHECKING:  # the DAG files' retry policy imports this module: it must not load the API client
@@ -182,8 +183,7 @@ def _closing_balances(scope: _Scope):
         for account, opening, movement, closing in scope.rows("closing_balances")
     ]
     return _verdict(details, "every balance account's closing balance is its opening balance plus the year's transactions",
-                    "balance accounts do not add up",
-                    f"the SIE tables are inconsistent: {RERUN}, and report it if it persists")
+                    "balance accounts do not add up", _inconsistent(scope))
 
 
 def _result_balances(scope: _Scope):
@@ -192,22 +192,34 @@ def _result_balances(scope: _Scope):
         for account, result, movement in scope.rows("result_balances")
     ]
     return _verdict(details, "every result account's total is the year's transactions",
-                    "result accounts do not add up",
-                    f"the SIE tables are inconsistent: {RERUN}, and report it if it persists")
+                    "result accounts do not add up", _inconsistent(scope))
+
+
+def _imported(scope: _Scope) -> bool:
+    """Whether the year's books are an imported SIE file's (taken over as the file states them)."""
+    return scope.db.execute(text(sql("import_source/select_active_source")), scope.params).scalar() == FILE
+
+
+def _inconsistent(scope: _Scope) -> str:
+    if _imported(scope):
+        return ("the imported file states its balances so: correct the books in the program that keeps them "
+                "and import the file again")
+    return f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"
 
 
 def _fortnox_balances(scope: _Scope):
     rows = scope.rows("fortnox_balances")
     if all(stated is None for *_, stated in rows):
         return NOT_RUN, f"no balances from Fortnox's SIE export are staged for this year; {RERUN} to load them", []
+    source, whose = ("the imported file", "the imported file's") if _imported(scope) else ("Fortnox", "Fortnox's")
     details = [
-        f"account {account}: our {BALANCE_NAMES[kind]} {_kr(ours)} is not Fortnox's {_kr(stated or 0)}: "
+        f"account {account}: our {BALANCE_NAMES[kind]} {_kr(ours)} is not {whose} {_kr(stated or 0)}: "
         f"off by {_kr(ours - (stated or 0))}"
         for kind, account, ours, stated in rows if ours != (stated or 0)
     ]
-    return _verdict(details, "every opening balance, closing balance and result is the one Fortnox states",
-                    "balances differ from Fortnox's",
-                    f"the staged vouchers do not add up to Fortnox's balances: {RERUN}, "
+    return _verdict(details, f"every opening balance, closing balance and result is the one {source} states",
+                    f"balances differ from {whose}",
+                    f"the staged vouchers do not add up to {whose} balances: {RERUN}, "
                     "and report it if it persists")
 
 
