@@ -184,12 +184,6 @@ def _check(client: Client, sie: SieFile, path: Path) -> None:
         if not voucher.number.isdigit():
             raise SieImportRefused(f"{path}, line {voucher.line_no}: voucher number {voucher.number!r} is not a "
                                    "number; import a file whose vouchers are numbered")
-        for row in voucher.transactions:
-            # Objects of every dimension are staged; a dimension must be a number to be one.
-            broken = next((dimension for dimension, _ in row.pairs if not dimension.isdigit()), None)
-            if broken is not None:
-                raise SieImportRefused(f"{path}, line {row.line_no}: {broken[:30]!r} in the object list is not a "
-                                       "dimension number. Nothing was imported; correct the line or export the file again")
     # Only vouchers no books can hold refuse the file; every other inconsistency of the books is staged
     # and reported by the period's checks (sie4.md).
     problems = unstageable_vouchers(sie)
