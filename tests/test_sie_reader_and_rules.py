@@ -55,7 +55,7 @@ def test_encoding_is_detected_not_assumed(tmp_path, encoding):
 
 
 @pytest.mark.parametrize("change, expected", [
-    (("#TRANS 1930 {} 1250.50", "#TRANS 1930 {} 1250.00"), "voucher A 1 (2025-01-15) does not balance: off by -0.50 kr"),
+    (("#TRANS 1930 {} 1250.50", "#TRANS 1930 {} 1250.00"), "voucher A 1 (2025-01-15, line 20) does not balance: off by -0.50 kr"),
     (("#UB 0 1930 2250.50", "#UB 0 1930 2250.00"), "account 1930: closing balance 2250.00 kr is not opening balance"),
     (("#RES 0 3001 -1250.50", "#RES 0 3001 -1250.00"), "account 3001: result -1250.00 kr is not the year's transactions"),
     (("#KONTO 3001 \"Försäljning inom Sverige, 25 % moms\"\n", ""), "accounts used but not declared with #KONTO: 3001"),

@@ -139,9 +139,9 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
         staged, voucher_count, row_count = _insert_vouchers(connection, partition, vouchers, heads)
     if accounts is None:
         accounts = file_accounts(partition, sie)
-    # The source's own type and unit of each account: the list from Fortnox's API has neither.
-    accounts = [{"undeclared": False, **row, "account_type": _account_type(sie, row["account"]),
-                 "unit": sie.units.get(row["account"])} for row in accounts]
+    else:  # the file's own type and unit of each account: the list from Fortnox's API has neither
+        accounts = [{**row, "undeclared": False, "account_type": _account_type(sie, row["account"]),
+                     "unit": sie.units.get(row["account"])} for row in accounts]
     for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
         if rows:
             connection.execute(text(sql(f"load/{statement}")), rows)
@@ -311,8 +311,8 @@ def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
     chart = {**{account: "" for account in used}, **sie.accounts}
     return [{
         **partition, "account": account, "description": name, "active": True,
-        "undeclared": account not in sie.accounts,
-        "sru": small_number(sie.sru.get(account, "")), "vat_code": None,
+        "undeclared": account not in sie.accounts, "account_type": _account_type(sie, account),
+        "unit": sie.units.get(account), "sru": small_number(sie.sru.get(account, "")), "vat_code": None,
         "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
     } for account, name in sorted(chart.items())]
 
