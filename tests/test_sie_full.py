@@ -290,6 +290,9 @@ def test_books_that_do_not_add_up_are_imported_as_they_are_with_the_checks_findi
     assert stored["closing_balances"] == stored["opening_balances"] == "failed"
     with pytest.raises(checks.PeriodChecksFailed):
         checks.gate(list(summary.findings))
+    errors = sum(finding.severity == "error" for finding in summary.findings)
+    assert client_statuses(ctx.engine, ctx.tokens(), clients)[0].checks == \
+        f"{errors} errors for the period ending {current['ToDate']}", "status says the year is gated"
 
     # Nothing of the books is lost: they come back as the file has them, the account now declared.
     ours, theirs = read_sie(write_sie4(ctx.engine, client.key, summary.financial_year_id, tmp_path / "o.se").path), \

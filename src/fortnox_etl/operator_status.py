@@ -30,34 +30,46 @@ class ClientStatus:
     reconnect_in: str
     last_refresh: str
     import_source: str  # per financial year with a recorded import: fortnox, or the imported file
+    checks: str  # the checked periods whose error checks failed, which gates them; else the last one checked
     last_error: str
 
 
 HEADINGS = ("CLIENT", "CONNECTED", "COMPANY", "TENANT", "SCOPES", "ACCESS TOKEN EXPIRES", "REFRESH TOKEN EXPIRES",
-            "RECONNECT IN", "LAST REFRESH", "IMPORT SOURCE", "LAST ERROR")
+            "RECONNECT IN", "LAST REFRESH", "IMPORT SOURCE", "CHECKS", "LAST ERROR")
 
 
 def client_statuses(engine: Engine, tokens: TokenStore, clients: list[Client], now: float | None = None) -> list[ClientStatus]:
     now = time.time() if now is None else now
     with engine.connect() as connection:
         company_names = dict(connection.execute(text(sql("connect/select_company_names"))).all())
+        checked = connection.execute(text(sql("checks/select_errors_by_period"))).all()
     sources = active_import_sources(engine)
     return [
         _status(client, tokens, company_names.get(client.key) or NONE, now,
-                ", ".join(map(str, sources.get(client.key, []))) or NONE)
+                ", ".join(map(str, sources.get(client.key, []))) or NONE,
+                _checks([(str(end)[:10], errors) for key, end, errors in checked if key == client.key]))
         for client in clients
     ]
 
 
-def _status(client: Client, tokens: TokenStore, company: str, now: float, import_source: str) -> ClientStatus:
+def _checks(periods: list[tuple[str, int]]) -> str:
+    """"2 errors for the period ending 2025-12-31, ...", or the last period checked without any."""
+    gated = [f"{errors} error{'s' if errors != 1 else ''} for the period ending {end}" for end, errors in periods if errors]
+    if gated:
+        return ", ".join(gated)
+    return f"no errors (last: the period ending {periods[-1][0]})" if periods else NONE
+
+
+def _status(client: Client, tokens: TokenStore, company: str, now: float, import_source: str,
+            checks: str) -> ClientStatus:
     try:
         stored = tokens.load(client.key)
     except ConfigError as error:  # tokens stored under another key: show it on the client's line
         return ClientStatus(client.key, UNREADABLE, company, _tenant(client.tenant_id), NONE, NONE, NONE, NONE, NONE,
-                            import_source, str(error))
+                            import_source, checks, str(error))
     if stored is None:
         return ClientStatus(client.key, "no", company, _tenant(client.tenant_id), NONE, NONE, NONE,
-                            f"now: fortnox-etl connect {client.key}", NONE, import_source, NONE)
+                            f"now: fortnox-etl connect {client.key}", NONE, import_source, checks, NONE)
     return ClientStatus(
         client=client.key,
         connected="yes, service account" if stored.service_account else "yes",
@@ -69,6 +81,7 @@ def _status(client: Client, tokens: TokenStore, company: str, now: float, import
         reconnect_in=_reconnect_in(client, stored, now),
         last_refresh=_time(stored.last_refresh_at) if stored.last_refresh_at else "never",
         import_source=import_source,
+        checks=checks,
         last_error=stored.last_error or NONE,
     )
 
