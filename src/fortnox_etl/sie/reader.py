@@ -344,6 +344,7 @@ class Voucher:
 class SieFile:
     encoding: str = "cp437"
     labels: dict[str, list] = field(default_factory=dict)  # single-valued header records by label
+    header_records: list[tuple[str, list]] = field(default_factory=list)  # every header line, repeated ones too
     years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     accounts: dict[int, str] = field(default_factory=dict)
     account_types: dict[int, str] = field(default_factory=dict)
@@ -669,6 +670,7 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
     """Every record outside the vouchers: header, years, chart, objects, balances."""
     if label in _HEADER_LABELS:
         sie.labels.setdefault(label, fields)
+        sie.header_records.append((label, fields))  # several #PROSA lines are common
     elif label == "#RAR":
         _need(fields, 3, line_no, "#RAR needs year index, start and end")
         sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))

@@ -387,7 +387,7 @@ def chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
     return {
         "insert_raw_sie_header": [
             {**partition, "position": position, "label": label, "fields": " ".join(_field(f) for f in fields)}
-            for position, (label, fields) in enumerate(sie.labels.items()) if label in _STAGED_HEADERS
+            for position, (label, fields) in enumerate(sie.header_records) if label in _STAGED_HEADERS
         ],
         "insert_raw_sie_balances": _stated_balances(partition, sie),
         "insert_raw_sie_dimensions": [
