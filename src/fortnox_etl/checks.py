@@ -322,6 +322,13 @@ def _voucher_number_gaps(scope: _Scope):
                     f"check in Fortnox whether the vouchers exist; if they do, {RERUN}")
 
 
+def _vouchers_without_rows(scope: _Scope):
+    details = [f"voucher {series} {number} ({_day(day)}) has no rows"
+               for series, number, day in scope.rows("vouchers_without_rows")]
+    return _verdict(details, "every voucher has rows", "vouchers without rows",
+                    "remove them, or book their rows, where the books are kept")
+
+
 def _ledger_control_accounts(scope: _Scope):
     rows = scope.rows("ledger_control_accounts")
     if not rows:
@@ -398,6 +405,7 @@ CHECKS: tuple[_Check, ...] = (
     _Check("loaded_counts", ERROR, _loaded_counts),
     _Check("fortnox_totals", ERROR, _fortnox_totals),
     _Check("voucher_number_gaps", WARNING, _voucher_number_gaps),
+    _Check("vouchers_without_rows", WARNING, _vouchers_without_rows),
     _Check("ledger_control_accounts", WARNING, _ledger_control_accounts),
     _Check("year_end_closing", WARNING, _year_end_closing),
     _Check("dimension_objects", WARNING, _dimension_objects),

@@ -282,8 +282,6 @@ def _sie_import(args: argparse.Namespace, operator: _Books) -> None:
     print(f"{args.file} is now the import source of {client.key} for {summary.start}..{summary.end}: "
           f"{summary.accounts:,} accounts, {summary.vouchers:,} vouchers, {summary.transactions:,} transactions "
           f"(sha256 {summary.sha256[:12]}…).{unchecked} A Fortnox sync of the year makes Fortnox the source again.")
-    for warning in summary.warnings:
-        print(f"warning: {args.file}, {warning}")
     for finding in summary.findings:
         print(f"{finding.severity}: {finding.message} [{finding.check}]")
     errors = sum(finding.severity == "error" for finding in summary.findings)

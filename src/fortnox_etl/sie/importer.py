@@ -59,7 +59,6 @@ class ImportSummary:
     transactions: int
     sha256: str
     without_orgnr: bool = False  # taken as the client's books though the file does not say whose they are
-    warnings: tuple[str, ...] = ()  # what was imported as it is but an operator should know
     findings: tuple[CheckResult, ...] = ()  # the period checks the imported books failed (stored in check_results)
 
 
@@ -117,7 +116,7 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
     # periods as a sync's do.
     results = check_staged_year(engine, client, financial_year_id, end)
     return ImportSummary(key, financial_year_id, start, end, staged.accounts, staged.vouchers, staged.voucher_rows,
-                         sha256, without_orgnr=without_orgnr, warnings=_vouchers_without_rows(sie),
+                         sha256, without_orgnr=without_orgnr,
                          findings=tuple(result for result in results if result.failed))
 
 
@@ -154,11 +153,6 @@ def _refuse_as_cut_short(engine: Engine, client_key: str, sie: SieFile, path: Pa
             f"{path} ends before its balances and vouchers: it holds neither, as a file cut short after its header "
             f"does. Nothing was imported; export the file again, or, if the year truly is empty, import it with "
             f"{EMPTY_YEAR_OPTION}")
-
-
-def _vouchers_without_rows(sie: SieFile) -> tuple[str, ...]:
-    empty = [voucher for voucher in sie.vouchers if not voucher.transactions]
-    return tuple(f"line {voucher.line_no}: voucher {voucher.series} {voucher.number} has no rows" for voucher in empty)
 
 
 def _check_whose_books(client: Client, sie: SieFile, path: Path, without_orgnr: bool) -> None:
