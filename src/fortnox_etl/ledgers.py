@@ -14,10 +14,15 @@ years ago can still be open, so the lists are cut where nothing open can be lost
   (the reconciliation needs all of them: the year's vouchers on 1510/2440 are matched to them);
 - older invoices only when they can be open at the balance date: those unpaid today (`filter=unpaid`)
   and those changed after the balance date (`lastmodified`: a payment after the date changes the
-  invoice), both with `todate` the day before the year starts;
-- payments dated from the year's start on (including those after the balance date); an invoice whose
-  Fortnox balance is not explained by those payments had payments before the year, and only its
-  payments are then fetched (`invoicenumber=`), one request each, which is rare.
+  invoice), both with `todate` the day before the year starts. /3/supplierinvoices takes none of
+  these but `filter` and `lastmodified` (the OpenAPI file): its whole list is read and chosen from
+  in the same way;
+- payments changed since a month before the year's start (`lastmodified`; the payment endpoints take
+  no dates), including those after the balance date; an invoice whose Fortnox balance is not
+  explained by those payments had payments before, and its payments are then fetched
+  (`invoicenumber=`, one request each, which is rare; suppliers: the whole payment list, once).
+  Payment list entries carry no PaymentDate (Fortnox's documented list subset): each payment's date
+  comes from its single record, one request each.
 
 Sign conventions: amounts are öre, positive for what is owed (to the client on 1510, by the client on
 2440). 2440 has a credit balance; the reconciliation shows it positive so that it compares directly
@@ -43,6 +48,7 @@ from openpyxl.styles import Font
 from sqlalchemy import Connection, text
 
 from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.errors import required
 from fortnox_etl.load_stats import LoadStats
 from fortnox_etl.period import LedgersNotReady
 from fortnox_etl.staging.database import run_sql, sql
@@ -52,6 +58,10 @@ log = logging.getLogger(__name__)
 
 # The Fortnox scopes the ledgers need beyond the bookkeeping ones; a client connected without them must reconnect.
 LEDGER_SCOPES = ("customer", "invoice", "payment", "supplier", "supplierinvoice")
+# Payments are fetched by when they changed, not by their date (the payment endpoints take no dates): from this
+# long before the year starts, for a payment registered ahead of its date. One registered earlier still is found
+# when its invoice's balance is not explained by the payments fetched.
+PAYMENTS_REGISTERED_BEFORE = dt.timedelta(days=31)
 AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "over_90")
 AGEING_HEADINGS = {"not_due": "Ej förfallen", "1-30": "1–30 dagar", "31-60": "31–60 dagar",
                    "61-90": "61–90 dagar", "over_90": "Över 90 dagar"}
@@ -167,31 +177,60 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
 def _fetch_ledger(api: FortnoxApi, stats: LoadStats, kind: LedgerKind, period_end: dt.date,
                   complete_from: dt.date) -> tuple[list[dict], list[dict]]:
     """One ledger's invoices and payments as raw rows (see the module's note on which are fetched)."""
-    before = (complete_from - dt.timedelta(days=1)).isoformat()
-    changed_after = f"{period_end + dt.timedelta(days=1)} 00:00"
-    invoices = stats.fetch(f"{kind.name} invoices", lambda: {row["invoice_number"]: row for row in (
-        _invoice(record, kind) for record in (
-            *api.list(kind.invoices_path, kind.invoices_collection, fromdate=complete_from.isoformat(),
-                      todate=period_end.isoformat()),
-            *api.list(kind.invoices_path, kind.invoices_collection, filter="unpaid", todate=before),
-            *api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after, todate=before)))})
+    invoices = stats.fetch(f"{kind.name} invoices", lambda: {
+        row["invoice_number"]: row for row in _fetch_invoices(api, kind, period_end, complete_from)})
     payments = stats.fetch(f"{kind.name} payments", lambda: _fetch_payments(api, kind, invoices, complete_from))
     return list(invoices.values()), list(payments.values())
 
 
+def _fetch_invoices(api: FortnoxApi, kind: LedgerKind, period_end: dt.date, complete_from: dt.date) -> list[dict]:
+    before = (complete_from - dt.timedelta(days=1)).isoformat()
+    changed_after = f"{period_end + dt.timedelta(days=1)} 00:00"
+    if kind is CUSTOMERS:  # /3/invoices takes fromdate, todate and filter (the OpenAPI file lists them)
+        return [_invoice(record, kind) for record in (
+            *api.list(kind.invoices_path, kind.invoices_collection, fromdate=complete_from.isoformat(),
+                      todate=period_end.isoformat()),
+            *api.list(kind.invoices_path, kind.invoices_collection, filter="unpaid", todate=before),
+            *api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after, todate=before))]
+    # /3/supplierinvoices takes no dates: every invoice, chosen here, and the numbers of those changed after the date.
+    changed = {int(required(record, kind.number_field, f"GET {kind.invoices_path}"))
+               for record in api.list(kind.invoices_path, kind.invoices_collection, lastmodified=changed_after)}
+    return _chosen_supplier_invoices([_invoice(record, kind) for record in
+                                      api.list(kind.invoices_path, kind.invoices_collection)],
+                                     changed, complete_from, period_end)
+
+
+def _chosen_supplier_invoices(invoices: list[dict], changed_after: set[int], complete_from: dt.date,
+                              period_end: dt.date) -> list[dict]:
+    """The year's invoices up to the date, and older ones unpaid today or changed after the date: what the
+    customer ledger asks Fortnox for by fromdate, todate, filter=unpaid and lastmodified."""
+    start, end = complete_from.isoformat(), period_end.isoformat()
+    return [row for row in invoices if start <= row["invoice_date"] <= end or row["invoice_date"] < start and (
+        (row["balance_ore"] and not row["cancelled"]) or row["invoice_number"] in changed_after)]
+
+
 def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict], complete_from: dt.date) -> dict:
-    payments = {row["payment_number"]: row for row in (_payment(record) for record in api.list(
-        kind.payments_path, kind.payments_collection, fromdate=complete_from.isoformat()))}
+    """Payments changed since shortly before the year (`lastmodified`: the payment endpoints take no dates), and
+    every payment of an invoice whose balance those do not explain; each dated by `_date_payments`."""
+    since = f"{complete_from - PAYMENTS_REGISTERED_BEFORE} 00:00"
+    payments = {row["payment_number"]: row for row in (_payment(record, kind) for record in api.list(
+        kind.payments_path, kind.payments_collection, lastmodified=since))}
     paid: dict[int, int] = {}
     for payment in payments.values():
         paid[payment["invoice_number"]] = paid.get(payment["invoice_number"], 0) + payment["amount_ore"]
-    for number, invoice in sorted(invoices.items()):
-        unexplained = invoice["total_ore"] - invoice["balance_ore"] - paid.get(number, 0)
-        if not invoice["cancelled"] and unexplained:
-            for record in api.list(kind.payments_path, kind.payments_collection, invoicenumber=number):
-                payment = _payment(record)
-                payments[payment["payment_number"]] = payment
-    return payments
+    unexplained = [number for number, invoice in sorted(invoices.items())
+                   if not invoice["cancelled"] and invoice["total_ore"] - invoice["balance_ore"] - paid.get(number, 0)]
+    if kind is CUSTOMERS:  # /3/invoicepayments takes invoicenumber
+        records = [record for number in unexplained
+                   for record in api.list(kind.payments_path, kind.payments_collection, invoicenumber=number)]
+    else:  # /3/supplierinvoicepayments takes no filter: the whole list, once
+        wanted = set(unexplained)
+        records = [record for record in (api.list(kind.payments_path, kind.payments_collection) if wanted else ())
+                   if int(required(record, "InvoiceNumber", f"GET {kind.payments_path}")) in wanted]
+    for record in records:
+        payment = _payment(record, kind)
+        payments[payment["payment_number"]] = payment
+    return _date_payments(api, kind, payments)
 
 
 def _party(record: dict, number_field: str) -> dict:
@@ -208,11 +247,11 @@ def _invoice(record: dict, kind: LedgerKind) -> dict:
         # A supplier invoice names its vouchers in a list: the invoice's own and its payments'.
         voucher = next((v for v in record.get("Vouchers") or [] if v.get("ReferenceType") == kind.invoice_reference), {})
     return {
-        "invoice_number": int(record[kind.number_field]),
+        "invoice_number": int(required(record, kind.number_field, f"GET {kind.invoices_path}")),
         "external_invoice_number": (record.get("InvoiceNumber") or None) if kind is SUPPLIERS else None,
         "party_number": _text_or_none(record.get("CustomerNumber", record.get("SupplierNumber"))),
         "party_name": _text_or_none(record.get("CustomerName", record.get("SupplierName"))),
-        "invoice_date": record["InvoiceDate"],
+        "invoice_date": required(record, "InvoiceDate", f"GET {kind.invoices_path}"),
         "due_date": record.get("DueDate") or None,
         "currency": record.get("Currency") or None,
         "total_ore": _ore(record.get("Total"), rate),
@@ -226,12 +265,26 @@ def _invoice(record: dict, kind: LedgerKind) -> dict:
     }
 
 
-def _payment(record: dict) -> dict:
+def _payment(record: dict, kind: LedgerKind) -> dict:
+    """A payment from a Fortnox list. Its date is None when the entry lacks it, as Fortnox's documented list
+    subset does: `_date_payments` then reads it from the single payment."""
     return {
-        "payment_number": int(record["Number"]), "invoice_number": int(record["InvoiceNumber"]),
-        "payment_date": record["PaymentDate"], "amount_ore": _ore(record.get("Amount")),
+        "payment_number": int(required(record, "Number", f"GET {kind.payments_path}")),
+        "invoice_number": int(required(record, "InvoiceNumber", f"GET {kind.payments_path}")),
+        "payment_date": record.get("PaymentDate") or None, "amount_ore": _ore(record.get("Amount")),
         "currency": record.get("Currency") or None, "booked": _bool(record.get("Booked")),
     }
+
+
+def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict]) -> dict[int, dict]:
+    """Each payment without a date gets the one of its single record (one request each, rate-limited)."""
+    single = kind.payments_collection[:-1]  # InvoicePayments -> InvoicePayment
+    for number, payment in sorted(payments.items()):
+        if payment["payment_date"] is None:
+            what = f"GET {kind.payments_path}/{number}"
+            payment["payment_date"] = str(required(api.get(f"{kind.payments_path}/{number}").get(single),
+                                                   "PaymentDate", what))[:10]
+    return payments
 
 
 # --- open items and reconciliation ---

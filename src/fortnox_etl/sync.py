@@ -200,12 +200,7 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
                      **{voucher: _references(head) for voucher, head in plan.changed.items()}}
     load = _new_load()
     partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
-    # The opening balances are the SIE file's #IB, set once the file is read (the list has no balances).
-    account_rows = [{
-        **partition, "account": int(required(a, "Number", "GET /3/accounts")), "description": a.get("Description") or "",
-        "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode"),
-        "balance_brought_forward_ore": 0,
-    } for a in accounts]
+    account_rows = _account_rows(partition, accounts)
     with ctx.engine.begin() as connection:
         lease.hold(connection)
         stream = SieStream(sie_file)
@@ -429,6 +424,16 @@ def _references(head: dict) -> dict:
     Comments are not in real list answers: kept when a list carries them, else none."""
     return {"ReferenceNumber": head.get("ReferenceNumber"), "ReferenceType": head.get("ReferenceType"),
             "Comments": head.get("Comments")}
+
+
+def _account_rows(partition: dict, accounts: list[dict]) -> list[dict]:
+    """raw_accounts rows of the /3/accounts list. Its entries carry no balances (nor VATCode, most likely): the
+    opening balances are the SIE file's #IB, set once the file is read (`_set_opening_balances`)."""
+    return [{
+        **partition, "account": int(required(a, "Number", "GET /3/accounts")), "description": a.get("Description") or "",
+        "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode") or None,
+        "balance_brought_forward_ore": 0,
+    } for a in accounts]
 
 
 def _voucher_key(head: dict) -> tuple[str, int]:

@@ -28,6 +28,8 @@ ACCOUNT_LIST_FIELDS = ("Active", "Description", "Number", "SRU", "Year")
 # The OpenAPI file's AccountListItem: served only with lenient lists.
 ACCOUNT_DOCUMENTED_LIST_FIELDS = ACCOUNT_LIST_FIELDS + (
     "BalanceBroughtForward", "CostCenter", "CostCenterSettings", "Project", "ProjectSettings", "VATCode")
+# Recorded financial year list entries: AccountingMethod in some, never AccountChartType (the single year has it).
+FINANCIAL_YEAR_LIST_FIELDS = ("Id", "FromDate", "ToDate", "AccountingMethod")
 PROJECT_LIST_FIELDS = ("Description", "EndDate", "ProjectLeader", "ProjectNumber", "StartDate", "Status")
 SIE_TYPES = (1, 2, 3, 4)
 # Fortnox writes SIE in PC8 (IBM codepage 437); the header says so, though clients must still detect it.
@@ -81,7 +83,10 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         if on:
             years = [year for year in years if year["FromDate"] <= on.isoformat() <= year["ToDate"]]
         base = base_url(request)
-        return page(request, "FinancialYears", [{"@url": f"{base}/3/financialyears/{year['Id']}", **public(year)} for year in years])
+        fields = list_fields(state, FINANCIAL_YEAR_LIST_FIELDS, tuple(years[0]) if years else ())
+        return page(request, "FinancialYears", [
+            {"@url": f"{base}/3/financialyears/{year['Id']}", **{name: year[name] for name in fields if name in year}}
+            for year in years])
 
     @app.get("/3/financialyears/{year_id}")
     def financial_year(request: Request, year_id: int, caller: Caller = bookkeeping):

@@ -33,10 +33,11 @@ CODE_INCORRECT_DATA = 2001392
 class FortnoxError(Exception):
     """Becomes the HTTP answer as is; the body carries Fortnox's casing for that kind of error."""
 
-    def __init__(self, status: int, body: dict) -> None:
+    def __init__(self, status: int, body: dict, content_type: str = "application/json") -> None:
         super().__init__(status)
         self.status = status
         self.body = body
+        self.content_type = content_type
 
     @classmethod
     def bad_request(cls, message: str, code: int = CODE_INVALID_PARAMETER, status: int = 400) -> FortnoxError:
@@ -48,7 +49,9 @@ class FortnoxError(Exception):
 
     @classmethod
     def oauth(cls, status: int, error: str, description: str) -> FortnoxError:
-        return cls(status, {"error": error, "error_description": description})
+        # JSON bodies under the content types Fortnox's token endpoint was recorded sending them with.
+        content_type = "text/plain;charset=UTF-8" if status == 401 else "text/html; charset=UTF-8"
+        return cls(status, {"error": error, "error_description": description}, content_type)
 
 
 @dataclass(frozen=True)

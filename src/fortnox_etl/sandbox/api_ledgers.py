@@ -22,6 +22,7 @@ from fortnox_etl.sandbox.api_common import (
     date_param,
     in_date_range,
     last_modified_param,
+    list_fields,
     modified_since,
     page,
     requires,
@@ -42,15 +43,23 @@ INVOICE_LIST_FIELDS = (
     "ExternalInvoiceReference2", "FinalPayDate", "InvoiceDate", "InvoiceType", "NoxFinans", "OCR", "Project",
     "Sent", "TermsOfPayment", "Total", "VoucherNumber", "VoucherSeries", "VoucherYear", "WayOfDelivery",
 )
+# Fortnox's documented list example (developer.fortnox.se): Cancel, no Vouchers, no currency rate.
 SUPPLIER_INVOICE_LIST_FIELDS = (
-    "@url", "AuthorizerName", "Balance", "Booked", "CostCenter", "Credit", "Currency", "CurrencyRate",
+    "@url", "AuthorizerName", "Balance", "Booked", "Cancel", "Currency", "DueDate", "GivenNumber",
+    "InvoiceDate", "InvoiceNumber", "SupplierName", "SupplierNumber", "Total",
+)
+# The OpenAPI file's SupplierInvoiceListItem: served only with lenient lists.
+SUPPLIER_INVOICE_DOCUMENTED_LIST_FIELDS = (
+    "@url", "AuthorizerName", "Balance", "Booked", "Cancel", "CostCenter", "Credit", "Currency", "CurrencyRate",
     "CurrencyUnit", "DueDate", "ExternalInvoiceNumber", "ExternalInvoiceSeries", "FinalPayDate", "GivenNumber",
     "InvoiceDate", "InvoiceNumber", "Project", "SupplierName", "SupplierNumber", "Total", "Vouchers",
 )
+# Fortnox's documented list example of invoice payments: no PaymentDate (the single payment has it); the
+# supplier payments' list is taken to be the same.
 PAYMENT_LIST_FIELDS = (
-    "@url", "Amount", "Booked", "Currency", "CurrencyRate", "CurrencyUnit", "InvoiceNumber", "Number",
-    "PaymentDate", "Source", "WriteOffExist",
+    "@url", "Amount", "Booked", "Currency", "CurrencyRate", "CurrencyUnit", "InvoiceNumber", "Number", "Source",
 )
+PAYMENT_DOCUMENTED_LIST_FIELDS = PAYMENT_LIST_FIELDS + ("PaymentDate", "WriteOffExist")
 CUSTOMER_LIST_FIELDS = (
     "@url", "Address1", "Address2", "City", "CustomerNumber", "Email", "Name", "OrganisationNumber", "Phone", "ZipCode",
 )
@@ -140,7 +149,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "CostCenter": invoice.cost_center,
             "Country": "Sverige",
             "Credit": "false",  # a string in Fortnox's single invoice
-            "Currency": invoice.currency, "CurrencyRate": 1, "CurrencyUnit": 1,  # the generator invoices in SEK
+            "Currency": invoice.currency, "CurrencyRate": "1", "CurrencyUnit": 1,  # SEK only; the rate a string, as recorded
             "CustomerName": invoice.customer.name,
             "CustomerNumber": invoice.customer.number,
             "DocumentNumber": str(invoice.invoice_number),
@@ -230,7 +239,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     @app.get("/3/invoicepayments")
     def invoice_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
-        return listed(request, "InvoicePayments", PAYMENT_LIST_FIELDS, [
+        return listed(request, "InvoicePayments", list_fields(state, PAYMENT_LIST_FIELDS, PAYMENT_DOCUMENTED_LIST_FIELDS), [
             (payment.modified, payment.payment_date.isoformat(), invoice_payment_record(request, caller, payment))
             for payment in caller.company.ledger.customer_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number
@@ -341,7 +350,8 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             record, status = supplier_invoice_record(request, caller, invoice)
             if status.matches(wanted):
                 records.append((invoice.modified, record["InvoiceDate"], record))
-        return listed(request, "SupplierInvoices", SUPPLIER_INVOICE_LIST_FIELDS + ("Cancel",), records)
+        return listed(request, "SupplierInvoices", list_fields(
+            state, SUPPLIER_INVOICE_LIST_FIELDS, SUPPLIER_INVOICE_DOCUMENTED_LIST_FIELDS), records)
 
     @app.get("/3/supplierinvoices/{given_number}")
     def supplier_invoice(request: Request, given_number: str, caller: Caller = supplierinvoice_scope):
@@ -380,7 +390,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     @app.get("/3/supplierinvoicepayments")
     def supplier_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
-        return listed(request, "SupplierInvoicePayments", PAYMENT_LIST_FIELDS, [
+        return listed(request, "SupplierInvoicePayments", list_fields(state, PAYMENT_LIST_FIELDS, PAYMENT_DOCUMENTED_LIST_FIELDS), [
             (payment.modified, payment.payment_date.isoformat(), supplier_payment_record(request, caller, payment))
             for payment in caller.company.ledger.supplier_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number

@@ -11,6 +11,7 @@ import base64
 import binascii
 import copy
 import html
+import json
 import secrets
 import threading
 import time
@@ -23,13 +24,14 @@ from zoneinfo import ZoneInfo
 
 import fastapi
 import jwt
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fortnox_etl.sandbox import api_books, api_ledgers, api_vouchers
 from fortnox_etl.sandbox.api_common import (
+    CODE_INVALID_PARAMETER,
     CODE_NO_LICENCE_FOR_SCOPE,
     CODE_NO_SUCH_ROUTE,
     CODE_NOT_AUTHORISED_FOR_SCOPE,
@@ -37,6 +39,7 @@ from fortnox_etl.sandbox.api_common import (
     FortnoxError,
 )
 from fortnox_etl.sandbox.generator import Company
+from fortnox_etl.sandbox.parameters import refused_parameters
 
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
@@ -269,11 +272,15 @@ def create_app(
             # Fortnox reads parameter names in any case (its own OpenAPI file writes `financialYear`).
             pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
             request.scope["query_string"] = urlencode([(name.lower(), value) for name, value in pairs]).encode("latin-1")
+            refused = refused_parameters(request.method, request.url.path, [name.lower() for name, _ in pairs])
+            if refused:
+                body = FortnoxError.bad_request(f"Ogiltig parameter: {', '.join(refused)}.", CODE_INVALID_PARAMETER).body
+                return JSONResponse(body, status_code=400)
         return await call_next(request)
 
     @app.exception_handler(FortnoxError)
-    async def fortnox_error(_request: Request, error: FortnoxError) -> JSONResponse:
-        return JSONResponse(error.body, status_code=error.status)
+    async def fortnox_error(_request: Request, error: FortnoxError) -> Response:
+        return Response(json.dumps(error.body), status_code=error.status, headers={"Content-Type": error.content_type})
 
     @app.exception_handler(_AuthorizePageError)
     async def authorize_page_error(_request: Request, error: _AuthorizePageError) -> HTMLResponse:
