@@ -418,3 +418,16 @@ def test_the_sandboxs_errors_come_as_fortnoxs_recorded_ones(sandbox):
         answer = requests.post(f"{sandbox.base_url}/oauth-v1/token", data=form, auth=auth, timeout=10)
         assert (answer.status_code, answer.headers["Content-Type"], set(answer.json())) == (
             recorded(name)["status"], recorded(name)["content_type"], set(json.loads(recorded(name)["body"])))
+
+
+def test_lenient_lists_serve_the_openapi_files_list_items_for_comparison(acme):
+    with RunningSandbox([acme], rate_limit=False, lenient_lists=True) as lenient:
+        token = connect(lenient)["access_token"]
+
+        def first(path: str, collection: str, **params) -> dict:
+            return requests.get(f"{lenient.base_url}{path}", params=params, timeout=10,
+                                headers={"Authorization": f"Bearer {token}"}).json()[collection][0]
+
+        assert {"Comments", "Description", "TransactionDate", "ApprovalState"} <= set(first("/3/vouchers", "Vouchers"))
+        assert {"BalanceBroughtForward", "VATCode"} <= set(first("/3/accounts", "Accounts"))
+        assert "PaymentDate" in first("/3/invoicepayments", "InvoicePayments")
