@@ -22,7 +22,8 @@ years ago can still be open, so the lists are cut where nothing open can be lost
   explained by those payments had payments before, and its payments are then fetched
   (`invoicenumber=`, one request each, which is rare; suppliers: the whole payment list, once).
   Payment list entries carry no PaymentDate (Fortnox's documented list subset): each payment's date
-  comes from its single record, one request each.
+  is that of its voucher in the staged year (referring to the invoice, for the payment's amount), or
+  one an earlier extraction read, else its single record's, one request each.
 
 Sign conventions: amounts are öre, positive for what is owed (to the client on 1510, by the client on
 2440). 2440 has a credit balance; the reconciliation shows it positive so that it compares directly
@@ -143,7 +144,9 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
         CUSTOMERS: stats.fetch("customers", lambda: [_party(c, "CustomerNumber") for c in api.list("/3/customers", "Customers")]),
         SUPPLIERS: stats.fetch("suppliers", lambda: [_party(s, "SupplierNumber") for s in api.list("/3/suppliers", "Suppliers")]),
     }
-    fetched = {kind: _fetch_ledger(api, stats, kind, period_end, complete_from) for kind in LEDGERS}
+    with ctx.engine.connect() as connection:
+        known_dates = {kind: _KnownPaymentDates.read(connection, key, year["financial_year_id"], kind) for kind in LEDGERS}
+    fetched = {kind: _fetch_ledger(api, stats, kind, period_end, complete_from, known_dates[kind]) for kind in LEDGERS}
     load = {"load_id": str(uuid.uuid4()), "loaded_at": _now()}
     counts = {
         "customers": len(parties[CUSTOMERS]), "suppliers": len(parties[SUPPLIERS]),
@@ -175,11 +178,12 @@ def extract_ledgers(ctx: SyncContext, period_end: dt.date) -> dict:
 
 
 def _fetch_ledger(api: FortnoxApi, stats: LoadStats, kind: LedgerKind, period_end: dt.date,
-                  complete_from: dt.date) -> tuple[list[dict], list[dict]]:
+                  complete_from: dt.date, known_dates: "_KnownPaymentDates") -> tuple[list[dict], list[dict]]:
     """One ledger's invoices and payments as raw rows (see the module's note on which are fetched)."""
     invoices = stats.fetch(f"{kind.name} invoices", lambda: {
         row["invoice_number"]: row for row in _fetch_invoices(api, kind, period_end, complete_from)})
-    payments = stats.fetch(f"{kind.name} payments", lambda: _fetch_payments(api, kind, invoices, complete_from))
+    payments = stats.fetch(f"{kind.name} payments",
+                           lambda: _fetch_payments(api, kind, invoices, complete_from, known_dates))
     return list(invoices.values()), list(payments.values())
 
 
@@ -209,7 +213,8 @@ def _chosen_supplier_invoices(invoices: list[dict], changed_after: set[int], com
         (row["balance_ore"] and not row["cancelled"]) or row["invoice_number"] in changed_after)]
 
 
-def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict], complete_from: dt.date) -> dict:
+def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict], complete_from: dt.date,
+                    known_dates: "_KnownPaymentDates") -> dict:
     """Payments changed since shortly before the year (`lastmodified`: the payment endpoints take no dates), and
     every payment of an invoice whose balance those do not explain; each dated by `_date_payments`."""
     since = f"{complete_from - PAYMENTS_REGISTERED_BEFORE} 00:00"
@@ -230,7 +235,7 @@ def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict]
     for record in records:
         payment = _payment(record, kind)
         payments[payment["payment_number"]] = payment
-    return _date_payments(api, kind, payments)
+    return _date_payments(api, kind, payments, known_dates)
 
 
 def _party(record: dict, number_field: str) -> dict:
@@ -276,10 +281,45 @@ def _payment(record: dict, kind: LedgerKind) -> dict:
     }
 
 
-def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict]) -> dict[int, dict]:
-    """Each payment without a date gets the one of its single record (one request each, rate-limited)."""
+class _KnownPaymentDates:
+    """Dates of booked payments known without asking Fortnox: read by an earlier extraction of the client, or the
+    date of the payment's own voucher in the staged year (on the control account, referring to the invoice with
+    the payment's ReferenceType, for the payment's amount; several alike are taken in date order)."""
+
+    def __init__(self, remembered: dict[int, str], by_voucher: dict[tuple[int, int], list[str]]):
+        self.remembered, self.by_voucher = remembered, by_voucher
+
+    @classmethod
+    def read(cls, connection: Connection, client_key: str, financial_year_id: int, kind: LedgerKind):
+        remembered = {int(row.payment_number): str(row.payment_date)[:10] for row in connection.execute(
+            text(sql(f"ledgers/select_{kind.name}_payment_dates")), {"client_key": client_key, "booked": True})}
+        vouchers = _frame(connection, "ledgers/select_control_account_vouchers", client_key=client_key,
+                          financial_year_id=financial_year_id, account=kind.control_account)
+        by_voucher: dict[tuple[int, int], list[str]] = {}
+        for voucher in vouchers.sort_values(["voucher_date", "series", "number"]).itertuples():
+            reference = str(voucher.reference_number or "")
+            if voucher.reference_type == kind.payment_reference and reference.isdigit():
+                paid_ore = -kind.sign * int(voucher.amount_ore)
+                by_voucher.setdefault((int(reference), paid_ore), []).append(str(voucher.voucher_date)[:10])
+        return cls(remembered, by_voucher)
+
+    def take(self, payment: dict) -> str | None:
+        if not payment["booked"]:
+            return None
+        if payment["payment_number"] in self.remembered:
+            return self.remembered[payment["payment_number"]]
+        dates = self.by_voucher.get((payment["invoice_number"], payment["amount_ore"]))
+        return dates.pop(0) if dates else None
+
+
+def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict],
+                   known_dates: _KnownPaymentDates) -> dict[int, dict]:
+    """Each payment without a date gets one known without asking (`_KnownPaymentDates`), else the one of its
+    single record (one request each, rate-limited)."""
     single = kind.payments_collection[:-1]  # InvoicePayments -> InvoicePayment
     for number, payment in sorted(payments.items()):
+        if payment["payment_date"] is None:
+            payment["payment_date"] = known_dates.take(payment)
         if payment["payment_date"] is None:
             what = f"GET {kind.payments_path}/{number}"
             payment["payment_date"] = str(required(api.get(f"{kind.payments_path}/{number}").get(single),
