@@ -218,8 +218,7 @@ def test_a_medium_company_reconciles_at_year_end_and_mid_year(make_context, comp
         pages += math.ceil(counts["invoice_payments"] / 500) + math.ceil(counts["supplier_invoice_payments"] / 500)
         assert pages <= counts["requests"] - singles_read[-1] <= pages + 2
     payments = sum(len(events(company, ledger)[1]) for ledger in ("customer", "supplier"))
-    assert singles_read[0] < payments / 2, "most payments are dated by their vouchers"
-    assert singles_read[1] < singles_read[0], "a booked payment's date is read from Fortnox once"
+    assert singles_read[1] <= singles_read[0] < payments / 10, "payments are dated by their vouchers, or read once"
 
 
 def single_payment_reads(sandbox, company, *paths: str) -> int:
@@ -327,7 +326,7 @@ def test_older_invoices_open_at_the_balance_date_and_paid_after_it_are_found(mak
     # The list, and the own record of each payment whose date its voucher in the staged year does not give.
     singles = single_payment_reads(sandbox, company, "/3/invoicepayments/")
     assert recorded["customer payments"]["requests"] == 1 + singles
-    assert 0 < singles < recorded["customer payments"]["rows_loaded"]
+    assert singles < recorded["customer payments"]["rows_loaded"]
     assert recorded["customer invoices"]["rows_loaded"] == count_rows(ctx.engine, "raw_invoices")
     assert {str(row["period_end"])[:10] for row in recorded.values()} == {period_end.isoformat()}
 

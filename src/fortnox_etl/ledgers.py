@@ -235,7 +235,7 @@ def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict]
     for record in records:
         payment = _payment(record, kind)
         payments[payment["payment_number"]] = payment
-    return _date_payments(api, kind, payments, known_dates)
+    return _date_payments(api, kind, payments, invoices, known_dates)
 
 
 def _party(record: dict, number_field: str) -> dict:
@@ -312,19 +312,24 @@ class _KnownPaymentDates:
         return dates.pop(0) if dates else None
 
 
-def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict],
+def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict], invoices: dict[int, dict],
                    known_dates: _KnownPaymentDates) -> dict[int, dict]:
     """Each payment without a date gets one known without asking (`_KnownPaymentDates`), else the one of its
-    single record (one request each, rate-limited)."""
+    single record (one request each, rate-limited). A booked payment without a voucher in the staged year, of
+    an invoice neither of the year nor possibly open, is not in the year: it matters to nothing and is left out."""
     single = kind.payments_collection[:-1]  # InvoicePayments -> InvoicePayment
+    dated = {}
     for number, payment in sorted(payments.items()):
         if payment["payment_date"] is None:
             payment["payment_date"] = known_dates.take(payment)
         if payment["payment_date"] is None:
+            if payment["booked"] and payment["invoice_number"] not in invoices:
+                continue
             what = f"GET {kind.payments_path}/{number}"
             payment["payment_date"] = str(required(api.get(f"{kind.payments_path}/{number}").get(single),
                                                    "PaymentDate", what))[:10]
-    return payments
+        dated[number] = payment
+    return dated
 
 
 # --- open items and reconciliation ---
