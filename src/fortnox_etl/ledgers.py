@@ -303,13 +303,12 @@ class _KnownPaymentDates:
                 by_voucher.setdefault((int(reference), paid_ore), []).append(str(voucher.voucher_date)[:10])
         return cls(remembered, by_voucher)
 
-    def take(self, payment: dict) -> str | None:
-        if not payment["booked"]:
-            return None
-        if payment["payment_number"] in self.remembered:
-            return self.remembered[payment["payment_number"]]
-        dates = self.by_voucher.get((payment["invoice_number"], payment["amount_ore"]))
+    def by_its_voucher(self, payment: dict) -> str | None:
+        dates = self.by_voucher.get((payment["invoice_number"], payment["amount_ore"])) if payment["booked"] else None
         return dates.pop(0) if dates else None
+
+    def read_before(self, payment: dict) -> str | None:
+        return self.remembered.get(payment["payment_number"]) if payment["booked"] else None
 
 
 def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict], invoices: dict[int, dict],
@@ -321,10 +320,12 @@ def _date_payments(api: FortnoxApi, kind: LedgerKind, payments: dict[int, dict],
     dated = {}
     for number, payment in sorted(payments.items()):
         if payment["payment_date"] is None:
-            payment["payment_date"] = known_dates.take(payment)
+            payment["payment_date"] = known_dates.by_its_voucher(payment)
         if payment["payment_date"] is None:
             if payment["booked"] and payment["invoice_number"] not in invoices:
                 continue
+            payment["payment_date"] = known_dates.read_before(payment)
+        if payment["payment_date"] is None:
             what = f"GET {kind.payments_path}/{number}"
             payment["payment_date"] = str(required(api.get(f"{kind.payments_path}/{number}").get(single),
                                                    "PaymentDate", what))[:10]
