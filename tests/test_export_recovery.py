@@ -8,11 +8,10 @@ import time
 import pytest
 import requests
 
-from fortnox_etl import export, sync
+from fortnox_etl import export
 from fortnox_etl.outbox import POSTED, POSTING, Outbox
-from fortnox_etl.period import Period
 from fortnox_etl.sandbox.running import RunningSandbox
-from test_export import approve, draft, in_fortnox
+from test_export import approve, draft, in_fortnox, synced  # noqa: F401 (synced: a fixture, here with the skewed sandbox)
 
 SKEW_SECONDS = 10 * 60
 
@@ -22,15 +21,6 @@ def sandbox(companies):
     """Fortnox's clock 10 minutes behind ours, its real list subsets, no rate limit of its own (ours holds)."""
     with RunningSandbox(companies, rate_limit=False, clock=lambda: time.time() - SKEW_SECONDS) as running:
         yield running
-
-
-@pytest.fixture
-def synced(make_context, clients):
-    ctx = make_context(clients[0])
-    sync.keep_tokens_alive(ctx)
-    for year in sync.extract_company(ctx, Period.parse("2025-12"))["years"]:
-        sync.extract_financial_year(ctx, year)
-    return ctx
 
 
 class LostPosts:
