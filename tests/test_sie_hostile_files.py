@@ -4,7 +4,6 @@ or with an amount outside SIE's rules gets a plain answer naming the cause (or t
 `sie import` and `vouchers add` alike, with nothing imported or added."""
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 
