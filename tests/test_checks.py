@@ -16,6 +16,7 @@ from sqlalchemy import text
 from fortnox_etl import checks, ledgers, sync
 from fortnox_etl.config import Client
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company, organisation_number_with_check_digit
+from fortnox_etl.sandbox.running import RunningSandbox
 from sync_helpers import run_sync
 
 # Three financial years, so that the middle one has a previous year and a booked year-end closing.
@@ -38,6 +39,14 @@ def books() -> list:
 @pytest.fixture
 def companies():
     return books()
+
+
+@pytest.fixture
+def sandbox(companies):
+    """Without Fortnox's rate limit: these tests are about the checks, and a medium company's ledgers
+    would otherwise wait out the limit for a minute (the limit has tests of its own)."""
+    with RunningSandbox(companies, rate_limit=False) as running:
+        yield running
 
 
 @pytest.fixture
@@ -75,7 +84,7 @@ def synced(make_context, label: str = SMALL, year_index: int = 1, with_ledgers: 
     company = company_named(label)
     year = company.financial_years[year_index]
     period_end = dt.date.fromisoformat(year["ToDate"])
-    ctx = make_context(client_of(company))
+    ctx = dataclasses.replace(make_context(client_of(company)), requests_per_window=10_000)  # no limit to keep
     run_sync(ctx, f"{period_end:%Y-%m}")
     if with_ledgers:
         ledgers.extract_ledgers(ctx, period_end)
