@@ -179,7 +179,7 @@ def test_removed_rows_do_not_count_toward_a_voucher(make_context):
 def test_a_closing_balance_that_is_not_opening_plus_transactions_fails(make_context):
     s = synced(make_context)
     s.execute("UPDATE sie_balances SET amount_ore = amount_ore - 100000 WHERE client_key = :k "
-              "AND financial_year_id = :y AND balance_type = 'UB' AND account = 1930", y=s.year_id)
+              "AND financial_year_id = :y AND balance_type = 'UB' AND account = '1930'", y=s.year_id)
     accounts = {a["Number"]: a for a in s.company.accounts[s.year_id]}
     closing = round(accounts[1930]["BalanceCarriedForward"] * 100)
     result = s.run()["closing_balances"]
@@ -191,7 +191,7 @@ def test_a_closing_balance_that_is_not_opening_plus_transactions_fails(make_cont
 def test_a_result_that_is_not_the_years_transactions_fails(make_context):
     s = synced(make_context)
     s.execute("UPDATE sie_balances SET amount_ore = amount_ore + 5000 WHERE client_key = :k "
-              "AND financial_year_id = :y AND balance_type = 'RES' AND account = 3001", y=s.year_id)
+              "AND financial_year_id = :y AND balance_type = 'RES' AND account = '3001'", y=s.year_id)
     sales = sum(round((row["Debit"] - row["Credit"]) * 100) for v in s.company.vouchers[s.year_id]
                 for row in v["VoucherRows"] if row["Account"] == 3001 and not row["Removed"])
     assert_fires(s.run()["result_balances"], "error",
@@ -222,7 +222,7 @@ def test_balances_that_differ_from_fortnoxs_own_fail(make_context):
 def test_an_opening_balance_that_is_not_last_years_closing_balance_fails(make_context):
     s = synced(make_context)
     s.execute("UPDATE sie_balances SET amount_ore = amount_ore + 25000 WHERE client_key = :k "
-              "AND financial_year_id = :y AND balance_type = 'UB' AND account = 1510", y=s.year_id - 1)
+              "AND financial_year_id = :y AND balance_type = 'UB' AND account = '1510'", y=s.year_id - 1)
     previous = s.company.financial_years[0]
     result = s.run()["opening_balances"]
     assert_fires(result, "error", "account 1510: opening balance (IB)", "off by -250.00 kr",

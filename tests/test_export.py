@@ -83,7 +83,7 @@ def test_approved_vouchers_are_posted_once_drafts_never_and_the_next_sync_shows_
     number = outbox[tax].fortnox_number
     posted = next(v for v in sie.vouchers if (v.series, int(v.number)) == ("A", number))
     assert posted.text == "Skatt på årets resultat"
-    assert [(t.account, t.amount_ore) for t in posted.transactions] == [(8910, 12345600), (2510, -12345600)]
+    assert [(t.account, t.amount_ore) for t in posted.transactions] == [("8910", 12345600), ("2510", -12345600)]
     with synced.engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM raw_vouchers WHERE client_key = 'acme' AND "
                                        "voucher_series = 'A' AND voucher_number = :n"), {"n": number}).scalar() == 1

@@ -118,7 +118,7 @@ def replay_account_single(replay):
     replay("account_single")
     account = api().get("/3/accounts/1931", financialyear=2)["Account"]
     (row,) = sync._account_rows(PARTITION, [account])
-    assert (row["account"], row["description"], row["active"], row["sru"]) == (1931, "Företagskonto, Swedbank", True, 7281)
+    assert (row["account"], row["description"], row["active"], row["sru"]) == ("1931", "Företagskonto, Swedbank", True, "7281")
     assert account["BalanceBroughtForward"] == 0, "the single account carries the balances the list lacks"
 
 

@@ -24,7 +24,7 @@ from fortnox_etl.sandbox.sie_export import sie_file
 from fortnox_etl.sie.import_source import active_import_source
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie, read_sie
-from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.rules import is_balance_account, rule_violations
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from sync_helpers import run_sync, year_end
@@ -253,7 +253,7 @@ def test_a_files_identity_comes_back_as_written(staging, companies, tmp_path):
     ours, theirs = read_sie(written.path), read_sie(path)
     assert_same_records(ours, theirs)
     assert ours.labels["#ORGNR"] == ["556677-8899", "2"] and ours.header("#FNR") == "0123"
-    assert ours.account_types[2890] == "T" and ours.units == {4010: "st"}
+    assert ours.account_types["2890"] == "T" and ours.units == {"4010": "st"}
     assert len(ours.period_budgets) == 3
 
 
@@ -297,7 +297,7 @@ def test_books_that_do_not_add_up_are_imported_as_they_are_with_the_checks_findi
     # Nothing of the books is lost: they come back as the file has them, the account now declared.
     ours, theirs = read_sie(write_sie4(ctx.engine, client.key, summary.financial_year_id, tmp_path / "o.se").path), \
         read_sie(path)
-    assert ours.accounts == {**theirs.accounts, 6570: ""}
+    assert ours.accounts == {**theirs.accounts, "6570": ""}
     ours.accounts, ours.account_types, ours.sru = theirs.accounts, theirs.account_types, theirs.sru
     assert_same_records(ours, theirs)
 
@@ -345,7 +345,7 @@ def test_the_active_source_follows_imports_and_syncs(make_context, clients, comp
     end = lines.index("}", start)
     corrected = lines[:start] + lines[end + 1:]
     for row in dropped.counted():
-        sign = "#UB 0" if row.account < 3000 else "#RES 0"
+        sign = "#UB 0" if is_balance_account(sie, row.account) else "#RES 0"
         corrected = [_less(line, sign, row) for line in corrected]
     corrected = [line for line in corrected if not line.startswith(("#PSALDO", "#OIB", "#OUB"))]
     path = tmp_path / "corrected.se"
@@ -488,13 +488,13 @@ def test_files_from_other_programs_are_read_whole(tmp_path):
     path = tmp_path / "visma.se"
     path.write_bytes(OTHER_PROGRAM.replace("\n", "\r\n").encode("cp1252"))
     sie = read_sie(path)
-    assert sie.encoding == "cp1252" and sie.accounts == {1930: "Företagskonto", 3001: "Försäljning"}
-    assert sie.account_types == {1930: "T"} and sie.units == {3001: "st"}
+    assert sie.encoding == "cp1252" and sie.accounts == {"1930": "Företagskonto", "3001": "Försäljning"}
+    assert sie.account_types == {"1930": "T"} and sie.units == {"3001": "st"}
     assert sie.subdimensions == {21: ("Avdelning", 1)} and sie.objects == {(1, "10"): "Lager"}
-    assert sie.opening[(0, 1930)] == 10050
-    assert sie.object_closing == {(0, 1930, (("1", "10"),)): 10000}
-    assert sie.period_balances == {(0, "202501", 3001, ()): -10000}
-    assert sie.period_budgets == {(0, "202501", 3001, (("1", "10"),)): -9000, (0, "202502", 3001, ()): -8000}
+    assert sie.opening[(0, "1930")] == 10050
+    assert sie.object_closing == {(0, "1930", (("1", "10"),)): 10000}
+    assert sie.period_balances == {(0, "202501", "3001", ()): -10000}
+    assert sie.period_budgets == {(0, "202501", "3001", (("1", "10"),)): -9000, (0, "202502", "3001", ()): -8000}
     assert sie.vouchers[0].transactions[1].quantity == "2" and sie.vouchers[0].transactions[0].object(1) == "10"
     assert rule_violations(sie) == []
     undeclared = read_sie(_write(tmp_path, OTHER_PROGRAM.replace('#DIM 1 "Kostnadsställe"\n', "").split("\n")))
@@ -514,3 +514,4 @@ def test_bad_records_are_reported_with_their_line(tmp_path, line, reason):
     with pytest.raises(SieSyntaxError, match=reason.replace("{", r"\{").replace("}", r"\}")) as error:
         read_sie(_write(tmp_path, lines))
     assert error.value.line_no == 11
+

@@ -3,7 +3,7 @@ import pytest
 
 from fortnox_etl.sie.fields import amount, quote
 from fortnox_etl.sie.reader import SieSyntaxError, detect_encoding, read_sie, split_fields
-from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.rules import account_order, bas_account_type, rule_violations
 
 VALID = """#FLAGGA 0
 #PROGRAM "Test" 1.0
@@ -43,7 +43,7 @@ def test_valid_file_has_no_violations(tmp_path):
     sie = read_sie(write(tmp_path, VALID))
     assert rule_violations(sie) == []
     assert sie.header("#FNAMN") == "Åkessons Bär & Bröd AB"
-    assert sie.closing[(0, 1930)] == 225050
+    assert sie.closing[(0, "1930")] == 225050
     assert [t.kind for t in sie.vouchers[0].transactions] == ["TRANS", "TRANS", "BTRANS"]
 
 
@@ -51,7 +51,7 @@ def test_valid_file_has_no_violations(tmp_path):
 def test_encoding_is_detected_not_assumed(tmp_path, encoding):
     path = write(tmp_path, VALID, encoding)
     assert detect_encoding(path.read_bytes()) == encoding
-    assert read_sie(path).accounts[1930] == "Företagskonto"
+    assert read_sie(path).accounts["1930"] == "Företagskonto"
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -91,6 +91,10 @@ def test_fields_with_tabs_quotes_and_objects():
     ("#TRANS 1930 {1 \"2\" 100", "object list"),
     ("1930 Bank", "expected a #LABEL"),
     ("#IB 0 1930 12.345", "more than two decimals"),
+    ('#KONTO 19A0 "Bank"', "line 10: account '19A0' is not an account number"),
+    ("#KONTO 1" + "0" * 20 + ' "Bank"', "line 10: account '1" + "0" * 20 + "' is not an account number"),
+    ("#TRANS 19.30 {} 1250.50", "line 22: account '19.30' is not an account number"),
+    ("#TRANS {} 1930 1250.50", "line 22: #TRANS needs account"),
 ])
 def test_bad_lines_are_reported_with_their_number(tmp_path, line, reason):
     text = VALID.replace('#KONTO 1930 "Företagskonto"', line) if "TRANS" not in line else VALID.replace(
@@ -98,6 +102,56 @@ def test_bad_lines_are_reported_with_their_number(tmp_path, line, reason):
     with pytest.raises(SieSyntaxError, match=reason) as error:
         read_sie(write(tmp_path, text))
     assert error.value.line_no > 0
+
+
+STATISTICS = """#VER A 2 20250120 "Statistik"
+{
+#TRANS 0351 {} -100.00
+#TRANS 0399 {} 100.00
+}
+#VER A 3 20250121 "Statistik, rättelse"
+{
+#TRANS 0351 {} 30.00 "" "\\"rättelse\\""
+#TRANS 0399 {} -30.00
+}
+"""
+CHART_WITH_LEADING_ZEROS = """#KONTO 3001 "Försäljning"
+#KONTO 0027 "27"
+#KONTO 0351 "Förs varor inom Sverige"
+#KONTO 0399 "Fördelad försäljning"
+#SRU 0351 0123
+#SRU 1930 "7281 A\""""
+RESULTS_OF_0351 = """#RES 0 3001 -1250.50
+#RES 0 0351 -70.00
+#RES 0 0399 70.00
+#PSALDO 0 202501 0351 {} -70.00"""
+
+
+def test_account_numbers_are_kept_as_written(tmp_path):
+    """0351 is not 351 (another account, of another class): chart, balances and rows keep the number as the
+    file writes it, rows read in bulk (voucher A 2) or line by line (A 3, with an escaped text), and so do
+    #SRU codes. BAS has no class 0: such accounts are results, as the files that use them report them."""
+    text = VALID.replace('#KONTO 3001 "Försäljning inom Sverige, 25 % moms"', CHART_WITH_LEADING_ZEROS).replace(
+        "#RES 0 3001 -1250.50", RESULTS_OF_0351) + STATISTICS
+    sie = read_sie(write(tmp_path, text))
+    assert {"0027", "0351", "0399"} <= set(sie.accounts) and not {27, "27", 351, "351"} & set(sie.accounts)
+    assert [[t.account for t in voucher.transactions] for voucher in sie.vouchers[1:]] == [["0351", "0399"]] * 2
+    assert sie.results[(0, "0351")] == -7000 and sie.period_balances == {(0, "202501", "0351", ()): -7000}
+    assert sie.sru == {"0351": "0123", "1930": "7281 A"}
+    assert rule_violations(sie) == []
+
+
+@pytest.mark.parametrize("account, expected", [
+    ("1930", "T"), ("2440", "S"), ("3001", "I"), ("4010", "K"), ("7010", "K"), ("8310", "I"), ("8410", "K"),
+    ("8999", "K"), ("0351", "K"), ("9900", "K"), ("797199", "K"), ("19", "T"),
+])
+def test_an_account_without_ktyp_takes_the_type_of_its_bas_class(account, expected):
+    assert bas_account_type(account) == expected
+
+
+def test_accounts_sort_in_numeric_order_though_they_are_text():
+    assert sorted(["9999", "0351", "797199", "1930", "27", "0027"], key=account_order) == [
+        "27", "0027", "0351", "1930", "9999", "797199"]
 
 
 def test_unknown_labels_are_skipped(tmp_path):

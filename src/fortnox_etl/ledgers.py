@@ -88,6 +88,11 @@ class LedgerKind:
     payments_table: str
     parties_table: str
 
+    @property
+    def staged_account(self) -> str:
+        """The control account as staging keeps account numbers: as text, as SIE files write them."""
+        return str(self.control_account)
+
 
 CUSTOMERS = LedgerKind(
     "customer", 1510, "Kundfordringar", 1, "INVOICE", "INVOICEPAYMENT", "/3/invoices", "Invoices", "DocumentNumber",
@@ -294,7 +299,7 @@ class _KnownPaymentDates:
         remembered = {int(row.payment_number): str(row.payment_date)[:10] for row in connection.execute(
             text(sql(f"ledgers/select_{kind.name}_payment_dates")), {"client_key": client_key, "booked": True})}
         vouchers = _frame(connection, "ledgers/select_control_account_vouchers", client_key=client_key,
-                          financial_year_id=financial_year_id, account=kind.control_account)
+                          financial_year_id=financial_year_id, account=kind.staged_account)
         by_voucher: dict[tuple[int, int], list[str]] = {}
         for voucher in vouchers.sort_values(["voucher_date", "series", "number"]).itertuples():
             reference = str(voucher.reference_number or "")
@@ -351,10 +356,10 @@ def build_ledgers(ctx: SyncContext, period_end: dt.date) -> LedgerSummary:
                               "invoice_date", "due_date")
             payments = _dated(_frame(connection, f"ledgers/select_{kind.name}_payments", **partition), "payment_date")
             vouchers = _dated(_frame(connection, "ledgers/select_control_account_vouchers", client_key=key,
-                                     financial_year_id=year["financial_year_id"], account=kind.control_account),
+                                     financial_year_id=year["financial_year_id"], account=kind.staged_account),
                               "voucher_date")
             opening = int(connection.execute(text(sql("ledgers/select_opening_balance")), {
-                "client_key": key, "financial_year_id": year["financial_year_id"], "account": kind.control_account,
+                "client_key": key, "financial_year_id": year["financial_year_id"], "account": kind.staged_account,
             }).scalar_one())
             items = open_items(invoices, payments, period_end)
             differences = explain_difference(kind, invoices, payments, vouchers, opening, year["from_date"], period_end,

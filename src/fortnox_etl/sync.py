@@ -27,8 +27,8 @@ from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, SharedRateLimite
 from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
 from fortnox_etl.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.period import Period, PeriodError
-from fortnox_etl.sie.reader import SieStream, read_sie
-from fortnox_etl.sie.rules import rule_violations
+from fortnox_etl.sie.reader import SieFile, SieStream, read_sie
+from fortnox_etl.sie.rules import is_balance_account, rule_violations
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source, record_import_source
 from fortnox_etl.sie.staging import StagedVouchers, build_sie_client, build_sie_year, stage_sie_year
 from fortnox_etl.sie.writer import SieSummary, write_sie4, year_to_date
@@ -207,7 +207,7 @@ def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dic
         loaded = stage_sie_year(connection, partition, stream.sie, stream, heads, account_rows,
                                 from_date=plan.from_date)
         stats.resources[-1].rows_loaded = loaded.vouchers  # the file's vouchers, counted as they were staged
-        _set_opening_balances(connection, partition, stream.sie.opening, {row["account"] for row in account_rows})
+        _set_opening_balances(connection, partition, stream.sie, {row["account"] for row in account_rows})
         if objects is not None:
             _load_objects_lists(connection, {"client_key": key, **load}, *objects)
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
@@ -428,10 +428,11 @@ def _references(head: dict) -> dict:
 
 def _account_rows(partition: dict, accounts: list[dict]) -> list[dict]:
     """raw_accounts rows of the /3/accounts list. Its entries carry no balances (nor VATCode, most likely): the
-    opening balances are the SIE file's #IB, set once the file is read (`_set_opening_balances`)."""
+    opening balances are the SIE file's #IB, set once the file is read (`_set_opening_balances`). Numbers and SRU
+    codes are staged as text, as SIE files write them."""
     return [{
-        **partition, "account": int(required(a, "Number", "GET /3/accounts")), "description": a.get("Description") or "",
-        "active": _bool(a.get("Active", True)), "sru": _int_or_none(a.get("SRU")), "vat_code": a.get("VATCode") or None,
+        **partition, "account": str(required(a, "Number", "GET /3/accounts")), "description": a.get("Description") or "",
+        "active": _bool(a.get("Active", True)), "sru": _text_or_none(a.get("SRU")), "vat_code": a.get("VATCode") or None,
         "balance_brought_forward_ore": 0,
     } for a in accounts]
 
@@ -441,12 +442,12 @@ def _voucher_key(head: dict) -> tuple[str, int]:
             int(required(head, "VoucherNumber", "GET /3/vouchers")))
 
 
-def _set_opening_balances(connection, partition: dict, opening: dict, accounts: set[int]) -> None:
+def _set_opening_balances(connection, partition: dict, sie: SieFile, accounts: set[str]) -> None:
     """The staged chart's balance brought forward: the SIE file's #IB of the year (index 0), balance accounts only."""
     rows = [{"client_key": partition["client_key"], "financial_year_id": partition["financial_year_id"],
              "account": account, "balance_brought_forward_ore": ore}
-            for (year_index, account), ore in opening.items()
-            if year_index == 0 and int(account) < 3000 and int(account) in accounts]
+            for (year_index, account), ore in sie.opening.items()
+            if year_index == 0 and account in accounts and is_balance_account(sie, account)]
     if rows:
         connection.execute(text(sql("load/update_opening_balances")), rows)
 
@@ -462,6 +463,10 @@ def _now() -> str:
 def _bool(value: object) -> bool:
     # Fortnox sends some booleans as strings.
     return value.strip().lower() == "true" if isinstance(value, str) else bool(value)
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def _int_or_none(value: object) -> int | None:

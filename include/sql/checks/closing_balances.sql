@@ -1,10 +1,14 @@
--- Balance accounts whose #UB is not #IB plus the year's counted transactions.
+-- Balance accounts (type T or S) whose #UB is not #IB plus the year's counted transactions. An account
+-- the chart lacks has no type: it is looked at here and in result_balances.sql alike, so that rows on it
+-- are found whichever it is.
 WITH movements AS (
-    SELECT account, SUM(amount_ore) AS amount_ore
-    FROM sie_transactions
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id
-      AND record_type <> 'BTRANS' AND account < 3000
-    GROUP BY account
+    SELECT t.account, SUM(t.amount_ore) AS amount_ore
+    FROM sie_transactions t
+    LEFT JOIN sie_accounts s
+      ON s.client_key = t.client_key AND s.financial_year_id = t.financial_year_id AND s.account = t.account
+    WHERE t.client_key = :client_key AND t.financial_year_id = :financial_year_id
+      AND t.record_type <> 'BTRANS' AND (s.account_type IS NULL OR s.account_type IN ('T', 'S'))
+    GROUP BY t.account
 ),
 balances AS (
     SELECT account,
@@ -25,4 +29,4 @@ FROM accounts a
 LEFT JOIN balances b ON b.account = a.account
 LEFT JOIN movements m ON m.account = a.account
 WHERE COALESCE(b.closing_ore, 0) <> COALESCE(b.opening_ore, 0) + COALESCE(m.amount_ore, 0)
-ORDER BY a.account
+ORDER BY LENGTH(a.account), a.account

@@ -16,4 +16,4 @@ SELECT b.balance_type, b.account, COALESCE(o.amount_ore, 0) AS ours_ore, s.amoun
 FROM balances b
 LEFT JOIN ours o ON o.balance_type = b.balance_type AND o.account = b.account
 LEFT JOIN stated s ON s.balance_type = b.balance_type AND s.account = b.account
-ORDER BY b.account, b.balance_type
+ORDER BY LENGTH(b.account), b.account, b.balance_type

@@ -59,4 +59,4 @@ LEFT JOIN stated s ON s.period = k.period AND s.account = k.account
 LEFT JOIN computed c ON c.period = k.period AND c.account = k.account
  AND c.dimension_no = k.dimension_no AND c.object_id = k.object_id
 WHERE COALESCE(s.amount_ore, 0) <> COALESCE(c.amount_ore, 0)
-ORDER BY k.period, k.account, k.dimension_no, k.object_id
+ORDER BY k.period, LENGTH(k.account), k.account, k.dimension_no, k.object_id

@@ -1,10 +1,13 @@
--- Result accounts whose #RES is not the year's counted transactions.
+-- Result accounts (type I or K) whose #RES is not the year's counted transactions; an account the chart
+-- lacks, as in closing_balances.sql.
 WITH movements AS (
-    SELECT account, SUM(amount_ore) AS amount_ore
-    FROM sie_transactions
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id
-      AND record_type <> 'BTRANS' AND account >= 3000
-    GROUP BY account
+    SELECT t.account, SUM(t.amount_ore) AS amount_ore
+    FROM sie_transactions t
+    LEFT JOIN sie_accounts s
+      ON s.client_key = t.client_key AND s.financial_year_id = t.financial_year_id AND s.account = t.account
+    WHERE t.client_key = :client_key AND t.financial_year_id = :financial_year_id
+      AND t.record_type <> 'BTRANS' AND (s.account_type IS NULL OR s.account_type IN ('I', 'K'))
+    GROUP BY t.account
 ),
 results AS (
     SELECT account, amount_ore
@@ -19,4 +22,4 @@ FROM accounts a
 LEFT JOIN results r ON r.account = a.account
 LEFT JOIN movements m ON m.account = a.account
 WHERE COALESCE(r.amount_ore, 0) <> COALESCE(m.amount_ore, 0)
-ORDER BY a.account
+ORDER BY LENGTH(a.account), a.account

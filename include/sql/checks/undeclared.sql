@@ -17,7 +17,7 @@ undeclared_objects AS (
                       WHERE o.client_key = :client_key AND o.financial_year_id = :financial_year_id
                         AND o.dimension_no = u.dimension_no AND o.object_id = u.object_id)
 )
-SELECT 'account' AS kind, 0 AS dimension_no, CAST(account AS VARCHAR(20)) AS item
+SELECT 'account' AS kind, 0 AS dimension_no, account AS item
 FROM raw_accounts
 WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND undeclared
 UNION ALL

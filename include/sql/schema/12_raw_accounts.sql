@@ -1,12 +1,14 @@
 -- /3/accounts?financialyear=: the chart of accounts of one financial year.
 -- Amounts are whole öre (BIGINT): exact sums on both databases, no floating point.
+-- Account numbers and SRU codes are text, as SIE files write them (0351 is not 351); in the other
+-- books tables too.
 CREATE TABLE IF NOT EXISTS raw_accounts (
     client_key                  VARCHAR(40) NOT NULL,
     financial_year_id           INTEGER NOT NULL,
-    account                     INTEGER NOT NULL,
+    account                     VARCHAR(20) NOT NULL,
     description                 TEXT NOT NULL,
     active                      BOOLEAN NOT NULL,
-    sru                         INTEGER,
+    sru                         TEXT,
     vat_code                    TEXT,
     balance_brought_forward_ore BIGINT NOT NULL,
     load_id                     VARCHAR(36) NOT NULL,

@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS raw_voucher_rows (
     voucher_series          VARCHAR(10) NOT NULL,
     voucher_number          INTEGER NOT NULL,
     row_no                  INTEGER NOT NULL,
-    account                 INTEGER NOT NULL,
+    account                 VARCHAR(20) NOT NULL,
     debit_ore               BIGINT NOT NULL,
     credit_ore              BIGINT NOT NULL,
     description             TEXT,

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS raw_sie_balances (
     year_index          INTEGER NOT NULL,
     balance_type        VARCHAR(6) NOT NULL,
     period              VARCHAR(6) NOT NULL,
-    account             INTEGER NOT NULL,
+    account             VARCHAR(20) NOT NULL,
     dimension_no        INTEGER NOT NULL,
     object_id           VARCHAR(40) NOT NULL,
     amount_ore          BIGINT NOT NULL,

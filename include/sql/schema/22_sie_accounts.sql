@@ -2,10 +2,10 @@
 CREATE TABLE IF NOT EXISTS sie_accounts (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,
-    account             INTEGER NOT NULL,
+    account             VARCHAR(20) NOT NULL,
     name                TEXT NOT NULL,
     account_type        CHAR(1) NOT NULL,
-    sru                 INTEGER,
+    sru                 TEXT,
     PRIMARY KEY (client_key, financial_year_id, account)
 );
 

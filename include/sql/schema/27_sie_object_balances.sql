@@ -3,7 +3,7 @@ CREATE TABLE IF NOT EXISTS sie_object_balances (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,
     balance_type        VARCHAR(3) NOT NULL,
-    account             INTEGER NOT NULL,
+    account             VARCHAR(20) NOT NULL,
     dimension_no        INTEGER NOT NULL,
     object_id           VARCHAR(40) NOT NULL,
     amount_ore          BIGINT NOT NULL,

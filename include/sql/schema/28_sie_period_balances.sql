@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS sie_period_balances (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,
     period              VARCHAR(6) NOT NULL,
-    account             INTEGER NOT NULL,
+    account             VARCHAR(20) NOT NULL,
     dimension_no        INTEGER NOT NULL,
     object_id           VARCHAR(40) NOT NULL,
     amount_ore          BIGINT NOT NULL,

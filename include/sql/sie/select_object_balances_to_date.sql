@@ -3,11 +3,13 @@
 SELECT balance_type, account, dimension_no, object_id, amount_ore
 FROM (
     WITH moved AS (
-        SELECT account, dimension_no, object_id, SUM(amount_ore) AS amount_ore
-        FROM sie_period_balances
-        WHERE client_key = :client_key AND financial_year_id = :financial_year_id
-          AND dimension_no <> 0 AND account < 3000 AND period <= :last_period
-        GROUP BY account, dimension_no, object_id
+        SELECT p.account, p.dimension_no, p.object_id, SUM(p.amount_ore) AS amount_ore
+        FROM sie_period_balances p
+        JOIN sie_accounts s
+          ON s.client_key = p.client_key AND s.financial_year_id = p.financial_year_id AND s.account = p.account
+        WHERE p.client_key = :client_key AND p.financial_year_id = :financial_year_id
+          AND p.dimension_no <> 0 AND s.account_type IN ('T', 'S') AND p.period <= :last_period
+        GROUP BY p.account, p.dimension_no, p.object_id
     ),
     opening AS (
         SELECT account, dimension_no, object_id, amount_ore
@@ -28,4 +30,4 @@ FROM (
     LEFT JOIN opening o ON o.account = k.account AND o.dimension_no = k.dimension_no AND o.object_id = k.object_id
     LEFT JOIN moved m ON m.account = k.account AND m.dimension_no = k.dimension_no AND m.object_id = k.object_id
 ) balances
-ORDER BY account, dimension_no, object_id, balance_type;
+ORDER BY LENGTH(account), account, dimension_no, object_id, balance_type;

@@ -2,4 +2,4 @@
 SELECT period, account, dimension_no, object_id, amount_ore
 FROM sie_period_balances
 WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND period <= :last_period
-ORDER BY period, dimension_no, account, object_id;
+ORDER BY period, dimension_no, LENGTH(account), account, object_id;

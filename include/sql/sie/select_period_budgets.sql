@@ -4,4 +4,4 @@ SELECT period, account, dimension_no, object_id, amount_ore
 FROM raw_sie_balances
 WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND year_index = :year_index
   AND balance_type = 'BUDGET'
-ORDER BY period, dimension_no, account, object_id;
+ORDER BY period, dimension_no, LENGTH(account), account, object_id;

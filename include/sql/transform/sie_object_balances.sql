@@ -1,4 +1,4 @@
--- #OIB #OUB for balance accounts (classes 1-2). Opening balances carry no objects in the chart of
+-- #OIB #OUB for balance accounts (type T or S in sie_accounts). Opening balances carry no objects in the chart of
 -- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object.
 -- Each dimension's movements are summed from year_movements (year_movements.sql), not from the raw rows.
 DELETE FROM sie_object_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
@@ -9,12 +9,19 @@ WITH opening AS (
     WHERE client_key = :client_key AND financial_year_id = :financial_year_id
       AND year_index = 0 AND balance_type = 'OIB'
 ),
+balance_movements AS (
+    SELECT m.account, m.cost_center, m.project, m.amount_ore
+    FROM year_movements m
+    JOIN sie_accounts s
+      ON s.client_key = :client_key AND s.financial_year_id = :financial_year_id AND s.account = m.account
+    WHERE s.account_type IN ('T', 'S')
+),
 movements AS (
     SELECT account, 1 AS dimension_no, cost_center AS object_id, SUM(amount_ore) AS amount_ore
-    FROM year_movements WHERE account < 3000 AND cost_center <> '' GROUP BY account, cost_center
+    FROM balance_movements WHERE cost_center <> '' GROUP BY account, cost_center
     UNION ALL
     SELECT account, 6, project, SUM(amount_ore)
-    FROM year_movements WHERE account < 3000 AND project <> '' GROUP BY account, project
+    FROM balance_movements WHERE project <> '' GROUP BY account, project
 ),
 keyed AS (
     SELECT account, dimension_no, object_id FROM opening

@@ -38,6 +38,7 @@ MAX_LINE = 100_000  # characters; no SIE record comes near, and a longer line is
 # Kronor digits of an amount: beyond any company's books (Fortnox takes amounts as floating-point numbers,
 # exact to the öre only below about 90 000 billion kronor).
 MAX_KRONOR_DIGITS = 13
+MAX_ACCOUNT_DIGITS = 20  # staging's account columns; BAS accounts have four, some programs six
 # Control characters other than tab and line ends are read as spaces, as our SIE files write them:
 # a form feed in a voucher's text must not break a record in two (str.splitlines takes it for a line
 # end), nor a zero byte the staging database. Looked for in the bytes first: most files have none.
@@ -289,6 +290,18 @@ def _int(value: object, line_no: int, what: str, digits: int = 9) -> int:
     return int(text)
 
 
+_ACCOUNT = re.compile(rf"[0-9]{{1,{MAX_ACCOUNT_DIGITS}}}").fullmatch
+
+
+def parse_account(value: object, line_no: int) -> str:
+    """An account number as the file writes it: digits, leading zeros kept (`0351` is not `351`)."""
+    if isinstance(value, str) and _ACCOUNT(value):
+        return value
+    shown = "an {object list}" if isinstance(value, list) else repr(str(value)[:30])
+    raise SieSyntaxError(line_no, f"account {shown} is not an account number (SIE writes one as digits, at most "
+                                  f"{MAX_ACCOUNT_DIGITS} of them, such as 1930)")
+
+
 Objects = tuple[tuple[str, str], ...]  # ((dimension, object), ...): an {object list} as pairs
 
 
@@ -309,7 +322,7 @@ _DIMENSION = re.compile(r"[0-9]{1,9}").fullmatch
 @dataclass(slots=True)
 class Transaction:
     kind: str  # TRANS, RTRANS or BTRANS
-    account: int
+    account: str  # as written: 0351 stays 0351
     objects: list
     amount_ore: int
     text: str
@@ -346,20 +359,20 @@ class SieFile:
     labels: dict[str, list] = field(default_factory=dict)  # single-valued header records by label
     header_records: list[tuple[str, list]] = field(default_factory=list)  # every header line, repeated ones too
     years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
-    accounts: dict[int, str] = field(default_factory=dict)
-    account_types: dict[int, str] = field(default_factory=dict)
-    sru: dict[int, str] = field(default_factory=dict)
-    units: dict[int, str] = field(default_factory=dict)
+    accounts: dict[str, str] = field(default_factory=dict)  # account number as written -> name
+    account_types: dict[str, str] = field(default_factory=dict)
+    sru: dict[str, str] = field(default_factory=dict)  # the code as written
+    units: dict[str, str] = field(default_factory=dict)
     dimensions: dict[int, str] = field(default_factory=dict)
     subdimensions: dict[int, tuple[str, int]] = field(default_factory=dict)  # dim -> (name, parent dim)
     objects: dict[tuple[int, str], str] = field(default_factory=dict)  # (dim, object) -> name
-    opening: dict[tuple[int, int], int] = field(default_factory=dict)  # (year index, account) -> öre
-    closing: dict[tuple[int, int], int] = field(default_factory=dict)
-    results: dict[tuple[int, int], int] = field(default_factory=dict)
-    object_opening: dict[tuple[int, int, Objects], int] = field(default_factory=dict)  # (index, account, objects)
-    object_closing: dict[tuple[int, int, Objects], int] = field(default_factory=dict)
-    period_balances: dict[tuple[int, str, int, Objects], int] = field(default_factory=dict)  # (index, YYYYMM, account, objects)
-    period_budgets: dict[tuple[int, str, int, Objects], int] = field(default_factory=dict)
+    opening: dict[tuple[int, str], int] = field(default_factory=dict)  # (year index, account) -> öre
+    closing: dict[tuple[int, str], int] = field(default_factory=dict)
+    results: dict[tuple[int, str], int] = field(default_factory=dict)
+    object_opening: dict[tuple[int, str, Objects], int] = field(default_factory=dict)  # (index, account, objects)
+    object_closing: dict[tuple[int, str, Objects], int] = field(default_factory=dict)
+    period_balances: dict[tuple[int, str, str, Objects], int] = field(default_factory=dict)  # (index, YYYYMM, account, objects)
+    period_budgets: dict[tuple[int, str, str, Objects], int] = field(default_factory=dict)
     vouchers: list[Voucher] = field(default_factory=list)
     checksum: int | None = None  # the verified #KSUMMA, when the file carries one
 
@@ -524,7 +537,7 @@ class SieStream:
         for line_no, (kind, account, inner, minus, kronor, cents, text, quantity) in enumerate(plain.rows,
                                                                                                 plain.line_no + 2):
             ore = _ore(kronor, cents)
-            voucher.transactions.append(Transaction(kind, int(account), self._objects(inner, line_no), -ore if minus else ore,
+            voucher.transactions.append(Transaction(kind, account, self._objects(inner, line_no), -ore if minus else ore,
                                                     _unquoted(text), line_no, _unquoted(quantity) or None))
         return voucher
 
@@ -599,7 +612,7 @@ class SieStream:
         if tail is None:
             return None
         ore = _ore(kronor, cents)
-        return Transaction(kind, int(account), objects, -ore if minus else ore, tail[0], line_no, tail[1])
+        return Transaction(kind, account, objects, -ore if minus else ore, tail[0], line_no, tail[1])
 
     def _objects(self, inner: str, line_no: int) -> list:
         objects = self._object_lists.get(inner)
@@ -676,11 +689,11 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
         sie.years[_int(fields[0], line_no, "year index")] = (parse_date(fields[1], line_no), parse_date(fields[2], line_no))
     elif label == "#KONTO":
         _need(fields, 2, line_no, "#KONTO needs account and name")
-        sie.accounts[_int(fields[0], line_no, "account")] = str(fields[1])
+        sie.accounts[parse_account(fields[0], line_no)] = str(fields[1])
     elif label in _ACCOUNT_PROPERTIES:
         _need(fields, 2, line_no, f"{label} needs account and value")
         value = str(fields[1])
-        getattr(sie, _ACCOUNT_PROPERTIES[label])[_int(fields[0], line_no, "account")] = (
+        getattr(sie, _ACCOUNT_PROPERTIES[label])[parse_account(fields[0], line_no)] = (
             value.upper() if label == "#KTYP" else value)
     elif label == "#DIM":
         _need(fields, 2, line_no, "#DIM needs dimension and name")
@@ -694,12 +707,12 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
         sie.objects[(_int(fields[0], line_no, "dimension"), str(fields[1]))] = str(fields[2])
     elif label in _BALANCES:
         _need(fields, 3, line_no, f"{label} needs year index, account and amount")
-        key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"))
+        key = (_int(fields[0], line_no, "year index"), parse_account(fields[1], line_no))
         getattr(sie, _BALANCES[label])[key] = parse_amount(fields[2], line_no)
     elif label in _OBJECT_BALANCES:
         if len(fields) < 4 or not isinstance(fields[2], list):
             raise SieSyntaxError(line_no, f"{label} needs year index, account, {{objects}} and amount")
-        key = (_int(fields[0], line_no, "year index"), _int(fields[1], line_no, "account"),
+        key = (_int(fields[0], line_no, "year index"), parse_account(fields[1], line_no),
                object_pairs(fields[2], line_no))
         getattr(sie, _OBJECT_BALANCES[label])[key] = parse_amount(fields[3], line_no)
     elif label in _PERIOD_BALANCES:
@@ -708,7 +721,7 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
         if len(fields) < 5 or not isinstance(fields[3], list):
             raise SieSyntaxError(line_no, f"{label} needs year index, period, account, {{objects}} and amount")
         key = (_int(fields[0], line_no, "year index"), _period(fields[1], line_no),
-               _int(fields[2], line_no, "account"), object_pairs(fields[3], line_no))
+               parse_account(fields[2], line_no), object_pairs(fields[3], line_no))
         getattr(sie, _PERIOD_BALANCES[label])[key] = parse_amount(fields[4], line_no)
     # Any other label is one we do not need here; SIE tells readers to skip those.
 
@@ -777,7 +790,7 @@ def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
     quantity = fields[5] if len(fields) > 5 and isinstance(fields[5], str) and fields[5] else None
     if quantity is not None:
         parse_quantity(quantity, line_no)
-    return Transaction(kind, _int(fields[0], line_no, "account"), fields[1], parse_amount(fields[2], line_no), text,
+    return Transaction(kind, parse_account(fields[0], line_no), fields[1], parse_amount(fields[2], line_no), text,
                        line_no, quantity)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from fortnox_etl.sie.fields import Memo, token
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Objects, PlainVoucher, SieFile, SieStream, Voucher, object_pairs, split_fields
-from fortnox_etl.sie.rules import BALANCE_ACCOUNT_LIMIT
+from fortnox_etl.sie.rules import ACCOUNT_TYPES, account_order, is_balance_account
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
@@ -312,18 +312,17 @@ def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
     return [{
         **partition, "account": account, "description": name, "active": True,
         "undeclared": account not in sie.accounts, "account_type": _account_type(sie, account),
-        "unit": sie.units.get(account), "sru": small_number(sie.sru.get(account, "")), "vat_code": None,
-        "balance_brought_forward_ore": sie.opening.get((0, account), 0) if account < BALANCE_ACCOUNT_LIMIT else 0,
-    } for account, name in sorted(chart.items())]
+        "unit": sie.units.get(account), "sru": sie.sru.get(account), "vat_code": None,
+        "balance_brought_forward_ore": sie.opening.get((0, account), 0) if is_balance_account(sie, account) else 0,
+    } for account, name in sorted(chart.items(), key=lambda item: account_order(item[0]))]
 
 
-def _account_type(sie: SieFile, account: int) -> str | None:
-    """The account's #KTYP when it is one of SIE's four types; else the BAS class decides."""
+def _account_type(sie: SieFile, account: str) -> str | None:
+    """The account's #KTYP when it is one of SIE's four types; else NULL, and the BAS class decides."""
     stated = sie.account_types.get(account)
-    return stated if stated in _ACCOUNT_TYPES else None
+    return stated if stated in ACCOUNT_TYPES else None
 
 
-_ACCOUNT_TYPES = ("T", "S", "K", "I")
 _LABELS = {"BUDGET": "PBUDGET"}  # a staged balance_type's record, where the two differ
 
 
@@ -469,7 +468,7 @@ def _stated_balances(partition: dict, sie: SieFile) -> list[dict]:
     return rows
 
 
-def _balance(partition: dict, balance_type: str, index: int, period: str, account: int, objects: Objects,
+def _balance(partition: dict, balance_type: str, index: int, period: str, account: str, objects: Objects,
              ore: int) -> dict:
     if len(objects) > 1:
         raise UnsupportedObjects(f"#{_LABELS.get(balance_type, balance_type)} {index} {account} has {len(objects)} "
@@ -484,5 +483,5 @@ def _field(value) -> str:
 
 
 def small_number(text: str) -> int | None:
-    """A code written as digits (an SRU code), as the INTEGER column holds it; None for anything else."""
+    """A code written as digits (a #FNR), as an INTEGER column holds it; None for anything else."""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.sie.fields import Memo, amount, quote, sie_date
+from fortnox_etl.sie.fields import Memo, amount, quote, sie_date, token
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Checksum, split_fields
 from fortnox_etl.staging.database import sql
@@ -205,7 +205,7 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
         out.record(f"#KONTO {account['account']} {quote(account['name'])}")
         out.record(f"#KTYP {account['account']} {account['account_type']}")
         if account["sru"] is not None:
-            out.record(f"#SRU {account['account']} {account['sru']}")
+            out.record(f"#SRU {account['account']} {token(account['sru'])}")
         if account["unit"] is not None:
             out.record(f"#ENHET {account['account']} {quote(account['unit'])}")
         accounts += 1
