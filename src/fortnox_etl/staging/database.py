@@ -1,15 +1,18 @@
 """Engines for the staging database (SQLite embedded, PostgreSQL in production) and the SQL files."""
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Integer, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 
 from fortnox_etl.config import SQL_DIR, ConfigError
 from fortnox_etl.connections import ConnectionSettings
+
+log = logging.getLogger(__name__)
 
 
 def staging_url(settings: ConnectionSettings) -> URL:
@@ -83,12 +86,15 @@ def run_sql(connection: Connection, name: str, **params) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every staging table and view that does not exist yet (idempotent, safe on every run)."""
+    """Create every staging table and view that does not exist yet (idempotent, safe on every run), after
+    rebuilding the tables from before a column of theirs became text (_rebuild_tables_now_text)."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             run_sql(connection, "schema_lock/wait_for_schema_lock")
-        for path in sorted((SQL_DIR / "schema").glob("*.sql")):
-            for statement in statements(f"schema/{path.stem}"):
+        files = [f"schema/{path.stem}" for path in sorted((SQL_DIR / "schema").glob("*.sql"))]
+        _rebuild_tables_now_text(connection, files)
+        for name in files:
+            for statement in statements(name):
                 view = _CREATE_VIEW.match(statement)
                 if view is not None:
                     found = inspect(connection)
@@ -97,12 +103,60 @@ def create_schema(engine: Engine) -> None:
                     if found.has_table(view.group(1)):  # a table from before it became a view
                         connection.execute(text(f"DROP TABLE {view.group(1)}"))
                 added = _ADD_COLUMN.match(statement)
-                if added is not None and added.group(2) in {
-                        column["name"] for column in inspect(connection).get_columns(added.group(1))}:
+                if added is not None and added.group(2) in _column_names(connection, added.group(1)):
                     continue
                 connection.execute(text(statement.rstrip(";")))
 
 
+def _rebuild_tables_now_text(connection: Connection, files: list[str]) -> None:
+    """Rebuild each existing table that holds as a number a column its file now declares as text (account
+    numbers and SRU codes, kept as written: 0351 is not 351), its rows copied with those columns cast to
+    text. Neither database changes such a column in place alike (SQLite not at all): the rows are set aside
+    in a temporary table, the table is dropped and created anew from its file, and the rows come back. The
+    staging views are dropped first, as PostgreSQL drops no table a view reads; create_schema creates them
+    again."""
+    found = inspect(connection)
+    existing = set(found.get_table_names())
+    stale = []
+    for name in files:
+        file_statements = statements(name)
+        for statement in file_statements:
+            created = _CREATE_TABLE.match(statement)
+            if created is None or created.group(1) not in existing:
+                continue
+            table = created.group(1)
+            numeric = {column["name"] for column in found.get_columns(table) if isinstance(column["type"], Integer)}
+            now_text = {column: kind for column, kind in _TEXT_COLUMN.findall(statement) if column in numeric}
+            if now_text:
+                added = [s for s in file_statements if (match := _ADD_COLUMN.match(s)) and match.group(1) == table]
+                stale.append((table, [statement, *added], now_text))
+    if not stale:
+        return
+    for view in (match.group(1) for name in files for s in statements(name) if (match := _CREATE_VIEW.match(s))):
+        connection.execute(text(f"DROP VIEW IF EXISTS {view}"))
+    for table, definition, now_text in stale:
+        kept = _column_names(connection, table)
+        connection.execute(text(f"CREATE TEMPORARY TABLE {table}_before AS SELECT * FROM {table}"))
+        connection.execute(text(f"DROP TABLE {table}"))
+        for statement in definition:
+            connection.execute(text(statement.rstrip(";")))
+        new = _column_names(connection, table)
+        columns = [column for column in kept if column in new]
+        values = [f"CAST({column} AS {now_text[column]})" if column in now_text else column for column in columns]
+        copied = connection.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                         f"SELECT {', '.join(values)} FROM {table}_before")).rowcount
+        connection.execute(text(f"DROP TABLE {table}_before"))
+        log.info("staging: table %s rebuilt to keep %s as text, as SIE files write them; its %s rows were copied",
+                 table, " and ".join(sorted(now_text)), f"{copied:,}")
+
+
+def _column_names(connection: Connection, table: str) -> list[str]:
+    return [column["name"] for column in inspect(connection).get_columns(table)]
+
+
+_CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \(", re.IGNORECASE)
+# A column declared as text in a CREATE TABLE statement, and its type: `    account  VARCHAR(20) NOT NULL,`
+_TEXT_COLUMN = re.compile(r"^[ \t]+(\w+)[ \t]+((?:VARCHAR|CHAR)\(\d+\)|TEXT(?!\w))", re.IGNORECASE | re.MULTILINE)
 # CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing.
 _CREATE_VIEW = re.compile(r"CREATE VIEW (\w+) AS", re.IGNORECASE)
 # ADD COLUMN has no IF NOT EXISTS on SQLite: a column added to a table after its release is added when missing.
