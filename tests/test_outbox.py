@@ -166,6 +166,21 @@ def test_drafts_from_the_vouchers_of_a_sie4_closing_file(cli, tmp_path):
     assert code == 2 and "line 9: objects of dimension 7 cannot be posted" in err
 
 
+@pytest.mark.parametrize("account, answer", [
+    ("0351", "line 9: account 0351 cannot be posted; Fortnox's accounts are numbers from 1000 to 9999, written "
+             "without a leading zero"),
+    ("797199", "line 9: account 797199 is not a four-digit account"),
+])
+def test_a_sie_row_on_an_account_fortnox_cannot_take_is_refused_as_written(cli, tmp_path, account, answer):
+    """A payroll file (SIE 4I) booking on an account Fortnox has no such number for: 0351 read as a number would
+    be 351, an account the file does not mean. The row is refused by its line and its account as written."""
+    sie = (f'#FLAGGA 0\n#SIETYP 4I\n#ORGNR 556677-8899\n#KONTO 7010 "Löner"\n#KONTO {account} "Statistik"\n'
+           f'#VER "" "" 20251225 "Lön december"\n{{\n#TRANS 7010 {{}} 30000.00\n#TRANS {account} {{}} -30000.00\n}}\n')
+    code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "lon-2025-12.si", sie)), "--series", "L")
+    assert code == 2 and "lon-2025-12.si" in err and answer in err, err
+    assert cli.outbox().vouchers() == []
+
+
 def test_approving_and_rejecting_only_from_the_right_states(cli, tmp_path):
     cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", TAX_CSV)))
     tax, fund = cli.outbox().vouchers()

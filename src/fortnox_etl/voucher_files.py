@@ -11,7 +11,8 @@ or a string of digits, an amount a number or a string.
 
 SIE4: every #VER of the file with its #TRANS rows (a closing file from another program, or a payroll
 or invoicing program's transaction file, type 4I); objects of dimension 1 are cost centres, of dimension
-6 projects. The file's #ORGNR must be the client's (a file without one only by the operator's choice).
+6 projects. The file's #ORGNR must be the client's (a file without one only by the operator's choice). Its
+account numbers are text: one Fortnox has no number for (0351, which is not 351) is refused as written.
 
 CSV and JSON files are read in UTF-8 (with or without a byte order mark), UTF-16 with a byte order
 mark, or Windows-1252 (what Excel saves on Swedish Windows). Amounts as accountants write them:
@@ -342,7 +343,12 @@ def _sie_drafts(name: str, data: bytes, client: Client, without_orgnr: bool, ser
             if unknown:
                 problems.append(f"line {row.line_no}: objects of dimension {', '.join(unknown)} cannot be posted; "
                                 "Fortnox voucher rows carry only cost centres (1) and projects (6)")
-            rows.append(DraftRow(row.account, max(row.amount_ore, 0), max(-row.amount_ore, 0),
+            if row.account.startswith("0"):  # as a number it would be another account: 0351 is not 351
+                problems.append(f"line {row.line_no}: account {row.account} cannot be posted; Fortnox's accounts are "
+                                "numbers from 1000 to 9999, written without a leading zero: book the row on one of the "
+                                "client's Fortnox accounts in the program that wrote the file")
+                continue
+            rows.append(DraftRow(int(row.account), max(row.amount_ore, 0), max(-row.amount_ore, 0),
                                  objects.get(COST_CENTER_DIMENSION), objects.get(PROJECT_DIMENSION), row.text or None,
                                  row.line_no))
         drafts.append(Draft(voucher.series, voucher.date, voucher.text, tuple(rows),
