@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,7 @@ from fortnox_etl.sandbox.sie_export import sie_file
 from fortnox_etl.sie.import_source import active_import_source
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie, read_sie
-from fortnox_etl.sie.rules import is_balance_account, rule_violations
+from fortnox_etl.sie.rules import account_order, is_balance_account, rule_violations
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from sync_helpers import run_sync, year_end
@@ -515,3 +516,38 @@ def test_bad_records_are_reported_with_their_line(tmp_path, line, reason):
         read_sie(_write(tmp_path, lines))
     assert error.value.line_no == 11
 
+
+def test_account_numbers_and_sru_codes_come_back_as_written(staging, companies, tmp_path):
+    """0351 stays 0351 through import, staging and export, and a #SRU code stays as written. An account with a
+    leading zero is a result account by its class (BAS has no class 0) and sorts among the four-digit ones; a
+    six-digit one sorts after them and, declared T, is a balance account whatever its class."""
+    company = companies[0]
+    lines = sie_file(company, company.financial_years[-1]["Id"]).decode("cp437").split("\r\n")
+    lines = [{"#SRU 1510 7251": '#SRU 1510 "7251 A"'}.get(line, line) for line in lines]
+    at = lines.index("#KONTO 1220 \"Inventarier och verktyg\"")
+    lines[at:at] = ['#KONTO 0027 "27"', '#KONTO 0351 "Förs varor inom Sverige"', "#SRU 0351 0123",
+                    '#KONTO 0399 "Fördelad försäljning"', '#KONTO 797199 "Saknas vid import"', "#KTYP 797199 T"]
+    at = next(i for i, line in enumerate(lines) if line.startswith("#PSALDO "))
+    lines[at:at] = ["#IB 0 797199 100.00", "#UB 0 797199 100.00", "#UB -1 797199 100.00", "#RES 0 0351 -100.00",
+                    "#RES 0 0399 100.00", "#PSALDO 0 202512 0351 {} -100.00", "#PSALDO 0 202512 0399 {} 100.00"]
+    at = len(lines) - 1 if lines[-1] == "" else len(lines)
+    lines[at:at] = ['#VER X 1 20251230 "Statistik"', "{", "#TRANS 0351 {} -100.00", "#TRANS 0399 {} 100.00", "}"]
+    path = tmp_path / "accounts.se"
+    path.write_bytes("\r\n".join(lines).encode("cp437"))
+    engine, client = engine_of(staging), company_client(company)
+
+    summary = import_sie_file(engine, client, path, imported_by="test")
+    written = write_sie4(engine, summary.client_key, summary.financial_year_id, tmp_path / "ours.se")
+    ours, theirs = read_sie(written.path), read_sie(path)
+    assert {account: ours.account_types[account] for account in ("0027", "0351", "797199")} == {
+        "0027": "K", "0351": "K", "797199": "T"}
+    ours.account_types = {a: kind for a, kind in ours.account_types.items() if a in theirs.account_types}
+    assert_same_records(ours, theirs)
+    text_written = written.path.read_bytes().decode("cp437")
+    declared = re.findall(r"^#KONTO (\S+)", text_written, re.MULTILINE)
+    assert declared == sorted(declared, key=account_order) and declared[:3] == ["0027", "0351", "0399"]
+    assert declared[-1] == "797199"
+    for record in ("#TRANS 0351 {} -100.00", "#SRU 0351 0123", '#SRU 1510 "7251 A"', "#UB 0 797199 100.00",
+                   "#RES 0 0351 -100.00"):
+        assert f"\r\n{record}" in text_written, record
+    assert [(r.check, r.message) for r in summary.findings if r.severity == checks.ERROR] == [], "the books add up"
