@@ -63,11 +63,11 @@ def client_for(sie: SieFile) -> tuple[Client, bool]:
 def row(transaction) -> tuple:
     quantity = Decimal(transaction.quantity.replace(",", ".")).normalize() if transaction.quantity else None
     return (transaction.kind, transaction.account, transaction.pairs, transaction.amount_ore, transaction.text,
-            quantity or None)
+            quantity or None, transaction.date, transaction.sign)
 
 
 def vouchers(sie: SieFile) -> list:
-    return sorted((v.series, int(v.number), v.date, v.text, v.registered, tuple(map(row, v.transactions)))
+    return sorted((v.series, int(v.number), v.date, v.text, v.registered, v.sign, tuple(map(row, v.transactions)))
                   for v in sie.vouchers)
 
 

@@ -36,15 +36,16 @@ MAY_DIFFER = {"#PROGRAM", "#GEN"}
 def records(sie: SieFile) -> dict[str, object]:
     """Every record of a read file by kind, without line numbers; #PROGRAM and #GEN left out."""
     def row(t):
-        return (t.kind, t.account, t.pairs, t.amount_ore, t.text, Decimal(t.quantity).normalize() if t.quantity else None)
+        return (t.kind, t.account, t.pairs, t.amount_ore, t.text, Decimal(t.quantity).normalize() if t.quantity else None,
+                t.date, t.sign)
 
     return {
         "headers": {label: [str(f) for f in fields] for label, fields in sie.labels.items() if label not in MAY_DIFFER},
         **{name: getattr(sie, name) for name in (
             "years", "accounts", "account_types", "sru", "units", "dimensions", "subdimensions", "objects", "opening",
             "closing", "results", "object_opening", "object_closing", "period_balances", "period_budgets")},
-        "vouchers": sorted((v.series, int(v.number), v.date, v.text, v.registered, tuple(row(t) for t in v.transactions))
-                           for v in sie.vouchers),
+        "vouchers": sorted((v.series, int(v.number), v.date, v.text, v.registered, v.sign,
+                            tuple(row(t) for t in v.transactions)) for v in sie.vouchers),
     }
 
 

@@ -69,7 +69,7 @@ def test_the_streaming_loader_stages_what_the_in_memory_path_did(staging, compan
 
 
 # Vouchers read whole by pattern and vouchers read line by line, in one file: tabs and escapes in texts,
-# #RTRANS with its #TRANS copy, #BTRANS, no rows, leading white space, a blank line.
+# #RTRANS with its #TRANS copy, #BTRANS, no rows, leading white space, a blank line, rows' own dates and signs.
 MIXED_VOUCHERS = [
     '#VER A 1 20250110 "Kund\tbetalar" 20250111', "{", '#TRANS 1930 {1 "100"} 125.5 "" "Kund \t betalar" 1.5',
     "#TRANS 3001 {} -125.50", "}",
@@ -78,6 +78,8 @@ MIXED_VOUCHERS = [
     "#VER C 3 20250113", "{", "}",
     '  #VER C 4 20250114 ""', "{", "\t#TRANS 1930 {} 1", "#BTRANS 3001 {} -1", "", "#TRANS 3001 {} -1", "}",
     '#VER C 5 20250115 "Åter"', "{", '#TRANS 1930 {1 "100" 6 "P 1"} -2.05 20250115 "Å" "" 1', "#TRANS 3001 {} 2.05", "}",
+    '#VER D 6 20250116 "Signerad" 20250117 "Eva E"', "{", '#TRANS 1930 {} 3 20250114 "" 1 "Eva E"',
+    '#TRANS 3001 {} -3 "20250116" "x" "" KOH', "}",
 ]
 
 
@@ -87,7 +89,7 @@ def test_vouchers_read_whole_and_line_by_line_stage_alike(staging, tmp_path):
     path = tmp_path / "mixed.se"
     path.write_bytes(data)
     sie = parse_sie(data)
-    assert [len(v.transactions) for v in sie.vouchers] == [2, 2, 0, 3, 2]
+    assert [len(v.transactions) for v in sie.vouchers] == [2, 2, 0, 3, 2, 2]
     engine = create_staging_engine(staging_url(staging))
     create_schema(engine)
     with engine.begin() as connection:
@@ -97,7 +99,7 @@ def test_vouchers_read_whole_and_line_by_line_stage_alike(staging, tmp_path):
                 connection.execute(text(sql(f"load/{statement}")), rows)
         stream = SieStream(path)
         staged = stage_sie_year(connection, {**before, "client_key": "streamed"}, stream.sie, stream)
-    assert (staged.vouchers, staged.voucher_rows) == (5, 9)
+    assert (staged.vouchers, staged.voucher_rows) == (6, 11)
     with engine.connect() as connection:
         for table in ("raw_vouchers", "raw_voucher_rows"):
             key = RAW_TABLES[table]
@@ -113,7 +115,7 @@ def test_vouchers_read_whole_give_what_reading_line_by_line_gives(monkeypatch):
     def read(data: bytes):
         try:
             stream = SieStream(data)
-            return [(v.series, v.number, v.date, v.text, v.registered, v.line_no,
+            return [(v.series, v.number, v.date, v.text, v.registered, v.sign, v.line_no,
                      [dataclasses.astuple(t) for t in v.transactions]) for v in stream], stream.sie.accounts
         except SieSyntaxError as error:
             return error.line_no, error.reason
@@ -236,7 +238,7 @@ def rows_as_before(partition: dict, sie: SieFile, heads: dict) -> dict[str, list
             "transaction_date": voucher.date.isoformat(),
             "registration_date": voucher.registered.isoformat() if voucher.registered else None,
             "description": voucher.text, "reference_number": head.get("ReferenceNumber"),
-            "reference_type": head.get("ReferenceType"), "comments": head.get("Comments"),
+            "reference_type": head.get("ReferenceType"), "comments": head.get("Comments"), "signature": voucher.sign,
         })
         voucher_rows.extend({
             **partition, "voucher_series": voucher.series, "voucher_number": number, "row_no": row_no,
@@ -245,5 +247,6 @@ def rows_as_before(partition: dict, sie: SieFile, heads: dict) -> dict[str, list
             "cost_center": row.object(1), "project": row.object(6),
             "quantity": str(Decimal(row.quantity.replace(",", "."))) if row.quantity else None,
             "removed": row.kind == "BTRANS", "added_after_registration": row.kind == "RTRANS",
+            "row_date": row.date.isoformat() if row.date else None, "signature": row.sign,
         } for row_no, row in enumerate(voucher.transactions, start=1))
     return {"insert_raw_vouchers": vouchers, "insert_raw_voucher_rows": voucher_rows, **chart_rows(partition, sie)}

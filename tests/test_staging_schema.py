@@ -6,7 +6,7 @@ from sqlalchemy import Integer, inspect, text
 
 from concurrency_helpers import run_at_once
 from fortnox_etl.sie.staging import build_sie_year
-from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url, statements
 
 
 def test_runs_starting_together_on_an_empty_database_all_get_the_schema(staging):
@@ -86,3 +86,23 @@ def test_a_staging_database_from_before_accounts_became_text_keeps_its_rows(stag
         assert connection.execute(text(
             "SELECT balance_type, account, amount_ore FROM sie_balances ORDER BY balance_type")).all() == [
             ("IB", "1930", 10000), ("RES", "3001", -5000), ("UB", "1930", 15000)]
+
+
+def test_a_database_of_an_earlier_release_gets_the_added_columns_and_views(staging):
+    """A staging database made before the voucher rows had a date and a sign of their own: the rows it
+    holds stay, the columns are added, and the view over them is made again with them."""
+    engine = create_staging_engine(staging_url(staging))
+    with engine.begin() as connection:
+        connection.execute(text(statements("schema/14_raw_voucher_rows")[0]))  # the table without the columns
+        connection.execute(text(
+            "CREATE VIEW sie_transactions AS SELECT client_key, financial_year_id, voucher_series AS series, "
+            "voucher_number AS number, row_no, account, debit_ore - credit_ore AS amount_ore FROM raw_voucher_rows"))
+        connection.execute(text(
+            "INSERT INTO raw_voucher_rows (client_key, financial_year_id, voucher_series, voucher_number, row_no, "
+            "account, debit_ore, credit_ore, removed, added_after_registration, load_id, loaded_at) "
+            "VALUES ('acme', 1, 'A', 1, 1, '1930', 100, 0, FALSE, FALSE, 'l', 'now')"))
+    create_schema(engine)
+    create_schema(engine)  # and once more, as every run does
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT account, amount_ore, trans_date, signature FROM sie_transactions")).all()
+    assert [tuple(row) for row in rows] == [("1930", 100, None, None)]

@@ -40,6 +40,7 @@ def test_sync_writes_a_valid_sie4_file_with_all_of_fortnox_books(make_context, c
     assert len(sie.vouchers) == summary.vouchers == len(expected_vouchers)
     expected_rows = sum(len(v["VoucherRows"]) for v in expected_vouchers)
     assert sum(len(v.transactions) for v in sie.vouchers) == summary.transactions == expected_rows
+    assert all(t.date is None for v in sie.vouchers for t in v.transactions), "Fortnox's rows have no date of their own"
     removed = sum(1 for v in expected_vouchers for r in v["VoucherRows"] if r["Removed"])
     assert removed and sum(1 for v in sie.vouchers for t in v.transactions if t.kind == "BTRANS") == removed
     assert set(sie.account_types) == set(sie.accounts) and len(sie.accounts) == len(company.accounts[current["Id"]])

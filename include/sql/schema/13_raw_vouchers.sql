@@ -15,3 +15,6 @@ CREATE TABLE IF NOT EXISTS raw_vouchers (
     loaded_at           VARCHAR(32) NOT NULL,
     PRIMARY KEY (client_key, financial_year_id, voucher_series, voucher_number)
 );
+
+-- Who registered the voucher (#VER sign), when its SIE source says.
+ALTER TABLE raw_vouchers ADD COLUMN signature TEXT;

@@ -20,3 +20,8 @@ CREATE TABLE IF NOT EXISTS raw_voucher_rows (
     loaded_at               VARCHAR(32) NOT NULL,
     PRIMARY KEY (client_key, financial_year_id, voucher_series, voucher_number, row_no)
 );
+
+-- A SIE source's own date of the row (#TRANS transdat) and who entered it (sign), when it gives them; NULL
+-- where it does not (the row is of its voucher's date), as in every row from Fortnox's /3/vouchers.
+ALTER TABLE raw_voucher_rows ADD COLUMN row_date DATE;
+ALTER TABLE raw_voucher_rows ADD COLUMN signature TEXT;

@@ -29,12 +29,20 @@ WITH records AS (
                || CASE WHEN project <> '' THEN '6 "' || CASE WHEN strpos(project, '"') + strpos(project, '\') = 0 AND project !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                                          THEN project
                                          ELSE regexp_replace(replace(replace(project, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END || '"' ELSE '' END
-               || '} ' || (debit_ore - credit_ore) * 0.01 || ' "" "'
+               -- the row's own date where its source gave one
+               || '} ' || (debit_ore - credit_ore) * 0.01 || ' ' || COALESCE(to_char(row_date, 'YYYYMMDD'), '""') || ' "'
                || CASE WHEN trans_text IS NULL THEN ''
                        ELSE CASE WHEN strpos(trans_text, '"') + strpos(trans_text, '\') = 0 AND trans_text !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                             THEN trans_text
                             ELSE regexp_replace(replace(replace(trans_text, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END END
-               || '"' || COALESCE(' ' || trim_scale(quantity), '') || E'\r\n' AS fields
+               -- the sign where its source gave one, "" holding the place of a missing quantity
+               || '"' || CASE WHEN signature IS NULL THEN COALESCE(' ' || trim_scale(quantity), '')
+                              ELSE ' ' || COALESCE(CAST(trim_scale(quantity) AS TEXT), '""') || ' "'
+                                   || CASE WHEN strpos(signature, '"') + strpos(signature, '\') = 0 AND signature !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                                      THEN signature
+                                      ELSE regexp_replace(replace(replace(signature, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
+                                   || '"' END
+               || E'\r\n' AS fields
         FROM raw_voucher_rows,
              LATERAL (SELECT COALESCE(NULLIF(transaction_information, ''), description) AS trans_text) AS t
         WHERE client_key = :client_key AND financial_year_id = :financial_year_id
@@ -51,7 +59,13 @@ SELECT CASE WHEN v.transaction_date <= :as_of THEN
                ELSE CASE WHEN strpos(v.description, '"') + strpos(v.description, '\') = 0 AND v.description !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                     THEN v.description
                     ELSE regexp_replace(replace(replace(v.description, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END END
-       || '"' || COALESCE(' ' || to_char(v.registration_date, 'YYYYMMDD'), '')
+       -- the sign where its source gave one, "" holding the place of a missing registration date
+       || '"' || CASE WHEN v.signature IS NULL THEN COALESCE(' ' || to_char(v.registration_date, 'YYYYMMDD'), '')
+                      ELSE ' ' || COALESCE(to_char(v.registration_date, 'YYYYMMDD'), '""') || ' "'
+                           || CASE WHEN strpos(v.signature, '"') + strpos(v.signature, '\') = 0 AND v.signature !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                              THEN v.signature
+                              ELSE regexp_replace(replace(replace(v.signature, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
+                           || '"' END
        || E'\r\n{\r\n' || COALESCE(r.text, '') || E'}\r\n' END AS text,
        COALESCE(r.row_count, 0) AS row_count,
        (SELECT COUNT(*) FROM raw_voucher_rows

@@ -26,10 +26,11 @@ def amount(ore: int) -> str:
 
 
 def sie_date(value: dt.date | str) -> str:
-    """YYYYMMDD from a date, or from an ISO date string as SQLite returns it."""
+    """YYYYMMDD from a date, or from an ISO date string as SQLite returns it; a year before 1000 (a row's own
+    date may be any) with its zeros, which strftime leaves out."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    return value.strftime("%Y%m%d")
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
 def token(value: object) -> str:

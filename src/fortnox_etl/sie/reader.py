@@ -328,6 +328,8 @@ class Transaction:
     text: str
     line_no: int
     quantity: str | None = None
+    date: dt.date | None = None  # the row's own transdat, when the file gives one
+    sign: str | None = None  # who entered the row (#BTRANS, #RTRANS: who removed or added it)
 
     def object(self, dimension: int) -> str | None:
         """The object of a dimension in the row's object list ({1 "100" 6 "P1"}: 1 cost centre, 6 project)."""
@@ -346,6 +348,7 @@ class Voucher:
     text: str
     line_no: int
     registered: dt.date | None = None
+    sign: str | None = None  # who registered the voucher
     transactions: list[Transaction] = field(default_factory=list)
 
     def counted(self) -> list[Transaction]:
@@ -403,15 +406,18 @@ def parse_sie(data: bytes | Path) -> SieFile:
 
 
 # A #TRANS/#RTRANS/#BTRANS line as nearly every program writes it: bare account, {object list} and
-# plain amount, then a tail of at most transdate, "text", quantity and a bare rest. Any other line
+# plain amount, then a tail of at most transdate, "text", quantity, sign and a bare rest. Any other line
 # takes the general path, so both give the same result, errors included.
 _FAST_ROW = re.compile(
     r'#(TRANS|RTRANS|BTRANS)[ \t]+([0-9]{1,9})[ \t]+\{([^}]*)\}[ \t]+(-?)([0-9]{1,13})(?:\.([0-9]{1,2}))?(?![^ \t])').match
 _FIELD = r'(?:"[^"\\]*"|[^ \t"{][^ \t]*)'
-_FAST_TAIL = re.compile(rf'(?:[ \t]+{_FIELD}(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?[ \t]*').fullmatch
-# A #VER line of series, number, date and at most "text", regdate and a bare rest, none escaped.
+_FAST_TAIL = re.compile(
+    rf'(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?)?[ \t]*'
+).fullmatch
+# A #VER line of series, number, date and at most "text", regdate, sign and a bare rest, none escaped.
 _FAST_VER = re.compile(
-    rf'#VER[ \t]+({_FIELD})[ \t]+({_FIELD})[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?'
+    rf'#VER[ \t]+({_FIELD})[ \t]+({_FIELD})[ \t]+({_FIELD})'
+    rf'(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+({_FIELD})(?:[ \t]+[^"{{]*)?)?)?)?'
 ).fullmatch
 _PLAIN_QUANTITY = re.compile(r'-?[0-9]{1,14}(?:\.[0-9]{1,10})?').fullmatch
 _TAILS_KEPT = 1_000  # the rows of a voucher mostly share their tail (its text); older tails are forgotten
@@ -428,26 +434,29 @@ _PLAIN_FIELD = rf'(?:"[^"\\{_BREAKS}]*"|[^\s"{{]\S*)'
 _PLAIN_REST = rf'(?:[ \t]+[^"{{{_BREAKS}]*)?'
 _PLAIN_OBJECT = rf'(?:"[^"\\{{}}{_BREAKS}]*"|[^\s"{{}}]+)'
 _PLAIN_HEAD = re.compile(
-    rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]{{1,9}})[ \t]+([0-9]{{8}})'
-    rf'(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?[ \t]*\r?\n\{{\r?\n').match
-# Each row's kind, account, object list, minus, kronor, öre, text and quantity (after a transdate); a
-# row starts a line, so that as many rows as lines means every line is a row.
+    rf'#VER[ \t]+({_PLAIN_FIELD})[ \t]+([0-9]{{1,9}})[ \t]+([0-9]{{8}})(?:[ \t]+({_PLAIN_FIELD})'
+    rf'(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?)?[ \t]*\r?\n\{{\r?\n').match
+# Each row's kind, account, object list, minus, kronor, öre, transdate, text, quantity and sign; a row
+# starts a line, so that as many rows as lines means every line is a row.
 _PLAIN_ROWS = re.compile(
     rf'^[ \t]*#(TRANS|BTRANS)[ \t]+([0-9]{{1,9}})[ \t]+\{{((?:[ \t]*{_PLAIN_OBJECT}[ \t]+{_PLAIN_OBJECT})*[ \t]*)\}}'
-    rf'[ \t]+(-?)([0-9]{{1,13}})(?:\.([0-9]{{1,2}}))?(?:[ \t]+{_PLAIN_FIELD}(?:[ \t]+({_PLAIN_FIELD})'
-    rf'(?:[ \t]+(""|-?[0-9]{{1,14}}(?:\.[0-9]{{1,10}})?){_PLAIN_REST})?)?)?[ \t]*\r?\n', re.MULTILINE).findall
+    rf'[ \t]+(-?)([0-9]{{1,13}})(?:\.([0-9]{{1,2}}))?(?:[ \t]+({_PLAIN_FIELD})(?:[ \t]+({_PLAIN_FIELD})'
+    rf'(?:[ \t]+(""|-?[0-9]{{1,14}}(?:\.[0-9]{{1,10}})?)(?:[ \t]+({_PLAIN_FIELD}){_PLAIN_REST})?)?)?)?[ \t]*\r?\n',
+    re.MULTILINE).findall
 
 
 class PlainVoucher(NamedTuple):
     """A voucher written plainly (see _PLAIN_HEAD), its rows as their fields' text: kind (TRANS or
-    BTRANS), account, the {object list}'s inside, "-" or "", kronor, öre ("", 1 or 2 digits), text
-    (quoted or bare, "" if none) and quantity (a plain number, '""' or "" if none)."""
+    BTRANS), account, the {object list}'s inside, "-" or "", kronor, öre ("", 1 or 2 digits), transdate, text
+    and sign (quoted or bare, "" if none) and quantity (a plain number, '""' or "" if none). The transdate
+    is not checked yet: row_date(field, line_no) reads it, or says why the row's line cannot be read."""
     series: str
     number: str
     date: dt.date
     text: str
     registered: dt.date | None
-    rows: list[tuple[str, str, str, str, str, str, str, str]]
+    sign: str | None
+    rows: list[tuple[str, str, str, str, str, str, str, str, str, str]]
     line_no: int
 
 
@@ -503,13 +512,12 @@ class SieStream:
                             yield self._voucher  # a #VER without { }: a voucher without rows
                             self._voucher = None
                         self._pending_rtrans = None
-                        series, number, day, voucher_text, registered = head.groups()
-                        series, voucher_text, registered = _unquoted(series), _unquoted(voucher_text), _unquoted(registered)
+                        series, number, day, voucher_text, registered, sign = head.groups()
+                        series, voucher_text = _unquoted(series), _unquoted(voucher_text)
                         first = line_no + 1
-                        registered = ((_DATES.get(registered) or parse_date(registered, first))
-                                      if registered and registered.strip() else None)
                         yield PlainVoucher(series, number, _DATES.get(day) or parse_date(day, first), voucher_text or "",
-                                           registered, rows, first)
+                                           _optional_date(_unquoted(registered), first), _unquoted(sign) or None,
+                                           rows, first)
                         line_no += len(rows) + 3
                     position = start = end
                 if position < len(text):
@@ -533,12 +541,14 @@ class SieStream:
                                  "#KSUMMA opens a checked part but no closing #KSUMMA carries the sum")
 
     def _plain_voucher(self, plain: PlainVoucher) -> Voucher:
-        voucher = Voucher(plain.series, plain.number, plain.date, plain.text, plain.line_no, plain.registered)
-        for line_no, (kind, account, inner, minus, kronor, cents, text, quantity) in enumerate(plain.rows,
-                                                                                                plain.line_no + 2):
+        voucher = Voucher(plain.series, plain.number, plain.date, plain.text, plain.line_no, plain.registered,
+                          plain.sign)
+        for line_no, (kind, account, inner, minus, kronor, cents, date, text, quantity, sign) in enumerate(
+                plain.rows, plain.line_no + 2):
             ore = _ore(kronor, cents)
             voucher.transactions.append(Transaction(kind, account, self._objects(inner, line_no), -ore if minus else ore,
-                                                    _unquoted(text), line_no, _unquoted(quantity) or None))
+                                                    _unquoted(text), line_no, _unquoted(quantity) or None,
+                                                    row_date(date, line_no), _unquoted(sign) or None))
         return voucher
 
     def _lines(self, lines: list[str], line_no: int) -> Iterator[Voucher]:
@@ -612,7 +622,8 @@ class SieStream:
         if tail is None:
             return None
         ore = _ore(kronor, cents)
-        return Transaction(kind, account, objects, -ore if minus else ore, tail[0], line_no, tail[1])
+        text, quantity, date, sign = tail
+        return Transaction(kind, account, objects, -ore if minus else ore, text, line_no, quantity, date, sign)
 
     def _objects(self, inner: str, line_no: int) -> list:
         objects = self._object_lists.get(inner)
@@ -622,18 +633,20 @@ class SieStream:
             self._object_lists[inner] = objects
         return objects
 
-    def _tail(self, tail: str, line_no: int) -> tuple[str, str | None] | None:
+    def _tail(self, tail: str, line_no: int) -> tuple[str, str | None, dt.date | None, str | None] | None:
+        """The row's text, quantity, date and sign from the fields after its amount."""
         match = _FAST_TAIL(tail)
         if match is None:
             return None
-        text, quantity = (_unquoted(value) for value in match.groups())
+        date, text, quantity, sign = (_unquoted(value) for value in match.groups())
         if not quantity:
             quantity = None
         elif _PLAIN_QUANTITY(quantity) is None:
             parse_quantity(quantity, line_no)
+        date = _optional_date(date, line_no)
         if len(self._tails) >= _TAILS_KEPT:
             self._tails.clear()
-        self._tails[tail] = (text or "", quantity)
+        self._tails[tail] = (text or "", quantity, date, sign or None)
         return self._tails[tail]
 
 
@@ -676,7 +689,7 @@ def _voucher(fields: list, line_no: int) -> Voucher:
         raise SieSyntaxError(line_no, f"voucher number {number[:30]} is larger than any voucher number (at most 9 digits)")
     return Voucher(str(fields[0]), str(fields[1]), parse_date(fields[2], line_no),
                    str(fields[3]) if len(fields) > 3 else "", line_no,
-                   parse_date(registered, line_no) if registered else None)
+                   parse_date(registered, line_no) if registered else None, _text_field(fields, 5) or None)
 
 
 def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
@@ -786,12 +799,30 @@ def _transaction(kind: str, fields: list, line_no: int) -> Transaction:
     if len(fields) < 3 or not isinstance(fields[1], list):
         raise SieSyntaxError(line_no, f"#{kind} needs account, {{objects}} and amount")
     object_pairs(fields[1], line_no)
-    text = str(fields[4]) if len(fields) > 4 and isinstance(fields[4], str) else ""
-    quantity = fields[5] if len(fields) > 5 and isinstance(fields[5], str) and fields[5] else None
+    quantity = _text_field(fields, 5) or None
     if quantity is not None:
         parse_quantity(quantity, line_no)
-    return Transaction(kind, parse_account(fields[0], line_no), fields[1], parse_amount(fields[2], line_no), text,
-                       line_no, quantity)
+    return Transaction(kind, parse_account(fields[0], line_no), fields[1], parse_amount(fields[2], line_no),
+                       _text_field(fields, 4), line_no, quantity, _optional_date(_text_field(fields, 3), line_no),
+                       _text_field(fields, 6) or None)
+
+
+def _text_field(fields: list, index: int) -> str:
+    """An optional field that is not an {object list}; "" when there is none."""
+    return fields[index] if len(fields) > index and isinstance(fields[index], str) else ""
+
+
+def _optional_date(value: str | None, line_no: int) -> dt.date | None:
+    """A date field that may be left empty ("" or blank), as the optional transdat and regdat are."""
+    if not value or not value.strip():
+        return None
+    return _DATES.get(value) or parse_date(value, line_no)
+
+
+def row_date(field: str, line_no: int) -> dt.date | None:
+    """The date of a PlainVoucher's row from its transdate field (quoted, bare or none); SieSyntaxError
+    naming `line_no` when it is no date."""
+    return _optional_date(_unquoted(field), line_no)
 
 
 _QUANTITY = re.compile(r"-?[0-9]{1,14}(?:[.,][0-9]{1,10})?").fullmatch

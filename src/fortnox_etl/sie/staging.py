@@ -18,7 +18,8 @@ from sqlalchemy import Connection, text
 
 from fortnox_etl.sie.fields import Memo, token
 from fortnox_etl.sie.in_background import InBackground
-from fortnox_etl.sie.reader import Objects, PlainVoucher, SieFile, SieStream, Voucher, object_pairs, split_fields
+from fortnox_etl.sie.reader import (Objects, PlainVoucher, SieFile, SieStream, SieSyntaxError, Voucher, object_pairs,
+                                    row_date, split_fields)
 from fortnox_etl.sie.rules import ACCOUNT_TYPES, account_order, is_balance_account
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -40,10 +41,11 @@ _BLOCK_ROWS = 20_000  # rows per executemany: large enough to be fast, small eno
 # (a dict per row cost as much as the COPY); _checked_table refuses to run if a file's order changes.
 _VOUCHER_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "transaction_date",
                     "registration_date", "description", "reference_number", "reference_type", "comments",
-                    "load_id", "loaded_at")
+                    "signature", "load_id", "loaded_at")
 _VOUCHER_ROW_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "account",
                         "debit_ore", "credit_ore", "description", "transaction_information", "cost_center",
-                        "project", "quantity", "removed", "added_after_registration", "load_id", "loaded_at")
+                        "project", "quantity", "removed", "added_after_registration", "row_date", "signature",
+                        "load_id", "loaded_at")
 _ROW_OBJECT_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "position",
                        "dimension_no", "object_id", "load_id", "loaded_at")
 
@@ -182,7 +184,7 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
     client, year = _copy_value(partition["client_key"]), _copy_value(partition["financial_year_id"])
     load = f"\t{_copy_value(partition['load_id'])}\t{_copy_value(partition['loaded_at'])}\n"
     series_fields, dates, objects = Memo(_copy_value), Memo(_copy_value), Memo(_copy_object_list)
-    quantities = Memo(_copy_quantity)
+    quantities, row_ends = Memo(_copy_quantity), Memo(_copy_row_end)
     staged = StagedVouchers()
     voucher_count = row_count = 0
     rows_copy = _copy_statement("insert_raw_voucher_rows", _VOUCHER_ROW_COLUMNS)
@@ -204,18 +206,22 @@ def _copy_vouchers(connection: Connection, partition: dict, vouchers: Iterable[V
                     voucher_text = _copy_value(voucher_text)
                 heads_block.append(
                     f"{client}\t{year}\t{series}\t{number}\t{dates[part.date]}\t{dates[part.registered]}\t"
-                    f"{voucher_text}\t{_NO_REFERENCES if head is None else _copy_references(head)}{load}")
+                    f"{voucher_text}\t{_NO_REFERENCES if head is None else _copy_references(head)}\t"
+                    f"{_copy_value(part.sign)}{load}")
                 prefix = f"{client}\t{year}\t{series}\t{number}\t"
                 text_field = row_text = None  # a voucher's rows mostly share one text: converted once
-                for row_no, (kind, account, inner, minus, kronor, cents, field, quantity) in enumerate(part.rows, 1):
+                for row_no, (kind, account, inner, minus, kronor, cents, date, field, quantity, sign) in enumerate(
+                        part.rows, 1):
                     if field != text_field:
-                        text_field, row_text = field, _copy_row_text(field)
+                        text_field, row_text = field, _copy_text_field(field)
                     ore = kronor + _CENTS[cents]
                     object_fields, object_list = objects[inner]
+                    row_end = row_ends[kind, date, sign]
+                    if row_end is None:
+                        row_date(date, part.line_no + 1 + row_no)  # no date: says so, naming the row's line
                     rows_block.append(
                         f"{prefix}{row_no}\t{account}\t{_CREDIT + ore if minus else ore + _NO_CREDIT}\t\\N\t"
-                        f"{row_text}\t{object_fields}\t{quantities[quantity]}"
-                        f"{_REMOVED if kind == 'BTRANS' else _COUNTED}{load}")
+                        f"{row_text}\t{object_fields}\t{quantities[quantity]}{row_end}{load}")
                     if object_list:
                         object_lists += _row_object_tuples(partition, part.series, number, row_no, object_list)
                 row_count += len(part.rows)
@@ -282,9 +288,20 @@ def _copy_object_list(inner: str) -> tuple[str, tuple]:
     return f"{_copy_value(cost_center)}\t{_copy_value(project)}", whole
 
 
-def _copy_row_text(field: str) -> str:
-    """The transaction_information field of a plain row's text field (quoted, bare or none)."""
+def _copy_text_field(field: str) -> str:
+    """A plain row's text or sign field (quoted, bare or none) as its column's field."""
     return _copy_value((field[1:-1] if field[:1] == '"' else field) or None)
+
+
+def _copy_row_end(kind_date_sign: tuple[str, str, str]) -> str | None:
+    """The removed, added_after_registration, row_date and signature fields of a plain row from its kind and
+    its transdate and sign fields (quoted, bare or none); None if the transdate is no date."""
+    kind, date, sign = kind_date_sign
+    try:
+        day = row_date(date, 0)
+    except SieSyntaxError:
+        return None
+    return f"{_REMOVED if kind == 'BTRANS' else _COUNTED}\t{_copy_value(day)}\t{_copy_text_field(sign)}"
 
 
 def _copy_quantity(field: str) -> str:
@@ -330,7 +347,7 @@ def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -
     return (partition["client_key"], partition["financial_year_id"], voucher.series, number,
             voucher.date.isoformat(), voucher.registered.isoformat() if voucher.registered else None,
             voucher.text, head.get("ReferenceNumber"), head.get("ReferenceType"), head.get("Comments"),
-            partition["load_id"], partition["loaded_at"])
+            voucher.sign, partition["load_id"], partition["loaded_at"])
 
 
 def _row_tuples(partition: dict, voucher: Voucher, number: int, object_lists: list[tuple]) -> Iterator[tuple]:
@@ -346,7 +363,7 @@ def _row_tuples(partition: dict, voucher: Voucher, number: int, object_lists: li
         yield (client_key, financial_year_id, series, number, row_no, row.account, ore if ore > 0 else 0,
                -ore if ore < 0 else 0, None, row.text or None, cost_center, project,
                _quantity(row.quantity) if row.quantity else None, row.kind == "BTRANS", row.kind == "RTRANS",
-               load_id, loaded_at)
+               row.date.isoformat() if row.date else None, row.sign, load_id, loaded_at)
 
 
 @lru_cache(maxsize=4096)

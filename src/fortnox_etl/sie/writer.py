@@ -27,6 +27,7 @@ _HEADERS_BEFORE_COMPANY = ("#PROSA", "#FTYP")
 _HEADERS_AFTER_YEARS = ("#TAXAR",)
 _HEADERS_AFTER_SCOPE = ("#KPTYP", "#VALUTA")
 _FETCH_ROWS = 5000
+_EMPTY = '""'  # an optional field left empty
 _CP437 = codecs.charmap_build(encodings.cp437.decoding_table)  # a fast table; the codec's own is a dict
 
 
@@ -256,12 +257,15 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
     dates, texts, quantities = Memo(sie_date), Memo(quote), Memo(_quantity)
     vouchers = transactions = 0
     row, item = next(rows, None), next(objects, None)
-    for series, number, voucher_date, registration_date, voucher_text in _stream(connection, "select_vouchers", params):
+    for series, number, voucher_date, registration_date, voucher_text, signature in _stream(
+            connection, "select_vouchers", params):
         day = dates[voucher_date]
         written = day <= last_day
         if written:
-            registered = f" {dates[registration_date]}" if registration_date else ""
-            out.record(f"#VER {texts[series]} {number} {day} {texts[voucher_text]}{registered}")
+            head = f"#VER {texts[series]} {number} {day} {texts[voucher_text]}"
+            if registration_date or signature is not None:  # "" holds the place of a sign's missing date
+                head += f" {dates[registration_date] if registration_date else _EMPTY}"
+            out.record(head if signature is None else f"{head} {texts[signature]}")
             out.record("{")
             vouchers += 1
         while row is not None and row[1] == number and row[0] == series:
@@ -271,10 +275,13 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
                 pairs.append(f"{item[3]} {texts[item[4]]}")
                 item = next(objects, None)
             if written:
-                record_type, account, amount_ore, trans_text, quantity = row[3:]
-                fields = f"{account} {{{' '.join(pairs)}}} {amount(amount_ore)} \"\" {texts[trans_text]}"
-                if quantity is not None:
-                    fields += f" {quantities[quantity]}"
+                record_type, account, amount_ore, trans_text, quantity, trans_date, signature = row[3:]
+                fields = (f"{account} {{{' '.join(pairs)}}} {amount(amount_ore)} "
+                          f"{dates[trans_date] if trans_date else _EMPTY} {texts[trans_text]}")
+                if quantity is not None or signature is not None:  # "" holds the place of a sign's missing quantity
+                    fields += f" {_EMPTY if quantity is None else quantities[quantity]}"
+                if signature is not None:
+                    fields += f" {texts[signature]}"
                 out.record(f"#{record_type} {fields}")
                 if record_type == "RTRANS":
                     out.record(f"#TRANS {fields}")  # the same row again, for readers that predate #RTRANS

@@ -99,13 +99,21 @@ def create_schema(engine: Engine) -> None:
                 if view is not None:
                     found = inspect(connection)
                     if view.group(1) in found.get_view_names():
-                        continue
-                    if found.has_table(view.group(1)):  # a table from before it became a view
+                        if _same_columns(connection, found, view.group(1), statement[view.end():]):
+                            continue
+                        connection.execute(text(f"DROP VIEW {view.group(1)}"))  # from before columns were added
+                    elif found.has_table(view.group(1)):  # a table from before it became a view
                         connection.execute(text(f"DROP TABLE {view.group(1)}"))
                 added = _ADD_COLUMN.match(statement)
                 if added is not None and added.group(2) in _column_names(connection, added.group(1)):
                     continue
                 connection.execute(text(statement.rstrip(";")))
+
+
+def _same_columns(connection: Connection, found, view: str, select: str) -> bool:
+    """Whether an existing view has the columns its definition's SELECT gives now."""
+    defined = connection.execute(text(f"SELECT * FROM ({select.rstrip(';')}) AS definition WHERE 1 = 0")).keys()
+    return [column["name"] for column in found.get_columns(view)] == list(defined)
 
 
 def _rebuild_tables_now_text(connection: Connection, files: list[str]) -> None:
@@ -157,7 +165,8 @@ def _column_names(connection: Connection, table: str) -> list[str]:
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \(", re.IGNORECASE)
 # A column declared as text in a CREATE TABLE statement, and its type: `    account  VARCHAR(20) NOT NULL,`
 _TEXT_COLUMN = re.compile(r"^[ \t]+(\w+)[ \t]+((?:VARCHAR|CHAR)\(\d+\)|TEXT(?!\w))", re.IGNORECASE | re.MULTILINE)
-# CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing.
+# CREATE VIEW has no IF NOT EXISTS on PostgreSQL (and no OR REPLACE on SQLite): a view is created when missing,
+# and created again when its definition's columns changed.
 _CREATE_VIEW = re.compile(r"CREATE VIEW (\w+) AS", re.IGNORECASE)
 # ADD COLUMN has no IF NOT EXISTS on SQLite: a column added to a table after its release is added when missing.
 _ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", re.IGNORECASE)

@@ -1,0 +1,103 @@
+"""What a SIE file from another program holds beyond Fortnox's own files comes back out of staging: a row's own
+date and who signed a voucher or a row.
+
+Each file is imported with `sie import` and written with `sie export`, with and without the control sum (on
+PostgreSQL the database formats the vouchers only without it), and read back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from fortnox_etl.config import Client
+from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.sie.reader import SieFile, read_sie
+from fortnox_etl.sie.writer import write_sie4
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
+from test_sie_corpus import vouchers
+
+CLIENT = Client(key="other", name="Övrigt AB", organisation_number="556677-8899", fiscal_year_start_month=1)
+HEAD = ["#FLAGGA 0", '#PROGRAM "Annat program" 1.0', "#FORMAT PC8", "#GEN 20260115", "#SIETYP 4",
+        "#ORGNR 556677-8899", '#FNAMN "Övrigt AB"', "#RAR 0 20250101 20251231", "#RAR -1 20240101 20241231",
+        '#KONTO 1510 "Kundfordringar"', '#KONTO 1930 "Bank"', '#KONTO 3001 "Försäljning"',
+        '#DIM 1 "Kostnadsställe"', '#DIM 6 "Projekt"', '#DIM 7 "Anställd"', '#DIM 20 "Egen"',
+        '#OBJEKT 1 "A" "Avdelning A"', '#OBJEKT 6 "P" "Projekt P"', '#OBJEKT 7 "E1" "Eva"', '#OBJEKT 20 "X" "Ett"']
+
+
+@pytest.fixture
+def engine(staging):
+    engine = create_staging_engine(staging_url(staging))
+    create_schema(engine)
+    return engine
+
+
+def round_trip(engine, tmp_path, lines: list[str]):
+    """The file's import summary, the file as read, and the files written from staging, with and without the
+    control sum, as read."""
+    path = tmp_path / "theirs.se"
+    path.write_bytes("\r\n".join([*HEAD, *lines, ""]).encode("cp437"))
+    summary = import_sie_file(engine, CLIENT, path, imported_by="test")
+    ours = [read_sie(write_sie4(engine, CLIENT.key, summary.financial_year_id, tmp_path / f"ours{checksum}.se",
+                                checksum=checksum).path) for checksum in (False, True)]
+    return summary, read_sie(path), ours
+
+
+def test_a_rows_own_date_comes_back_as_the_file_gives_it(engine, tmp_path):
+    summary, theirs, ours = round_trip(engine, tmp_path, [
+        '#VER A 1 20250110 "Försäljning" 20250112', "{",
+        '#TRANS 1510 {} 100.00 20250110 "the voucher\'s day"', '#TRANS 3001 {} -60.00 20250105 "a day of its own"',
+        '#TRANS 3001 {} -30.00 "" "no day"', "#TRANS 3001 {} -10.00", '#TRANS 1930 {} 0 09991231 "long past"', "}",
+        # read line by line: a row added after registration, and a tab before the date
+        '#VER A 2 20250220 "Tillägg"', "{", '#RTRANS 1930 {} 5 20250221 "added"', '#TRANS 1930 {} 5 20250221 "added"',
+        '#TRANS 3001 {} -5\t"20250219"', "}",
+    ])
+    for written in ours:
+        assert vouchers(written) == vouchers(theirs)
+        assert [t.date for v in written.vouchers for t in v.transactions] == [
+            dt.date(2025, 1, 10), dt.date(2025, 1, 5), None, None, dt.date(999, 12, 31), dt.date(2025, 2, 21),
+            dt.date(2025, 2, 19)]
+    with engine.connect() as connection:
+        staged = connection.execute(text(
+            "SELECT trans_date FROM sie_transactions WHERE client_key = :client_key AND financial_year_id = :year "
+            "ORDER BY series, number, row_no"), {"client_key": CLIENT.key, "year": summary.financial_year_id}).scalars()
+        assert [day if day is None else str(day) for day in staged] == [
+            "2025-01-10", "2025-01-05", None, None, "0999-12-31", "2025-02-21", "2025-02-19"], \
+            "no date where the file gives none"
+
+
+def test_who_signed_a_voucher_and_its_rows_comes_back(engine, tmp_path):
+    _, theirs, ours = round_trip(engine, tmp_path, [
+        '#VER A 1 20250110 "Signerad" 20250112 "Anna Andersson"', "{",
+        '#TRANS 1510 {} 100.00 "" "" "" "Anna Andersson"', '#TRANS 3001 {} -100.00 20250110 "sold" 2 KOH',
+        '#RTRANS 1930 {} 5 "" "added" "" "Bo \\"B\\" Berg"', '#TRANS 1930 {} 5 "" "added" "" "Bo \\"B\\" Berg"',
+        "#TRANS 1510 {} -5", '#BTRANS 1930 {} 7 "" "" 0 "Kjell-Olov Högdahl"', "}",
+        '#VER A 2 20250111 "Utan registreringsdag" "" "Bo Berg"', "{", "#TRANS 1930 {} 1", "#TRANS 3001 {} -1", "}",
+    ])
+    for written in ours:
+        assert vouchers(written) == vouchers(theirs)
+        assert [v.sign for v in written.vouchers] == ["Anna Andersson", "Bo Berg"]
+        assert [v.registered for v in written.vouchers] == [dt.date(2025, 1, 12), None]
+        assert [(t.kind, t.sign) for t in written.vouchers[0].transactions] == [
+            ("TRANS", "Anna Andersson"), ("TRANS", "KOH"), ("RTRANS", 'Bo "B" Berg'), ("TRANS", None),
+            ("BTRANS", "Kjell-Olov Högdahl")]
+
+
+def test_a_row_date_that_is_no_date_is_refused_with_its_line(engine, tmp_path):
+    with pytest.raises(SieImportRefused, match=rf"line {len(HEAD) + 3}: '20251340' is not a date"):
+        round_trip(engine, tmp_path, ['#VER A 1 20250110 "Jan"', "{", '#TRANS 1510 {} 1 20251340 "x"',
+                                      "#TRANS 3001 {} -1", "}"])
+
+
+def test_reading_a_file_whole_gives_what_the_corpus_comparison_sees(tmp_path):
+    """The comparison of the corpus test sees each of these: a voucher's and a row's sign, a row's date."""
+    path = tmp_path / "one.se"
+    path.write_bytes("\r\n".join([*HEAD, '#VER A 1 20250110 "Jan" 20250111 S', "{",
+                                  '#TRANS 1510 {} 1 20250109 "" "" T', "#TRANS 3001 {} -1", "}"]).encode("cp437"))
+    sie: SieFile = read_sie(path)
+    changed = [path.read_bytes().replace(old, new) for old, new in (
+        (b"20250111 S", b"20250111 Z"), (b'"" "" T', b'"" "" Z'), (b"20250109", b"20250108"))]
+    for data in changed:
+        path.write_bytes(data)
+        assert vouchers(read_sie(path)) != vouchers(sie)
