@@ -1,5 +1,5 @@
 """What a SIE file from another program holds beyond Fortnox's own files comes back out of staging: a row's own
-date and who signed a voucher or a row.
+date, who signed a voucher or a row, and balance lines with several objects in one list.
 
 Each file is imported with `sie import` and written with `sie export`, with and without the control sum (on
 PostgreSQL the database formats the vouchers only without it), and read back.
@@ -16,7 +16,7 @@ from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, read_sie
 from fortnox_etl.sie.writer import write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
-from test_sie_corpus import vouchers
+from test_sie_corpus import assert_gives_back_every_record, vouchers
 
 CLIENT = Client(key="other", name="Övrigt AB", organisation_number="556677-8899", fiscal_year_start_month=1)
 HEAD = ["#FLAGGA 0", '#PROGRAM "Annat program" 1.0', "#FORMAT PC8", "#GEN 20260115", "#SIETYP 4",
@@ -82,6 +82,37 @@ def test_who_signed_a_voucher_and_its_rows_comes_back(engine, tmp_path):
         assert [(t.kind, t.sign) for t in written.vouchers[0].transactions] == [
             ("TRANS", "Anna Andersson"), ("TRANS", "KOH"), ("RTRANS", 'Bo "B" Berg'), ("TRANS", None),
             ("BTRANS", "Kjell-Olov Högdahl")]
+
+
+SEVERAL_OBJECTS = [
+    '#OIB 0 1510 {1 "A" 6 "P"} 50.00', '#OUB 0 1510 {1 "A" 6 "P"} 150.00', '#OIB 0 1510 {1 "A"} 50.00',
+    '#OUB 0 1510 {1 "A"} 150.00', '#OUB -1 1510 {1 "A" 6 "P"} 50.00', '#OUB -1 1510 {6 "P" 1 "A"} 40.00',
+    '#PSALDO 0 202501 1510 {1 "A" 6 "P"} 100.00', '#PSALDO 0 202501 1510 {1 "A"} 100.00',
+    '#PSALDO 0 202501 3001 {1 "A"} -100.00', '#PSALDO 0 202501 3001 {1 "A" 6 "P"} -100.00',
+    '#PSALDO 0 202501 3001 {1 "A" 6 "P" 7 "E1"} -100.00', '#PSALDO 0 202501 1510 {} 100.00',
+    '#PSALDO 0 202501 3001 {} -100.00', '#PBUDGET 0 202502 3001 {6 "P" 1 "A"} -500.00',
+    '#VER A 1 20250110 "Försäljning"', "{", '#TRANS 1510 {1 "A" 6 "P"} 100.00', '#TRANS 3001 {7 "E1" 6 "P" 1 "A"} -100.00',
+    "}",
+]
+
+
+def test_balance_lines_with_several_objects_in_one_list_come_back(engine, tmp_path):
+    summary, theirs, ours = round_trip(engine, tmp_path, SEVERAL_OBJECTS)
+    for written in ours:
+        assert_gives_back_every_record(written, theirs)
+        assert written.object_closing[(-1, "1510", (("6", "P"), ("1", "A")))] == 4000, "the list in the file's order"
+    findings = {finding.check: finding for finding in summary.findings}
+    assert "period_balances" not in findings, "a list's #PSALDO is what the rows carrying all its objects give"
+    assert "undeclared" not in findings, "a list's objects are each declared"
+
+
+def test_a_list_of_several_objects_whose_period_change_is_off_is_named_in_the_finding(engine, tmp_path):
+    lines = [line.replace('202501 1510 {1 "A" 6 "P"} 100.00', '202501 1510 {1 "A" 6 "P"} 90.00')
+             for line in SEVERAL_OBJECTS]
+    summary, _, _ = round_trip(engine, tmp_path, lines)
+    finding = {finding.check: finding for finding in summary.findings}["period_balances"]
+    assert finding.details == ['account 1510 objects {1 "A" 6 "P"}, period 2025-01: the source\'s #PSALDO states a '
+                               "change of 90.00 kr, its vouchers give 100.00 kr: off by -10.00 kr"]
 
 
 def test_a_row_date_that_is_no_date_is_refused_with_its_line(engine, tmp_path):

@@ -26,7 +26,9 @@ from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.period import Period
+from fortnox_etl.sie.fields import object_list
 from fortnox_etl.sie.import_source import FILE
+from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION
 from fortnox_etl.staging.database import run_sql, sql
 
 if TYPE_CHECKING:  # the DAG files' retry policy imports this module: it must not load the API client
@@ -226,7 +228,7 @@ def _fortnox_balances(scope: _Scope):
 def _period_balances(scope: _Scope):
     rows = scope.rows("period_balances")
     details = [
-        f"account {account}{f' object {object_id} of dimension {dimension}' if dimension else ''}, period "
+        f"account {account}{_objects(scope, dimension, object_id)}, period "
         f"{period[:4]}-{period[4:]}: the source's #PSALDO states a change of {_kr(stated)}, its vouchers "
         f"give {_kr(computed)}: off by {_kr(stated - computed)}"
         for period, account, dimension, object_id, stated, computed in rows
@@ -235,6 +237,13 @@ def _period_balances(scope: _Scope):
                     "period balances differ from the vouchers",
                     f"the source's period balances do not add up to its vouchers: {RERUN} after correcting "
                     "the books where they are kept (for an imported file, in the program that wrote it)")
+
+
+def _objects(scope: _Scope, dimension: int, object_id: str) -> str:
+    """A period balance's object as a detail names it: none, one object, or a list of several."""
+    if dimension == OBJECT_LIST_DIMENSION:
+        return f" objects {object_list(scope.rows('object_list', list_key=object_id))}"
+    return f" object {object_id} of dimension {dimension}" if dimension else ""
 
 
 def _opening_balances(scope: _Scope):

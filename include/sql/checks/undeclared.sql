@@ -9,7 +9,10 @@ WITH used_objects AS (
     WHERE client_key = :client_key AND financial_year_id = :financial_year_id
     UNION
     SELECT dimension_no, object_id FROM raw_sie_balances
-    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND dimension_no <> 0
+    WHERE client_key = :client_key AND financial_year_id = :financial_year_id AND dimension_no > 0
+    UNION
+    SELECT dimension_no, object_id FROM raw_sie_object_lists
+    WHERE client_key = :client_key AND financial_year_id = :financial_year_id
 ),
 undeclared_objects AS (
     SELECT u.dimension_no, u.object_id FROM used_objects u

@@ -15,3 +15,4 @@ DELETE FROM raw_sie_header WHERE client_key = :client_key AND financial_year_id 
 DELETE FROM raw_sie_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_sie_dimensions WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 DELETE FROM raw_sie_objects WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
+DELETE FROM raw_sie_object_lists WHERE client_key = :client_key AND financial_year_id = :financial_year_id;

@@ -1,7 +1,8 @@
 -- The balances a client-year's SIE file states (#IB #UB #RES #OIB #OUB #PSALDO #PBUDGET), for both year
 -- indexes it carries: Fortnox's own figures, to compare with the ones we compute from the vouchers;
 -- an imported file's #OIB #OUB #PSALDO and #PBUDGET (balance_type BUDGET) are written back as stated.
--- Keys cannot be NULL, so "no period" is '' and "no object" ({}) is dimension 0 with object ''.
+-- Keys cannot be NULL, so "no period" is '' and "no object" ({}) is dimension 0 with object ''; a list of
+-- several objects is dimension -1 with its key in raw_sie_object_lists.
 CREATE TABLE IF NOT EXISTS raw_sie_balances (
     client_key          VARCHAR(40) NOT NULL,
     financial_year_id   INTEGER NOT NULL,

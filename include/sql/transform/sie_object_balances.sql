@@ -1,5 +1,7 @@
 -- #OIB #OUB for balance accounts (type T or S in sie_accounts). Opening balances carry no objects in the chart of
 -- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object.
+-- A source's balance of a list of several objects (dimension -1) has its #OIB only: its #OUB is the
+-- source's own (sie_stated_balances.sql).
 -- Each dimension's movements are summed from year_movements (year_movements.sql), not from the raw rows.
 DELETE FROM sie_object_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 INSERT INTO sie_object_balances (client_key, financial_year_id, balance_type, account, dimension_no, object_id, amount_ore)
@@ -36,4 +38,5 @@ SELECT :client_key, :financial_year_id, 'OUB', k.account, k.dimension_no, k.obje
        COALESCE(b.amount_ore, 0) + COALESCE(m.amount_ore, 0)
 FROM keyed k
 LEFT JOIN opening b ON b.account = k.account AND b.dimension_no = k.dimension_no AND b.object_id = k.object_id
-LEFT JOIN movements m ON m.account = k.account AND m.dimension_no = k.dimension_no AND m.object_id = k.object_id;
+LEFT JOIN movements m ON m.account = k.account AND m.dimension_no = k.dimension_no AND m.object_id = k.object_id
+WHERE k.dimension_no <> -1;

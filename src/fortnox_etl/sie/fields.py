@@ -33,6 +33,11 @@ def sie_date(value: dt.date | str) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
+def object_list(pairs) -> str:
+    """An {object list} of (dimension, object) pairs as SIE writes it: {1 "100" 6 "P1"}, or {}."""
+    return "{" + " ".join(f"{dimension} {quote(item)}" for dimension, item in pairs) + "}"
+
+
 def token(value: object) -> str:
     """A field as written bare when it can be (`EUBAS97`, `2025`), quoted when it must be."""
     text = "" if value is None else str(value)

@@ -26,7 +26,6 @@ from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
 from fortnox_etl.sie.rules import unstageable_vouchers
 from fortnox_etl.sie.staging import (
-    UnsupportedObjects,
     build_sie_client,
     build_sie_year,
     small_number,
@@ -98,10 +97,7 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
         if not _count(connection, "count_staged_company", client_key=key):
             _stage_company(connection, key, sie, load)
         partition = {"client_key": key, "financial_year_id": financial_year_id, **load}
-        try:
-            staged = stage_sie_year(connection, partition, sie, sie.vouchers)
-        except UnsupportedObjects as error:
-            raise SieImportRefused(f"{path}: {error}. Nothing was imported") from None
+        staged = stage_sie_year(connection, partition, sie, sie.vouchers)
         build_sie_client(connection, key)
         build_sie_year(connection, key, financial_year_id)
         run_sql(connection, "transform/sie_stated_balances", client_key=key, financial_year_id=financial_year_id)

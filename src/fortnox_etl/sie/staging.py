@@ -5,6 +5,7 @@ land in the same tables the same way.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from array import array
 from bisect import bisect_left
@@ -24,6 +25,9 @@ from fortnox_etl.sie.rules import ACCOUNT_TYPES, account_order, is_balance_accou
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
+# The dimension_no of a balance line with several objects in its list; its object_id keys the list in
+# raw_sie_object_lists (object_list_key).
+OBJECT_LIST_DIMENSION = -1
 _COST_CENTER, _PROJECT = str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)  # as an object list writes them
 # The SIE tables of one client-year, in build order: the year's rows are read once into year_movements
 # (a temporary table, dropped once the balances, object balances and period balances are made from it).
@@ -48,10 +52,6 @@ _VOUCHER_ROW_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "vo
                         "load_id", "loaded_at")
 _ROW_OBJECT_COLUMNS = ("client_key", "financial_year_id", "voucher_series", "voucher_number", "row_no", "position",
                        "dimension_no", "object_id", "load_id", "loaded_at")
-
-
-class UnsupportedObjects(ValueError):
-    """The file uses object lists our tables cannot hold (several objects on one balance line)."""
 
 
 class StagedVouchers(AbstractSet):
@@ -117,8 +117,8 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
     file's own chart is staged (#KONTO, #SRU, #IB 0 as balance brought forward).
 
     The partition is deleted first, then loaded in blocks: by COPY on PostgreSQL, by executemany on
-    SQLite, so memory does not grow with the year. SieSyntaxError (from the stream) and
-    UnsupportedObjects leave the transaction for the caller to roll back.
+    SQLite, so memory does not grow with the year. A SieSyntaxError (from the stream) leaves the
+    transaction for the caller to roll back.
 
     With `from_date` (an incremental load: a file of the vouchers from that date on, and the whole
     year's chart and balances), only the staged vouchers from that date are replaced.
@@ -340,9 +340,6 @@ def _account_type(sie: SieFile, account: str) -> str | None:
     return stated if stated in ACCOUNT_TYPES else None
 
 
-_LABELS = {"BUDGET": "PBUDGET"}  # a staged balance_type's record, where the two differ
-
-
 def _voucher_tuple(partition: dict, voucher: Voucher, number: int, head: dict) -> tuple:
     return (partition["client_key"], partition["financial_year_id"], voucher.series, number,
             voucher.date.isoformat(), voucher.registered.isoformat() if voucher.registered else None,
@@ -378,13 +375,7 @@ def _object_list(objects: tuple[str, ...]) -> tuple[str | None, str | None, tupl
                  if item is not None)
     if pairs == said:
         return cost_center, project, ()
-    return cost_center, project, tuple((_dimension(dimension), item) for dimension, item in pairs)
-
-
-def _dimension(text: str) -> int:
-    if not text.isdigit() or len(text) > 9:
-        raise UnsupportedObjects(f"dimension {text[:30]!r} of an object list is not a dimension number")
-    return int(text)
+    return cost_center, project, tuple((int(dimension), item) for dimension, item in pairs)
 
 
 def _row_object_tuples(partition: dict, series: str, number: int, row_no: int,
@@ -413,6 +404,7 @@ def chart_rows(partition: dict, sie: SieFile) -> dict[str, list[dict]]:
               for dimension, (name, parent) in sorted(sie.subdimensions.items()) if dimension not in sie.dimensions)],
         "insert_raw_sie_objects": [{**partition, "dimension_no": dimension, "object_id": item, "name": name}
                                    for (dimension, item), name in sorted(sie.objects.items())],
+        "insert_raw_sie_object_lists": _object_lists(partition, sie),
     }
 
 
@@ -488,11 +480,27 @@ def _stated_balances(partition: dict, sie: SieFile) -> list[dict]:
 def _balance(partition: dict, balance_type: str, index: int, period: str, account: str, objects: Objects,
              ore: int) -> dict:
     if len(objects) > 1:
-        raise UnsupportedObjects(f"#{_LABELS.get(balance_type, balance_type)} {index} {account} has {len(objects)} "
-                                 "objects in one list; only balances per single object can be staged")
-    dimension, item = objects[0] if objects else ("0", "")
+        dimension, item = OBJECT_LIST_DIMENSION, object_list_key(objects)
+    else:
+        dimension, item = objects[0] if objects else ("0", "")
     return {**partition, "year_index": index, "balance_type": balance_type, "period": period, "account": account,
-            "dimension_no": _dimension(dimension), "object_id": item, "amount_ore": ore}
+            "dimension_no": int(dimension), "object_id": item, "amount_ore": ore}
+
+
+def object_list_key(objects: Objects) -> str:
+    """The key of a balance line's list of several objects: the same list gets the same key in any file and
+    year, 20 characters where object_id holds 40."""
+    listed = _field([field for dimension, item in objects for field in (str(int(dimension)), item)])
+    return hashlib.blake2b(listed.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _object_lists(partition: dict, sie: SieFile) -> list[dict]:
+    """raw_sie_object_lists: each list of several objects the file's balance lines carry, its objects in order."""
+    lists = {key[-1] for attribute in ("object_opening", "object_closing", "period_balances", "period_budgets")
+             for key in getattr(sie, attribute) if len(key[-1]) > 1}
+    return [{**partition, "list_key": object_list_key(objects), "position": position, "dimension_no": int(dimension),
+             "object_id": item}
+            for objects in sorted(lists) for position, (dimension, item) in enumerate(objects, 1)]
 
 
 def _field(value) -> str:

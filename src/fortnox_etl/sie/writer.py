@@ -16,9 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.sie.fields import Memo, amount, quote, sie_date, token
+from fortnox_etl.sie.fields import Memo, amount, object_list, quote, sie_date, token
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Checksum, split_fields
+from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION
 from fortnox_etl.staging.database import sql
 
 PROGRAM_NAME = "fortnox-etl"
@@ -219,6 +220,9 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
     for item in rows("select_objects", financial_year_id=financial_year_id):
         out.record(f"#OBJEKT {item['dimension_no']} {quote(item['object_id'])} {quote(item['name'])}")
 
+    lists: dict[str, list[tuple[int, str]]] = {}  # the balance lines' lists of several objects, by key
+    for item in rows("select_object_lists"):
+        lists.setdefault(item["list_key"], []).append((item["dimension_no"], item["object_id"]))
     for index, year in indexed_years:
         until = as_of if index == 0 else _date(year["end_date"])
         whole_year = until == _date(year["end_date"])
@@ -226,13 +230,13 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
         for balance in rows("select_balances" if whole_year else "select_balances_to_date", **params):
             out.record(f"#{balance['balance_type']} {index} {balance['account']} {amount(balance['amount_ore'])}")
         for balance in rows("select_object_balances" if whole_year else "select_object_balances_to_date", **params):
-            out.record(f"#{balance['balance_type']} {index} {balance['account']} {_objects(balance)} "
+            out.record(f"#{balance['balance_type']} {index} {balance['account']} {_objects(balance, lists)} "
                        f"{amount(balance['amount_ore'])}")
         for balance in rows("select_period_balances", **params):
-            out.record(f"#PSALDO {index} {balance['period']} {balance['account']} {_objects(balance)} "
+            out.record(f"#PSALDO {index} {balance['period']} {balance['account']} {_objects(balance, lists)} "
                        f"{amount(balance['amount_ore'])}")
         for budget in rows("select_period_budgets", financial_year_id=financial_year_id, year_index=index):
-            out.record(f"#PBUDGET {index} {budget['period']} {budget['account']} {_objects(budget)} "
+            out.record(f"#PBUDGET {index} {budget['period']} {budget['account']} {_objects(budget, lists)} "
                        f"{amount(budget['amount_ore'])}")
 
     vouchers, transactions = _write_vouchers(connection, out, client_key, financial_year_id, as_of)
@@ -343,8 +347,12 @@ def _stream(connection, name: str, params: dict):
             yield from rows
 
 
-def _objects(balance) -> str:
-    return "{}" if not balance["dimension_no"] else f"{{{balance['dimension_no']} {quote(balance['object_id'])}}}"
+def _objects(balance, lists: dict[str, list[tuple[int, str]]]) -> str:
+    """A balance line's {object list}: none, its object, or its list of several (OBJECT_LIST_DIMENSION)."""
+    dimension, item = balance["dimension_no"], balance["object_id"]
+    if dimension == OBJECT_LIST_DIMENSION:
+        return object_list(lists[item])
+    return object_list([(dimension, item)] if dimension else [])
 
 
 def _quantity(value) -> str:
