@@ -1,5 +1,6 @@
 """What a SIE file from another program holds beyond Fortnox's own files comes back out of staging: a row's own
-date, who signed a voucher or a row, and balance lines with several objects in one list.
+date, who signed a voucher or a row, balance lines with several objects in one list, and the balances per object
+of every dimension (built from the vouchers where the file does not state them).
 
 Each file is imported with `sie import` and written with `sie export`, with and without the control sum (on
 PostgreSQL the database formats the vouchers only without it), and read back.
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from fortnox_etl.config import Client
 from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, read_sie
+from fortnox_etl.sie.rules import is_balance_account
 from fortnox_etl.sie.writer import write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 from test_sie_corpus import assert_gives_back_every_record, vouchers
@@ -113,6 +115,33 @@ def test_a_list_of_several_objects_whose_period_change_is_off_is_named_in_the_fi
     finding = {finding.check: finding for finding in summary.findings}["period_balances"]
     assert finding.details == ['account 1510 objects {1 "A" 6 "P"}, period 2025-01: the source\'s #PSALDO states a '
                                "change of 90.00 kr, its vouchers give 100.00 kr: off by -10.00 kr"]
+
+
+def test_balances_per_object_of_every_dimension_are_built_from_the_vouchers(engine, tmp_path):
+    """A file that states no #OIB #OUB #PSALDO gets them from its vouchers, for every dimension alike."""
+    summary, theirs, ours = round_trip(engine, tmp_path, [
+        '#VER A 1 20250110 "Jan"', "{", '#TRANS 1510 {7 "E1"} 100.00', '#TRANS 3001 {20 "X" 1 "A"} -100.00', "}",
+        '#VER A 2 20250215 "Feb"', "{", '#TRANS 1510 {7 "E1" 6 "P"} 30.00', '#TRANS 3001 {7 "E1"} -30.00',
+        '#BTRANS 1510 {7 "E1"} 999.00', "}",
+    ])
+    rows = [(v.date, t) for v in theirs.vouchers for t in v.counted()]
+    expected_changes: dict[tuple, int] = {}
+    for day, row in rows:
+        for pair in row.pairs:
+            key = (0, f"{day:%Y%m}", row.account, (pair,))
+            expected_changes[key] = expected_changes.get(key, 0) + row.amount_ore
+    expected_closing = {}
+    for (_, _, account, objects), ore in expected_changes.items():
+        if is_balance_account(theirs, account):
+            expected_closing[(0, account, objects)] = expected_closing.get((0, account, objects), 0) + ore
+    for written in ours:
+        assert vouchers(written) == vouchers(theirs)
+        assert {key: ore for key, ore in written.period_balances.items() if key[3]} == expected_changes
+        assert written.object_closing == expected_closing
+        assert expected_closing[(0, "1510", (("7", "E1"),))] == 13000, "the removed row does not count"
+    as_of_january = read_sie(write_sie4(engine, CLIENT.key, summary.financial_year_id, tmp_path / "jan.se",
+                                        as_of=dt.date(2025, 1, 31)).path)
+    assert as_of_january.object_closing == {(0, "1510", (("7", "E1"),)): 10000}
 
 
 def test_a_row_date_that_is_no_date_is_refused_with_its_line(engine, tmp_path):

@@ -1,8 +1,8 @@
 -- #OIB #OUB for balance accounts (type T or S in sie_accounts). Opening balances carry no objects in the chart of
--- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object.
--- A source's balance of a list of several objects (dimension -1) has its #OIB only: its #OUB is the
--- source's own (sie_stated_balances.sql).
--- Each dimension's movements are summed from year_movements (year_movements.sql), not from the raw rows.
+-- accounts, so #OIB is what the year's SIE source states; #OUB adds the year's counted rows per object,
+-- of every dimension. A source's balance of a list of several objects (dimension -1) has its #OIB only:
+-- its #OUB is the source's own (sie_stated_balances.sql).
+-- Each dimension's movements are summed from year_movements and year_object_movements, not from the raw rows.
 DELETE FROM sie_object_balances WHERE client_key = :client_key AND financial_year_id = :financial_year_id;
 INSERT INTO sie_object_balances (client_key, financial_year_id, balance_type, account, dimension_no, object_id, amount_ore)
 WITH opening AS (
@@ -24,6 +24,13 @@ movements AS (
     UNION ALL
     SELECT account, 6, project, SUM(amount_ore)
     FROM balance_movements WHERE project <> '' GROUP BY account, project
+    UNION ALL
+    SELECT m.account, m.dimension_no, m.object_id, SUM(m.amount_ore)
+    FROM year_object_movements m
+    JOIN sie_accounts s
+      ON s.client_key = :client_key AND s.financial_year_id = :financial_year_id AND s.account = m.account
+    WHERE s.account_type IN ('T', 'S')
+    GROUP BY m.account, m.dimension_no, m.object_id
 ),
 keyed AS (
     SELECT account, dimension_no, object_id FROM opening

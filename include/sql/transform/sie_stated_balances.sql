@@ -1,8 +1,7 @@
 -- An imported SIE file's own #IB #UB #RES, #PSALDO, #OIB and #OUB of its year (year index 0), of every
--- dimension, kept as the file states them in place of the ones built from its vouchers (which know cost
--- centres and projects of balance accounts only): books that do not add up are taken over as they are,
--- and the checks report where (closing_balances, result_balances, period_balances). A kind of record the
--- file does not state keeps the built ones.
+-- dimension and list of objects, kept as the file states them in place of the ones built from its vouchers:
+-- books that do not add up are taken over as they are, and the checks report where (closing_balances,
+-- result_balances, period_balances). A kind of record the file does not state keeps the built ones.
 DELETE FROM sie_balances
 WHERE client_key = :client_key AND financial_year_id = :financial_year_id
   AND balance_type IN (SELECT balance_type FROM raw_sie_balances

@@ -29,13 +29,14 @@ COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
 # raw_sie_object_lists (object_list_key).
 OBJECT_LIST_DIMENSION = -1
 _COST_CENTER, _PROJECT = str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)  # as an object list writes them
-# The SIE tables of one client-year, in build order: the year's rows are read once into year_movements
-# (a temporary table, dropped once the balances, object balances and period balances are made from it).
+# The SIE tables of one client-year, in build order: the year's rows are read once into year_movements and
+# year_object_movements (temporary tables, dropped once the balances, object balances and period balances
+# are made from them).
 # The voucher tables' statistics are refreshed before the rows are read, the balance tables' after, for
 # the writer's and the checks' queries.
 SIE_YEAR_TRANSFORMS = ("sie_accounts", "sie_headers", "sie_dimensions", "sie_objects", "sie_statistics",
-                       "year_movements", "sie_balances", "sie_object_balances", "sie_period_balances",
-                       "drop_year_movements", "sie_balance_statistics")
+                       "year_movements", "year_object_movements", "sie_balances", "sie_object_balances",
+                       "sie_period_balances", "drop_year_movements", "sie_balance_statistics")
 SIE_CLIENT_TRANSFORMS = ("sie_company", "sie_financial_years")
 # Header records kept as the source wrote them; the rest are ours to write or come from elsewhere.
 _STAGED_HEADERS = ("#PROSA", "#FTYP", "#FNR", "#ORGNR", "#ADRESS", "#FNAMN", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA")
