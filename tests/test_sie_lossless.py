@@ -86,6 +86,19 @@ def test_who_signed_a_voucher_and_its_rows_comes_back(engine, tmp_path):
             ("BTRANS", "Kjell-Olov Högdahl")]
 
 
+def test_the_copy_of_an_added_row_for_older_readers_is_unsigned_as_fortnox_writes_it(engine, tmp_path):
+    round_trip(engine, tmp_path, [  # as in Fortnox's own year files (corpus F04, F05)
+        '#VER B 1 20250401 "FA85/Payex Feb" 20250501', "{", '#TRANS 1510 {} 22750 "" "" 0',
+        '#BTRANS 3010 {} -22750 "" "" 0 "Kjell-Olov Högdahl"', '#RTRANS 3001 {} -22750 "" "" 0 "Kjell-Olov Högdahl"',
+        '#TRANS 3001 {} -22750 "" "" 0', "}",
+    ])
+    for name in ("oursFalse.se", "oursTrue.se"):
+        written = (tmp_path / name).read_bytes().decode("cp437").splitlines()
+        added = next(n for n, line in enumerate(written) if line.startswith("#RTRANS"))
+        assert written[added:added + 2] == ['#RTRANS 3001 {} -22750.00 "" "" 0 "Kjell-Olov Högdahl"',
+                                            '#TRANS 3001 {} -22750.00 "" "" 0'], name
+
+
 SEVERAL_OBJECTS = [
     '#OIB 0 1510 {1 "A" 6 "P"} 50.00', '#OUB 0 1510 {1 "A" 6 "P"} 150.00', '#OIB 0 1510 {1 "A"} 50.00',
     '#OUB 0 1510 {1 "A"} 150.00', '#OUB -1 1510 {1 "A" 6 "P"} 50.00', '#OUB -1 1510 {6 "P" 1 "A"} 40.00',

@@ -15,9 +15,11 @@
 -- vouchers' rows together. Counting them cost a fraction of looking for such rows (an anti-join).
 WITH records AS (
     SELECT voucher_series AS series, voucher_number AS number, COUNT(*) AS row_count,
-           string_agg('#' || record_type || fields
+           string_agg('#' || record_type || fields || sign_tail || E'\r\n'
                       -- an #RTRANS row is followed by the same row as #TRANS, for readers that predate #RTRANS
-                      || CASE WHEN record_type = 'RTRANS' THEN '#TRANS' || fields ELSE '' END, '') AS text
+                      -- (without the sign, as Fortnox writes it)
+                      || CASE WHEN record_type = 'RTRANS' THEN '#TRANS' || fields || plain_tail || E'\r\n' ELSE '' END,
+                      '') AS text
     FROM (
         SELECT voucher_series, voucher_number,
                CASE WHEN removed THEN 'BTRANS' WHEN added_after_registration THEN 'RTRANS' ELSE 'TRANS' END AS record_type,
@@ -35,14 +37,15 @@ WITH records AS (
                        ELSE CASE WHEN strpos(trans_text, '"') + strpos(trans_text, '\') = 0 AND trans_text !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
                             THEN trans_text
                             ELSE regexp_replace(replace(replace(trans_text, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END END
+               || '"' AS fields,
                -- the sign where its source gave one, "" holding the place of a missing quantity
-               || '"' || CASE WHEN signature IS NULL THEN COALESCE(' ' || trim_scale(quantity), '')
-                              ELSE ' ' || COALESCE(CAST(trim_scale(quantity) AS TEXT), '""') || ' "'
-                                   || CASE WHEN strpos(signature, '"') + strpos(signature, '\') = 0 AND signature !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
-                                      THEN signature
-                                      ELSE regexp_replace(replace(replace(signature, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
-                                   || '"' END
-               || E'\r\n' AS fields
+               CASE WHEN signature IS NULL THEN COALESCE(' ' || trim_scale(quantity), '')
+                    ELSE ' ' || COALESCE(CAST(trim_scale(quantity) AS TEXT), '""') || ' "'
+                         || CASE WHEN strpos(signature, '"') + strpos(signature, '\') = 0 AND signature !~ '[\x01-\x1f\x7f-\x9f\u2028\u2029]'
+                            THEN signature
+                            ELSE regexp_replace(replace(replace(signature, '\', '\\'), '"', '\"'), '[\x01-\x1f\x7f-\x9f\u2028\u2029]', ' ', 'g') END
+                         || '"' END AS sign_tail,
+               COALESCE(' ' || trim_scale(quantity), '') AS plain_tail
         FROM raw_voucher_rows,
              LATERAL (SELECT COALESCE(NULLIF(transaction_information, ''), description) AS trans_text) AS t
         WHERE client_key = :client_key AND financial_year_id = :financial_year_id

@@ -282,13 +282,14 @@ def _write_vouchers(connection, out: _Out, client_key: str, financial_year_id: i
                 record_type, account, amount_ore, trans_text, quantity, trans_date, signature = row[3:]
                 fields = (f"{account} {{{' '.join(pairs)}}} {amount(amount_ore)} "
                           f"{dates[trans_date] if trans_date else _EMPTY} {texts[trans_text]}")
-                if quantity is not None or signature is not None:  # "" holds the place of a sign's missing quantity
-                    fields += f" {_EMPTY if quantity is None else quantities[quantity]}"
-                if signature is not None:
-                    fields += f" {texts[signature]}"
-                out.record(f"#{record_type} {fields}")
-                if record_type == "RTRANS":
-                    out.record(f"#TRANS {fields}")  # the same row again, for readers that predate #RTRANS
+                plain = fields if quantity is None else f"{fields} {quantities[quantity]}"
+                if signature is None:
+                    out.record(f"#{record_type} {plain}")
+                else:  # "" holds the place of a sign's missing quantity
+                    out.record(f"#{record_type} {fields} {_EMPTY if quantity is None else quantities[quantity]} "
+                               f"{texts[signature]}")
+                if record_type == "RTRANS":  # the same row again, for readers that predate #RTRANS, unsigned as Fortnox writes it
+                    out.record(f"#TRANS {plain}")
                 transactions += 1
             row = next(rows, None)
         if written:
