@@ -519,12 +519,13 @@ def test_bad_records_are_reported_with_their_line(tmp_path, line, reason):
 
 
 def test_account_numbers_and_sru_codes_come_back_as_written(staging, companies, tmp_path):
-    """0351 stays 0351 through import, staging and export, and a #SRU code stays as written. An account with a
-    leading zero is a result account by its class (BAS has no class 0) and sorts among the four-digit ones; a
-    six-digit one sorts after them and, declared T, is a balance account whatever its class."""
+    """0351 stays 0351 through import, staging and export, and #SRU codes stay as written (two for one
+    account, as BL writes a code for each tax form). An account with a leading zero is a result account by
+    its class (BAS has no class 0) and sorts among the four-digit ones; a six-digit one sorts after them and,
+    declared T, is a balance account whatever its class."""
     company = companies[0]
     lines = sie_file(company, company.financial_years[-1]["Id"]).decode("cp437").split("\r\n")
-    lines = [{"#SRU 1510 7251": '#SRU 1510 "7251 A"'}.get(line, line) for line in lines]
+    lines = [{"#SRU 1510 7251": '#SRU 1510 "7251 A"\r\n#SRU 1510 7653'}.get(line, line) for line in lines]
     at = lines.index("#KONTO 1220 \"Inventarier och verktyg\"")
     lines[at:at] = ['#KONTO 0027 "27"', '#KONTO 0351 "Förs varor inom Sverige"', "#SRU 0351 0123",
                     '#KONTO 0399 "Fördelad försäljning"', '#KONTO 797199 "Saknas vid import"', "#KTYP 797199 T"]
@@ -548,7 +549,7 @@ def test_account_numbers_and_sru_codes_come_back_as_written(staging, companies, 
     declared = re.findall(r"^#KONTO (\S+)", text_written, re.MULTILINE)
     assert declared == sorted(declared, key=account_order) and declared[:3] == ["0027", "0351", "0399"]
     assert declared[-1] == "797199"
-    for record in ("#TRANS 0351 {} -100.00", "#SRU 0351 0123", '#SRU 1510 "7251 A"', "#UB 0 797199 100.00",
-                   "#RES 0 0351 -100.00"):
+    for record in ("#TRANS 0351 {} -100.00", "#SRU 0351 0123", '#SRU 1510 "7251 A"\r\n#SRU 1510 7653',
+                   "#UB 0 797199 100.00", "#RES 0 0351 -100.00"):
         assert f"\r\n{record}" in text_written, record
     assert [(r.check, r.message) for r in summary.findings if r.severity == checks.ERROR] == [], "the books add up"

@@ -137,7 +137,7 @@ def test_account_numbers_are_kept_as_written(tmp_path):
     assert {"0027", "0351", "0399"} <= set(sie.accounts) and not {27, "27", 351, "351"} & set(sie.accounts)
     assert [[t.account for t in voucher.transactions] for voucher in sie.vouchers[1:]] == [["0351", "0399"]] * 2
     assert sie.results[(0, "0351")] == -7000 and sie.period_balances == {(0, "202501", "0351", ()): -7000}
-    assert sie.sru == {"0351": "0123", "1930": "7281 A"}
+    assert sie.sru == {"0351": ("0123",), "1930": ("7281 A",)}
     assert rule_violations(sie) == []
 
 

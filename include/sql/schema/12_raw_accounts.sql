@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS raw_accounts (
     account                     VARCHAR(20) NOT NULL,
     description                 TEXT NOT NULL,
     active                      BOOLEAN NOT NULL,
+    -- the #SRU codes, one per line (BL writes one for each tax form)
     sru                         TEXT,
     vat_code                    TEXT,
     balance_brought_forward_ore BIGINT NOT NULL,

@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS sie_accounts (
     account             VARCHAR(20) NOT NULL,
     name                TEXT NOT NULL,
     account_type        CHAR(1) NOT NULL,
+    -- the #SRU codes, one per line (BL writes one for each tax form)
     sru                 TEXT,
     PRIMARY KEY (client_key, financial_year_id, account)
 );

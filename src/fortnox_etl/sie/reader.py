@@ -364,7 +364,7 @@ class SieFile:
     years: dict[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
     accounts: dict[str, str] = field(default_factory=dict)  # account number as written -> name
     account_types: dict[str, str] = field(default_factory=dict)
-    sru: dict[str, str] = field(default_factory=dict)  # the code as written
+    sru: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the codes as written, in file order (BL writes two)
     units: dict[str, str] = field(default_factory=dict)
     dimensions: dict[int, str] = field(default_factory=dict)
     subdimensions: dict[int, tuple[str, int]] = field(default_factory=dict)  # dim -> (name, parent dim)
@@ -389,7 +389,7 @@ _HEADER_LABELS = {"#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#PROSA",
 _BALANCES = {"#IB": "opening", "#UB": "closing", "#RES": "results"}
 _OBJECT_BALANCES = {"#OIB": "object_opening", "#OUB": "object_closing"}
 _PERIOD_BALANCES = {"#PSALDO": "period_balances", "#PBUDGET": "period_budgets"}
-_ACCOUNT_PROPERTIES = {"#KTYP": "account_types", "#SRU": "sru", "#ENHET": "units"}
+_ACCOUNT_PROPERTIES = {"#KTYP": "account_types", "#ENHET": "units"}
 
 
 def read_sie(path: Path) -> SieFile:
@@ -703,6 +703,10 @@ def _chart_record(sie: SieFile, label: str, fields: list, line_no: int) -> None:
     elif label == "#KONTO":
         _need(fields, 2, line_no, "#KONTO needs account and name")
         sie.accounts[parse_account(fields[0], line_no)] = str(fields[1])
+    elif label == "#SRU":  # an account may have a code for each tax form
+        _need(fields, 2, line_no, "#SRU needs account and code")
+        account = parse_account(fields[0], line_no)
+        sie.sru[account] = (*sie.sru.get(account, ()), str(fields[1]))
     elif label in _ACCOUNT_PROPERTIES:
         _need(fields, 2, line_no, f"{label} needs account and value")
         value = str(fields[1])

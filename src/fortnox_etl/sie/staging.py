@@ -25,6 +25,9 @@ from fortnox_etl.sie.rules import ACCOUNT_TYPES, account_order, is_balance_accou
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
+# An account's #SRU codes in one column, in file order (a code for each tax form, as BL writes them); a SIE
+# field holds no line break, so the codes are kept apart by one.
+SRU_CODES_SEPARATOR = "\n"
 # The dimension_no of a balance line with several objects in its list; its object_id keys the list in
 # raw_sie_object_lists (object_list_key).
 OBJECT_LIST_DIMENSION = -1
@@ -330,7 +333,8 @@ def file_accounts(partition: dict, sie: SieFile) -> list[dict]:
     return [{
         **partition, "account": account, "description": name, "active": True,
         "undeclared": account not in sie.accounts, "account_type": _account_type(sie, account),
-        "unit": sie.units.get(account), "sru": sie.sru.get(account), "vat_code": None,
+        "unit": sie.units.get(account), "vat_code": None,
+        "sru": SRU_CODES_SEPARATOR.join(sie.sru[account]) if account in sie.sru else None,
         "balance_brought_forward_ore": sie.opening.get((0, account), 0) if is_balance_account(sie, account) else 0,
     } for account, name in sorted(chart.items(), key=lambda item: account_order(item[0]))]
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from fortnox_etl.sie.fields import Memo, amount, object_list, quote, sie_date, token
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Checksum, split_fields
-from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION
+from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION, SRU_CODES_SEPARATOR
 from fortnox_etl.staging.database import sql
 
 PROGRAM_NAME = "fortnox-etl"
@@ -206,8 +206,8 @@ def _write(connection, out: _Out, client_key: str, financial_year_id: int, gener
     for account in rows("select_accounts", financial_year_id=financial_year_id):
         out.record(f"#KONTO {account['account']} {quote(account['name'])}")
         out.record(f"#KTYP {account['account']} {account['account_type']}")
-        if account["sru"] is not None:
-            out.record(f"#SRU {account['account']} {token(account['sru'])}")
+        for code in account["sru"].split(SRU_CODES_SEPARATOR) if account["sru"] is not None else ():
+            out.record(f"#SRU {account['account']} {token(code)}")
         if account["unit"] is not None:
             out.record(f"#ENHET {account['account']} {quote(account['unit'])}")
         accounts += 1
