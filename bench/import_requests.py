@@ -15,10 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox_client import BENCH_DIR, CLIENT, TENANT, bench_company, connect_client, write_figures  # noqa: E402
 
+from fortnox_etl.extract.sync import extract_financial_year  # noqa: E402
 from fortnox_etl.fortnox.api import PAGE_LIMIT  # noqa: E402
+from fortnox_etl.fortnox.client_context import ClientContext  # noqa: E402
 from fortnox_etl.sandbox.running import RunningSandbox  # noqa: E402
 from fortnox_etl.staging.database import create_staging_engine  # noqa: E402
-from fortnox_etl.sync import SyncContext, extract_financial_year  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +29,7 @@ def main() -> None:
         staging_file = BENCH_DIR / "import_requests" / "staging.db"
         app, key = connect_client(sandbox.base_url, staging_file)
         before = sum(sandbox.requests(TENANT).values())
-        ctx = SyncContext(CLIENT, create_staging_engine(str(staging_file)), app, key, BENCH_DIR)
+        ctx = ClientContext(CLIENT, create_staging_engine(str(staging_file)), app, key, BENCH_DIR)
         counts = extract_financial_year(ctx, {"id": year["Id"], "from_date": year["FromDate"], "to_date": year["ToDate"]})
         requests = sum(sandbox.requests(TENANT).values()) - before
     vouchers = counts["vouchers"]

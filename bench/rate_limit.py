@@ -14,9 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox_client import BENCH_DIR, CLIENT, TENANT, bench_company, connect_client, write_figures  # noqa: E402
 
-from fortnox_etl.sandbox.running import RunningSandbox  # noqa: E402
-from fortnox_etl.sync import SyncContext, extract_financial_year  # noqa: E402
+from fortnox_etl.extract.sync import extract_financial_year  # noqa: E402
+from fortnox_etl.fortnox.client_context import ClientContext  # noqa: E402
 from fortnox_etl.fortnox.oauth import FortnoxApp  # noqa: E402
+from fortnox_etl.sandbox.running import RunningSandbox  # noqa: E402
 from fortnox_etl.staging.database import create_staging_engine  # noqa: E402
 
 PROCESSES = 4
@@ -25,7 +26,7 @@ FORTNOX_LIMIT_PER_5S = 25
 
 
 def extract_until(start, staging_file: str, app: FortnoxApp, key: str, year: dict, done) -> None:
-    ctx = SyncContext(CLIENT, create_staging_engine(staging_file), app, key, BENCH_DIR)
+    ctx = ClientContext(CLIENT, create_staging_engine(staging_file), app, key, BENCH_DIR)
     start.wait()  # all processes imported and ready: the clock starts for everyone at once
     deadline = time.time() + SECONDS
     extractions = 0

@@ -61,7 +61,7 @@ def fortnox_sync(client: Client) -> DAG:
         params={"period": PERIOD},
         default_args=DEFAULT_ARGS,
     ) as sync_dag:
-        # Each task is the function of fortnox_etl.client_steps of its name.
+        # Each task is the function of fortnox_etl.period_end.client_steps of its name.
         (ClientStep.for_client(client, "extract_from_fortnox")
          >> ClientStep.for_client(client, "build_sie_file")
          >> ClientStep.for_client(client, "build_ledger_appendices")

@@ -45,7 +45,7 @@ def fortnox_tokens():
 
     @task(map_index_template="{{ client_key }}")
     def renew(client: dict) -> bool:
-        from fortnox_etl.token_upkeep import renew_if_expiring
+        from fortnox_etl.connections.token_upkeep import renew_if_expiring
 
         get_current_context()["client_key"] = client["key"]  # names the task instance in the UI
         return renew_if_expiring(client_context(Client(**client)).tokens(), client["key"])

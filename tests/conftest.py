@@ -9,16 +9,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from fortnox_etl.config import DEFAULT_CLIENTS_FILE, load_clients
-from fortnox_etl.connect import finish_connect
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
-from fortnox_etl.demo import sandbox_app, sandbox_company
+from fortnox_etl.config import APP_CONN_ID, DEFAULT_CLIENTS_FILE, STAGING_CONN_ID, ConnectionSettings, load_clients
+from fortnox_etl.connections.connect import finish_connect
+from fortnox_etl.demo import sandbox_app
 from fortnox_etl.fortnox import oauth
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.sandbox.consent import consent
-from fortnox_etl.sandbox.generator import generate_company
+from fortnox_etl.sandbox.generator import generate_company, sandbox_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_schema
-from fortnox_etl.sync import SyncContext
 from sandbox_helpers import ACME, NORRSKEN, app_connection
 
 POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -81,12 +80,12 @@ def app(sandbox) -> oauth.FortnoxApp:
 
 @pytest.fixture
 def make_context(staging, app, tmp_path):
-    """A SyncContext for a client, built from connection settings exactly as a task builds it."""
+    """A ClientContext for a client, built from connection settings exactly as a task builds it."""
     key = Fernet.generate_key().decode()
     settings = {STAGING_CONN_ID: staging, APP_CONN_ID: app_connection(app)}
 
-    def make(client, connect: bool = True) -> SyncContext:
-        ctx = SyncContext.create(client, settings.__getitem__, token_key=key, out_dir=tmp_path / "out")
+    def make(client, connect: bool = True) -> ClientContext:
+        ctx = ClientContext.create(client, settings.__getitem__, token_key=key, out_dir=tmp_path / "out")
         if connect:
             create_schema(ctx.engine)
             url, state = oauth.authorization_url(app)

@@ -31,11 +31,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from fortnox_etl.config import Client, ConfigError, load_clients
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.writer import write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine
-from fortnox_etl.voucher_files import VoucherFileError, read_drafts
+from fortnox_etl.export.voucher_files import VoucherFileError, read_drafts
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "sie"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fortnox_etl.connections import APP_CONN_ID, ConnectionSettings
+from fortnox_etl.config import APP_CONN_ID, ConnectionSettings
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.sandbox.generator import CompanySpec
 

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from fortnox_etl import sync
+from fortnox_etl.connections import token_upkeep
+from fortnox_etl.extract import sync
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.period import Period
+from fortnox_etl.period_end import sie_file
 
 
-def run_sync(ctx: sync.SyncContext, period: str):
+def run_sync(ctx: ClientContext, period: str):
     """The sync DAG's tasks in their order, without Airflow."""
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     years = sync.extract_company(ctx, Period.parse(period))["years"]
     for year in years:
         sync.extract_financial_year(ctx, year)
-    sync.build_sie_tables(ctx, years)
-    summary = sync.write_sie_file(ctx, years[-1])
-    sync.check_sie_file(ctx.client.key, summary.path)
+    sie_file.build_sie_tables(ctx, years)
+    summary = sie_file.write_sie_file(ctx, years[-1])
+    sie_file.check_sie_file(ctx.client.key, summary.path)
     return summary
 
 

@@ -17,15 +17,16 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from fortnox_etl import sync
-from fortnox_etl.config import Client
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
+from fortnox_etl.config import APP_CONN_ID, STAGING_CONN_ID, Client
+from fortnox_etl.connections import token_upkeep
+from fortnox_etl.extract import sync
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.period import Period
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.sie_export import sie_file
-from fortnox_etl.books_lease import BooksLease, BooksLeaseLost
 from fortnox_etl.sie.import_source import FILE, FORTNOX, active_import_source
+from fortnox_etl.staging.books_lease import BooksLease, BooksLeaseLost
 from fortnox_etl.staging.database import create_schema
 from sandbox_helpers import app_connection
 
@@ -48,7 +49,7 @@ def _sync_year(staging, app, token_key: str, year: dict, log_file: Path | None =
     if log_file is not None:
         logging.basicConfig(filename=log_file, level=logging.INFO, format="%(message)s")
     settings = {STAGING_CONN_ID: staging, APP_CONN_ID: app_connection(app)}
-    sync.extract_financial_year(sync.SyncContext.create(CLIENT, settings.__getitem__, token_key=token_key), year)
+    sync.extract_financial_year(ClientContext.create(CLIENT, settings.__getitem__, token_key=token_key), year)
 
 
 def _environment(staging, app, token_key: str, clients_file: Path) -> dict:
@@ -82,7 +83,7 @@ def _staged_texts(engine) -> list[str]:
 def test_an_import_during_a_sync_of_the_year_waits_for_it_and_its_books_are_the_recorded_source(
         make_context, staging, app, sandbox, companies, tmp_path):
     ctx = make_context(CLIENT)
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     years = sync.extract_company(ctx, Period.parse("2025-12"))["years"]
     year = years[-1]
     sync.extract_financial_year(ctx, year)
@@ -121,7 +122,7 @@ def test_an_import_during_a_sync_of_the_year_waits_for_it_and_its_books_are_the_
 
 def test_a_sync_waits_while_an_import_writes_the_year_and_says_for_what(make_context, staging, app, tmp_path):
     ctx = make_context(CLIENT)
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     year = sync.extract_company(ctx, Period.parse("2025-12"))["years"][-1]
     log_file = tmp_path / "sync.log"
     with BooksLease(ctx.engine, CLIENT.key, year["from_date"], "the import of supplied.se by anna"):

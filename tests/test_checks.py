@@ -13,8 +13,8 @@ from functools import cache
 import pytest
 from sqlalchemy import text
 
-from fortnox_etl import checks, ledgers, sync
 from fortnox_etl.config import Client
+from fortnox_etl.period_end import checks, ledger_reconciliation, ledgers, sie_file
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company, organisation_number_with_check_digit
 from fortnox_etl.sandbox.running import RunningSandbox
 from sync_helpers import run_sync
@@ -88,12 +88,12 @@ def synced(make_context, label: str = SMALL, year_index: int = 1, with_ledgers: 
     run_sync(ctx, f"{period_end:%Y-%m}")
     if with_ledgers:
         ledgers.extract_ledgers(ctx, period_end)
-        ledgers.build_ledgers(ctx, period_end)
+        ledger_reconciliation.build_ledgers(ctx, period_end)
     return Synced(ctx, company, int(year["Id"]), period_end)
 
 
 def rebuild_sie_tables(s: Synced) -> None:
-    sync.build_sie_tables(s.ctx, [{"id": y["Id"], "from_date": y["FromDate"], "to_date": y["ToDate"]}
+    sie_file.build_sie_tables(s.ctx, [{"id": y["Id"], "from_date": y["FromDate"], "to_date": y["ToDate"]}
                                   for y in s.company.financial_years if y["Id"] in (s.year_id - 1, s.year_id)])
 
 
@@ -121,7 +121,7 @@ def assert_fires(result: checks.CheckResult, severity: str, *words: str) -> None
 @pytest.mark.parametrize("label", list(SPECS))
 def test_clean_books_pass_every_check(make_context, label, caplog):
     s = synced(make_context, label, with_ledgers=True)
-    caplog.set_level(logging.INFO, logger="fortnox_etl.checks")
+    caplog.set_level(logging.INFO, logger="fortnox_etl.period_end.checks")
     results = s.run()
 
     assert list(results) == [check.name for check in checks.CHECKS]
@@ -288,7 +288,7 @@ def test_a_ledger_that_differs_from_its_control_account_warns(make_context):
     assert result.status == "not_run" and "run the ledger steps of the period first" in result.message
 
     ledgers.extract_ledgers(s.ctx, s.period_end)
-    ledgers.build_ledgers(s.ctx, s.period_end)
+    ledger_reconciliation.build_ledgers(s.ctx, s.period_end)
     assert s.run()["ledger_control_accounts"].passed
     s.execute("UPDATE ledger_reconciliation SET ledger_open_ore = ledger_open_ore + 50000, "
               "difference_ore = difference_ore + 50000 WHERE client_key = :k AND ledger = 'customer'")

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from fortnox_etl import cli
-from fortnox_etl.connections import ConnectionSettings
+from fortnox_etl.config import ConnectionSettings
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.sandbox.consent import consent

@@ -3,12 +3,12 @@ import pytest
 from fortnox_etl.config import (
     DEFAULT_CLIENTS_FILE,
     ConfigError,
+    ConnectionSettings,
     load_clients,
     organisation_number_is_valid,
     organisation_number_normal_form,
     same_organisation,
 )
-from fortnox_etl.connections import ConnectionSettings
 
 
 def write(tmp_path, body: str):

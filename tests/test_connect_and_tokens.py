@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from fortnox_etl.config import ConfigError
 from fortnox_etl.fortnox import oauth
-from fortnox_etl.connect import finish_connect
+from fortnox_etl.connections.connect import finish_connect
 from fortnox_etl.fortnox.errors import InvalidAppCredentials, InvalidData, ReconnectNeeded, WrongCompany
 from fortnox_etl.sandbox.consent import consent
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore, token_key_from_env

@@ -14,12 +14,14 @@ import requests
 from sqlalchemy import event, text
 
 from concurrency_helpers import run_at_once
-from fortnox_etl import export, sync
+from fortnox_etl.connections import token_upkeep
+from fortnox_etl.export import posting as export
+from fortnox_etl.export.outbox import DRAFT, FAILED, POSTED, POSTING, Draft, DraftRow, Outbox
+from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.errors import WrongCompany
-from fortnox_etl.outbox import DRAFT, FAILED, POSTED, POSTING, Draft, DraftRow, Outbox
 from fortnox_etl.period import Period
+from fortnox_etl.period_end.sie_import import import_sie_file
 from fortnox_etl.sandbox.running import RunningSandbox
-from fortnox_etl.sie.importer import import_sie_file
 from fortnox_etl.sie.reader import read_sie
 from sync_helpers import run_sync
 
@@ -51,7 +53,7 @@ def in_fortnox(sandbox, outbox_id: str) -> list[dict]:
 def synced(make_context, clients):
     """Acme connected and its years loaded from Fortnox (their import source), ready to export."""
     ctx = make_context(clients[0])
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     for year in sync.extract_company(ctx, Period.parse("2025-12"))["years"]:
         sync.extract_financial_year(ctx, year)
     return ctx
@@ -61,7 +63,7 @@ def test_approved_vouchers_are_posted_once_drafts_never_and_the_next_sync_shows_
     tax, fund = approve(synced, draft(), draft("Avsättning till periodiseringsfond", 25000000, debit=8811,
                                                 credit=2125, cost_center="100"))
     waiting = Outbox(synced.engine, "acme").add([draft("Ännu ej godkänd", 100)], "anna")[0]
-    with caplog.at_level(logging.INFO, logger="fortnox_etl.export"):
+    with caplog.at_level(logging.INFO, logger="fortnox_etl.export.posting"):
         summary = export.export_approved(synced)
     assert summary.posted == [tax, fund]
     outbox = {v.outbox_id: v for v in Outbox(synced.engine, "acme").vouchers()}
@@ -133,7 +135,7 @@ def test_a_voucher_fortnox_would_refuse_fails_before_posting_with_the_reason(syn
     break_it, message = REFUSALS[refusal]
     [refused] = approve(synced, draft())
     break_it(synced, sandbox, refused)
-    with caplog.at_level(logging.INFO, logger="fortnox_etl.export"):
+    with caplog.at_level(logging.INFO, logger="fortnox_etl.export.posting"):
         summary = export.export_approved(synced)
     assert summary.failed == [refused] and in_fortnox(sandbox, refused) == []
     voucher = Outbox(synced.engine, "acme").voucher(refused)

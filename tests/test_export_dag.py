@@ -12,13 +12,14 @@ import requests
 from airflow.dag_processing.dagbag import DagBag
 
 from airflow_services import acme_for_airflow, api_url, running_airflow
-from fortnox_etl import sync
 from fortnox_etl.airflow_support import VoucherExportOperator
+from fortnox_etl.connections import token_upkeep
+from fortnox_etl.export.outbox import APPROVED, DRAFT, POSTED, DraftRow, Outbox
+from fortnox_etl.export.voucher_files import read_drafts
+from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE
-from fortnox_etl.outbox import APPROVED, DRAFT, POSTED, DraftRow, Outbox
 from fortnox_etl.period import Period
 from fortnox_etl.staging.database import create_staging_engine
-from fortnox_etl.voucher_files import read_drafts
 from sandbox_helpers import app_connection
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
@@ -63,7 +64,7 @@ def answer(option: str) -> dict:
 def test_the_answered_export_posts_what_is_approved_and_reject_leaves_the_drafts(
         make_context, clients, staging, app, monkeypatch):
     ctx = make_context(clients[0])
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     for year in sync.extract_company(ctx, Period.parse("2025-12"))["years"]:
         sync.extract_financial_year(ctx, year)
     # The task finds its connections as in Airflow: from the environment.

@@ -8,8 +8,8 @@ import time
 import pytest
 import requests
 
-from fortnox_etl import export
-from fortnox_etl.outbox import POSTED, POSTING, Outbox
+from fortnox_etl.export import posting as export
+from fortnox_etl.export.outbox import POSTED, POSTING, Outbox
 from fortnox_etl.sandbox.running import RunningSandbox
 from test_export import approve, draft, in_fortnox, synced  # noqa: F401 (synced: a fixture, here with the skewed sandbox)
 

@@ -9,12 +9,12 @@ import time
 import pytest
 from tenacity import wait_none
 
-from fortnox_etl import sync
+from fortnox_etl.connections.token_upkeep import renew_if_expiring
+from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, MissingScopeOrLicence, RateLimited, ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.period import Period
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
-from fortnox_etl.token_upkeep import renew_if_expiring
 from sync_helpers import run_sync, staging_snapshot, year_end
 
 LASTING = 50  # more than the HTTP layer's six attempts

@@ -11,10 +11,13 @@ import jwt
 import pytest
 import requests
 
-from fortnox_etl import ledgers, sync
+from fortnox_etl.config import Client
+from fortnox_etl.extract import sync
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import InvalidAppCredentials, InvalidData, NotFound, ReconnectNeeded
+from fortnox_etl.period_end import ledgers
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from shared_material import shared_path
@@ -191,8 +194,8 @@ def replay_financialyears_empty(replay, monkeypatch, tmp_path):
     assert listed("/3/financialyears", "FinancialYears", date="2011-06-13") == []
     engine = create_staging_engine(str(tmp_path / "staging.db"))
     create_schema(engine)
-    ctx = sync.SyncContext(sync.Client("recorded", "Recorded AB", "556677-8899", 1), engine, APP, "unused")
-    monkeypatch.setattr(sync.SyncContext, "api", lambda self: api())
+    ctx = ClientContext(Client("recorded", "Recorded AB", "556677-8899", 1), engine, APP, "unused")
+    monkeypatch.setattr(ClientContext, "api", lambda self: api())
     with pytest.raises(PeriodError, match="has no financial year that contains"):
         sync.extract_company(ctx, Period.parse("2011-06"))
 

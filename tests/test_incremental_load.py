@@ -9,12 +9,14 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from fortnox_etl import sync
 from fortnox_etl.config import Client
-from fortnox_etl.load_stats import load_resources
+from fortnox_etl.connections import token_upkeep
+from fortnox_etl.extract import sync
+from fortnox_etl.extract.load_stats import load_resources
 from fortnox_etl.period import Period
+from fortnox_etl.period_end import sie_file
+from fortnox_etl.period_end.sie_import import import_sie_file
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
-from fortnox_etl.sie.importer import import_sie_file
 from sync_helpers import staging_snapshot
 
 MEDIUM = Client(key="medium", name="Mellanstora Mora AB", organisation_number="556000-0001", fiscal_year_start_month=1)
@@ -31,13 +33,13 @@ def companies():
 
 def load_year(ctx, caplog) -> tuple[dict, str]:
     """Extract the current year as the sync DAG does; its counts and the log line saying which path was taken."""
-    sync.keep_tokens_alive(ctx)
+    token_upkeep.keep_tokens_alive(ctx)
     years = sync.extract_company(ctx, Period.parse("2025-12"))["years"]
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="fortnox_etl.sync"):
+    with caplog.at_level(logging.INFO, logger="fortnox_etl.extract.sync"):
         counts = sync.extract_financial_year(ctx, years[-1])
     path_line = next(message for message in caplog.messages if " is loaded " in message)
-    sync.build_sie_tables(ctx, years)
+    sie_file.build_sie_tables(ctx, years)
     return counts, path_line
 
 
@@ -136,7 +138,7 @@ def test_after_an_imported_sie_file_the_sync_loads_in_full_to_make_fortnox_the_s
         make_context, caplog, tmp_path):
     ctx = make_context(MEDIUM)
     load_year(ctx, caplog)
-    summary = sync.write_sie_file(ctx, {"id": CURRENT_YEAR, "from_date": "2025-01-01", "to_date": "2025-12-31"})
+    summary = sie_file.write_sie_file(ctx, {"id": CURRENT_YEAR, "from_date": "2025-01-01", "to_date": "2025-12-31"})
     import_sie_file(ctx.engine, MEDIUM, summary.path, imported_by="test")
     _, line = load_year(ctx, caplog)
     assert "loaded in full: its books in staging came from an imported SIE file" in line

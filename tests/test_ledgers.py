@@ -19,9 +19,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, text
 
-from fortnox_etl import ledgers
 from fortnox_etl.config import Client
-from fortnox_etl.load_stats import load_resources
+from fortnox_etl.extract.load_stats import load_resources
+from fortnox_etl.period_end import ledger_appendices, ledger_reconciliation, ledgers
 from fortnox_etl.sandbox.generator import CompanySpec, Payment, generate_company, organisation_number_with_check_digit
 from fortnox_etl.sandbox.running import RunningSandbox
 from sync_helpers import run_sync
@@ -70,8 +70,8 @@ def client_of(company) -> Client:
 def run_ledgers(ctx, period_end: dt.date):
     run_sync(ctx, f"{period_end:%Y-%m}")
     counts = ledgers.extract_ledgers(ctx, period_end)
-    summary = ledgers.build_ledgers(ctx, period_end)
-    return counts, summary, ledgers.write_ledger_appendices(ctx, period_end)
+    summary = ledger_reconciliation.build_ledgers(ctx, period_end)
+    return counts, summary, ledger_appendices.write_ledger_appendices(ctx, period_end)
 
 
 def events(company, ledger: str):
@@ -295,7 +295,7 @@ def test_each_ageing_bucket_from_days_past_due():
     } for number, days in days_past_due.items()])
     payments = pd.DataFrame({"payment_number": [1], "invoice_number": [10], "payment_date": [dt.date(2026, 1, 15)],
                              "amount_ore": [40_00]})
-    items = ledgers.open_items(invoices, payments, period_end).set_index("invoice_number")
+    items = ledger_reconciliation.open_items(invoices, payments, period_end).set_index("invoice_number")
     assert items["ageing_bucket"].to_dict() == {
         1: "not_due", 2: "not_due", 3: "1-30", 4: "1-30", 5: "31-60", 6: "31-60", 7: "61-90", 8: "61-90",
         9: "over_90", 10: "over_90"}
@@ -391,8 +391,8 @@ def test_a_difference_is_reported_with_the_invoices_that_explain_it(make_context
                            {"k": client.key, "n": paid_in_year.number})
         connection.execute(text("DELETE FROM raw_supplier_invoices WHERE client_key = :k AND given_number = :n"),
                            {"k": client.key, "n": supplier_lost})
-    summary = ledgers.build_ledgers(ctx, period_end)
-    paths = ledgers.write_ledger_appendices(ctx, period_end)
+    summary = ledger_reconciliation.build_ledgers(ctx, period_end)
+    paths = ledger_appendices.write_ledger_appendices(ctx, period_end)
 
     customer = summary.customer
     assert customer.account_balance_ore == book_balance(company, 1510, period_end)
@@ -434,7 +434,7 @@ def test_rerunning_a_period_replaces_tables_and_files(make_context, clients, com
     assert (ledger_snapshot(ctx.engine), {p.name: p.read_bytes() for p in paths if p.suffix == ".csv"}) == first
     assert sorted(p.name for p in (ctx.out_dir / client.key).iterdir() if "reskontra" in p.name) == sorted(p.name for p in paths)
     with pytest.raises(ledgers.LedgersNotReady, match="run extract_from_fortnox for 2025-11-30 first"):
-        ledgers.build_ledgers(ctx, dt.date(2025, 11, 30))
+        ledger_reconciliation.build_ledgers(ctx, dt.date(2025, 11, 30))
 
 
 def ledger_snapshot(engine) -> dict[str, list[tuple]]:
@@ -460,5 +460,5 @@ def test_two_periods_staged_side_by_side_each_build_their_own(make_context, clie
     ledgers.extract_ledgers(ctx, april)
     ledgers.extract_ledgers(ctx, may)
     for period_end in (april, may):
-        summary = ledgers.build_ledgers(ctx, period_end)
+        summary = ledger_reconciliation.build_ledgers(ctx, period_end)
         assert summary.reconciles, period_end

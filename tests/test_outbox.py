@@ -10,7 +10,7 @@ import yaml
 from cryptography.fernet import Fernet
 
 from fortnox_etl.cli import main
-from fortnox_etl.outbox import APPROVED, DRAFT, POSTED, REJECTED, Outbox, OutboxError
+from fortnox_etl.export.outbox import APPROVED, DRAFT, POSTED, REJECTED, Outbox, OutboxError
 from fortnox_etl.staging.database import create_staging_engine, staging_url
 from test_cli_connect import connection_json
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 import pytest
 
 from fortnox_etl.config import Client, organisation_number_normal_form
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, detect_encoding, read_sie, split_fields
 from fortnox_etl.sie.writer import write_sie4
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url

@@ -15,15 +15,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from fortnox_etl import checks, cli, sync
-from fortnox_etl.config import Client
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
-from fortnox_etl.demo import sandbox_company
-from fortnox_etl.operator_status import client_statuses
-from fortnox_etl.sandbox.generator import generate_company
+from fortnox_etl import cli
+from fortnox_etl.config import APP_CONN_ID, STAGING_CONN_ID, Client
+from fortnox_etl.connections.status import client_statuses
+from fortnox_etl.period_end import checks
+from fortnox_etl.period_end.sie_file import write_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
+from fortnox_etl.sandbox.generator import generate_company, sandbox_company
 from fortnox_etl.sandbox.sie_export import sie_file
 from fortnox_etl.sie.import_source import active_import_source
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie, read_sie
 from fortnox_etl.sie.rules import account_order, is_balance_account, rule_violations
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, write_sie4
@@ -112,8 +112,8 @@ def test_a_file_as_of_a_period_end_equals_fortnoxs_file_up_to_that_day(make_cont
     as_of = dt.date.fromisoformat(current["FromDate"]) + dt.timedelta(days=150)
     as_of = as_of.replace(day=1) - dt.timedelta(days=1)  # the last day of the fifth month
     year = {"id": current["Id"], "from_date": current["FromDate"], "to_date": current["ToDate"]}
-    summary = sync.write_sie_file(ctx, year, as_of=as_of)
-    full_year = sync.write_sie_file(ctx, year)
+    summary = write_sie_file(ctx, year, as_of=as_of)
+    full_year = write_sie_file(ctx, year)
     assert summary.path.name.endswith(f"_per_{as_of:%Y%m%d}.se") and full_year.path.exists()
     assert not full_year.path.name.count("_per_"), "a whole year keeps its name"
     theirs = ctx.api().download("/3/sie/4", parse_sie, financialyear=current["Id"], todate=as_of.isoformat())
@@ -124,7 +124,7 @@ def test_a_file_as_of_a_period_end_equals_fortnoxs_file_up_to_that_day(make_cont
     assert len(ours.vouchers) < len(read_sie(full_year.path).vouchers)
     assert rule_violations(ours) == []
     with pytest.raises(SieRequestInvalid, match="period's end"):
-        sync.write_sie_file(ctx, year, as_of=as_of - dt.timedelta(days=3))
+        write_sie_file(ctx, year, as_of=as_of - dt.timedelta(days=3))
 
 
 def test_rows_whose_voucher_is_missing_are_refused_not_left_out_of_the_file(make_context, clients, companies):

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from fortnox_etl.config import Client
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile, read_sie
 from fortnox_etl.sie.rules import is_balance_account
 from fortnox_etl.sie.writer import write_sie4

@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, inspect, text
 
 from fortnox_etl.cli import main
 from fortnox_etl.config import Client
-from fortnox_etl.outbox import APPROVED, DRAFT, REJECTED, Outbox
+from fortnox_etl.export.outbox import APPROVED, DRAFT, REJECTED, Outbox
 from fortnox_etl.sandbox.sie_export import sie_file
 from fortnox_etl.sie.import_source import active_import_sources
-from fortnox_etl.sie.importer import SieImportRefused, import_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieFile
 from fortnox_etl.sie.whose_books import fiscal_year_problem
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url

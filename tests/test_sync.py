@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from sqlalchemy import text
 
-from fortnox_etl import sync
+from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.errors import WrongCompany
 from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.reader import read_sie

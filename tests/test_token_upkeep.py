@@ -13,7 +13,7 @@ from fortnox_etl.demo import DemoPaths, prepare_local_airflow
 from fortnox_etl.fortnox.errors import ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.staging.database import create_schema
-from fortnox_etl.token_upkeep import renew_if_expiring
+from fortnox_etl.connections.token_upkeep import renew_if_expiring
 
 DAY = 86400
 

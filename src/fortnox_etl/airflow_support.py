@@ -10,9 +10,7 @@ from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
 from airflow.sdk.log import mask_secret
 
-from fortnox_etl.checks import PeriodChecksFailed
-from fortnox_etl.config import Client, ConfigError
-from fortnox_etl.connections import STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.config import STAGING_CONN_ID, Client, ConfigError, ConnectionSettings
 from fortnox_etl.fortnox.errors import (
     FortnoxUnavailable,
     InvalidAppCredentials,
@@ -22,8 +20,9 @@ from fortnox_etl.fortnox.errors import (
     ReconnectNeeded,
     WrongCompany,
 )
+from fortnox_etl.fortnox.secret_masking import add_masker
 from fortnox_etl.period import LedgersNotReady, PeriodError
-from fortnox_etl.secret_masking import add_masker
+from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.sie.errors import SieSyntaxError
 
 # Every token and secret the package reads or receives is hidden in the task logs from then on.
@@ -48,15 +47,15 @@ def staging_engine():
 
 
 def client_context(client: Client):
-    """The client's sync context as a running task builds it: from Airflow's connections."""
-    from fortnox_etl.sync import SyncContext  # the API client: loaded when a task runs, not at parse
+    """The client's context as a running task builds it: from Airflow's connections."""
+    from fortnox_etl.fortnox.client_context import ClientContext  # the API client: when a task runs, not at parse
 
-    return SyncContext.create(client, airflow_connection)
+    return ClientContext.create(client, airflow_connection)
 
 
 class ClientStep(BaseOperator):
-    """A task of a client's sync DAG: runs the function of `fortnox_etl.client_steps` named as the task, with
-    the client's sync context and the task's context, and hands on what it returns.
+    """A task of a client's sync DAG: runs the function of `fortnox_etl.period_end.client_steps` named as the task,
+    with the client's context and the task's context, and hands on what it returns.
 
     The DAG processor builds one per task and client at every parse, so it is as cheap as Airflow
     allows: no `__init__` of its own (each costs another merge of the DAG's defaults and params);
@@ -71,7 +70,7 @@ class ClientStep(BaseOperator):
         return step
 
     def execute(self, context):
-        from fortnox_etl import client_steps
+        from fortnox_etl.period_end import client_steps
 
         return getattr(client_steps, self.task_id)(client_context(self.client), context)
 
@@ -114,7 +113,7 @@ class VoucherExportOperator(HITLOperator):
         self.client = client
 
     def execute(self, context):
-        from fortnox_etl import approval
+        from fortnox_etl.export import approval
 
         ctx = client_context(self.client)
         drafts = approval.drafts_to_approve(ctx.engine, self.client.key)
@@ -126,7 +125,7 @@ class VoucherExportOperator(HITLOperator):
         return super().execute(context)
 
     def execute_complete(self, context, event):
-        from fortnox_etl import approval
+        from fortnox_etl.export import approval
 
         answer = super().execute_complete(context, event)
         user = answer["responded_by_user"] or {}
@@ -141,7 +140,7 @@ class VoucherExportOperator(HITLOperator):
 
     @staticmethod
     def _post_approved(ctx) -> dict:
-        from fortnox_etl import export
+        from fortnox_etl.export import posting
 
-        summary = export.export_approved(ctx)
+        summary = posting.export_approved(ctx)
         return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}

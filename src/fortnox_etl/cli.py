@@ -16,8 +16,17 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from fortnox_etl.config import DEFAULT_CLIENTS_FILE, Client, ConfigError, find_client, load_clients
-from fortnox_etl.connect import (
+from fortnox_etl.config import (
+    APP_CONN_ID,
+    DEFAULT_CLIENTS_FILE,
+    STAGING_CONN_ID,
+    Client,
+    ConfigError,
+    ConnectionSettings,
+    find_client,
+    load_clients,
+)
+from fortnox_etl.connections.connect import (
     DEFAULT_CALLBACK_TIMEOUT,
     ConnectError,
     LoopbackCallback,
@@ -27,19 +36,18 @@ from fortnox_etl.connect import (
     record_attempt,
     start_connect,
 )
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.connections.status import NONE, UNREADABLE, aligned, client_statuses, format_table
+from fortnox_etl.export.outbox import Outbox, OutboxError, kronor
+from fortnox_etl.export.voucher_files import VoucherFileError, read_drafts
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
-from fortnox_etl.operator_status import UNREADABLE, client_statuses, format_outbox, format_table
-from fortnox_etl.outbox import Outbox, OutboxError
+from fortnox_etl.period_end.sie_file import sie_file_name
+from fortnox_etl.period_end.sie_import import EMPTY_YEAR_OPTION, SieImportRefused, import_sie_file
 from fortnox_etl.sandbox import serve as serve_sandbox
-from fortnox_etl.sie.importer import EMPTY_YEAR_OPTION, SieImportRefused, import_sie_file
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4, year_to_date
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
-from fortnox_etl.sync import sie_file_name
-from fortnox_etl.voucher_files import VoucherFileError, read_drafts
 
 CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
 
@@ -313,7 +321,26 @@ def _vouchers_reject(args: argparse.Namespace, operator: _Books) -> None:
 
 def _vouchers_list(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
-    print(format_outbox(Outbox(operator.engine, client.key)))
+    print(_format_outbox(Outbox(operator.engine, client.key)))
+
+
+OUTBOX_HEADINGS = ("id", "state", "series", "date", "text", "amount", "in Fortnox", "last change", "reason")
+
+
+def _format_outbox(outbox: Outbox) -> str:
+    """The client's outbox vouchers, one line each, with their last state change and any reason."""
+    last_change = {}
+    for move in outbox.transitions():
+        last_change[move["outbox_id"]] = f"{move['at'][:16].replace('T', ' ')} UTC by {move['actor']}"
+    vouchers = outbox.vouchers()
+    if not vouchers:
+        return f"the outbox of {outbox.client_key} is empty; add drafts with `fortnox-etl vouchers add {outbox.client_key} FILE`"
+    return aligned([OUTBOX_HEADINGS] + [(
+        v.outbox_id, v.state, v.voucher_series, v.transaction_date.isoformat(), v.description,
+        kronor(sum(row.debit_ore for row in v.rows)),
+        f"{v.fortnox_series} {v.fortnox_number}" if v.fortnox_number else NONE, last_change.get(v.outbox_id, NONE),
+        v.reason or "",
+    ) for v in vouchers])
 
 
 def _code_kept_whole(argv: list[str]) -> list[str]:

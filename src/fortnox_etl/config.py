@@ -1,14 +1,17 @@
-"""The bureau's client list (config/clients.yaml) and the project's paths."""
+"""What an operator configures, and the package reads before anything else: the bureau's client list
+(config/clients.yaml), the project's paths, and the connections' settings (AIRFLOW_CONN_<ID>); and how
+the files people save with their own tools are read as text."""
 from __future__ import annotations
 
+import codecs
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
-
-from fortnox_etl.text_files import NotText, text_of
 
 PROJECT_ROOT = Path(os.environ.get("FORTNOX_ETL_HOME", Path(__file__).resolve().parents[2]))
 DEFAULT_CLIENTS_FILE = PROJECT_ROOT / "config" / "clients.yaml"
@@ -169,3 +172,106 @@ def find_client(clients: list[Client], key: str) -> Client:
             return client
     known = ", ".join(c.key for c in clients) or "none"
     raise ConfigError(f"no client '{key}' in the client file (known: {known})")
+
+
+# --- Connections ---
+# Connection settings in Airflow's format, readable with or without Airflow. Inside a task the fields
+# come from an Airflow Connection object; from the command line they come from the same
+# AIRFLOW_CONN_<ID> environment variable Airflow reads (JSON or URI form), so an operator configures
+# one thing in one place.
+STAGING_CONN_ID = "fortnox_staging"
+APP_CONN_ID = "fortnox_app"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    conn_id: str
+    conn_type: str
+    host: str | None = None
+    schema: str | None = None
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    port: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_airflow(cls, connection) -> "ConnectionSettings":
+        """Copy the fields of an Airflow Connection (duck-typed, so this module never imports Airflow)."""
+        return cls(
+            conn_id=connection.conn_id,
+            conn_type=connection.conn_type or "",
+            host=connection.host,
+            schema=connection.schema,
+            login=connection.login,
+            password=connection.password,
+            port=connection.port,
+            extra=connection.extra_dejson or {},
+        )
+
+    @classmethod
+    def from_env(cls, conn_id: str) -> "ConnectionSettings":
+        variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+        raw = os.environ.get(variable)
+        if not raw:
+            raise ConfigError(
+                f"connection '{conn_id}' is not configured: set {variable} (JSON or URI, as for Airflow); "
+                "see README, 'Configuration'"
+            )
+        if raw.lstrip().startswith("{"):
+            try:
+                fields = json.loads(raw)
+            except json.JSONDecodeError as error:
+                raise ConfigError(f"{variable} is not valid JSON: {error.msg} at character {error.pos}") from None
+            return cls(
+                conn_id=conn_id,
+                conn_type=fields.get("conn_type", ""),
+                host=fields.get("host"),
+                schema=fields.get("schema"),
+                login=fields.get("login"),
+                password=fields.get("password"),
+                port=fields.get("port"),
+                extra=fields.get("extra") or {},
+            )
+        parts = urlsplit(raw)
+        return cls(
+            conn_id=conn_id,
+            conn_type=parts.scheme.replace("-", "_").replace("postgresql", "postgres"),
+            host=unquote(parts.hostname or "") or None,
+            schema=unquote(parts.path.lstrip("/")) or None,
+            login=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            port=parts.port,
+            extra=dict(parse_qsl(parts.query)),
+        )
+
+
+# --- Files people save ---
+# The text of a file a person saved with their own tools: a client file, a voucher file. Read: UTF-8
+# with or without a byte order mark (editors, Excel's "CSV UTF-8"), UTF-16 with one (Excel's "Unicode
+# text"), and Windows-1252 (Notepad and Excel on Swedish Windows). Anything else is refused, naming them.
+ENCODINGS_READ = "UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark, or Windows-1252"
+_NAMES = {"utf-16": "UTF-16", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+
+
+class NotText(ValueError):
+    """The bytes are no text in the encodings read; the message follows the file's name ("x.csv is not ...")."""
+
+
+def text_of(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif b"\x00" in data:
+        raise NotText(f"not a text file in {ENCODINGS_READ} (it holds zero bytes, as UTF-16 without a byte "
+                      "order mark or a binary file does)")
+    else:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise NotText(f"not a text file in {ENCODINGS_READ}: byte {error.start + 1} is not "
+                      f"{_NAMES[encoding]}") from None

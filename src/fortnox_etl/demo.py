@@ -15,19 +15,16 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from fortnox_etl.config import OUT_DIR, PROJECT_ROOT, Client, load_clients
-from fortnox_etl.connect import finish_connect
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID
+from fortnox_etl.config import APP_CONN_ID, OUT_DIR, PROJECT_ROOT, STAGING_CONN_ID, Client, load_clients
+from fortnox_etl.connections.connect import finish_connect
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore
 from fortnox_etl.sandbox.consent import consent
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
+from fortnox_etl.sandbox.generator import generate_company, sandbox_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.staging.database import create_schema, create_staging_engine
-
-
 
 
 @dataclass(frozen=True)
@@ -43,12 +40,6 @@ class DemoPaths:
     @property
     def token_key_file(self) -> Path:
         return self.var_dir / "token.key"
-
-
-def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpec:
-    """The sandbox's stand-in for the client's Fortnox company: same name, number and fiscal year."""
-    return CompanySpec(tenant_id=tenant_id, organisation_number=client.organisation_number, name=client.name,
-                       fiscal_year_start_month=client.fiscal_year_start_month, seed=seed * 10_000 + tenant_id)
 
 
 def token_key(paths: DemoPaths) -> str:

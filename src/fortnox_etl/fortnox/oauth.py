@@ -20,9 +20,7 @@ from oauthlib.oauth2 import (
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from fortnox_etl.config import ConfigError
-from fortnox_etl.connections import ConnectionSettings
-from fortnox_etl.secret_masking import secret
+from fortnox_etl.config import ConfigError, ConnectionSettings
 from fortnox_etl.fortnox.errors import (
     FortnoxError,
     FortnoxUnavailable,
@@ -30,6 +28,7 @@ from fortnox_etl.fortnox.errors import (
     InvalidData,
     ReconnectNeeded,
 )
+from fortnox_etl.fortnox.secret_masking import secret
 
 FORTNOX_AUTH_URL = "https://apps.fortnox.se/oauth-v1"
 FORTNOX_API_URL = "https://api.fortnox.se"

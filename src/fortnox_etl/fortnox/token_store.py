@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from fortnox_etl.config import ConfigError
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
-from fortnox_etl.secret_masking import secret
+from fortnox_etl.fortnox.secret_masking import secret
 from fortnox_etl.staging.database import run_sql, sql
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,8 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from fortnox_etl.config import Client
+
 ACCOUNT_CHART_TYPE = "BAS 2024"
 
 
@@ -249,6 +251,12 @@ DEPRECIATION_PERCENT = 20  # inventarier over five years
 
 
 # --- generated companies ---
+
+def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpec:
+    """The sandbox's stand-in for the client's Fortnox company: same name, number and fiscal year."""
+    return CompanySpec(tenant_id=tenant_id, organisation_number=client.organisation_number, name=client.name,
+                       fiscal_year_start_month=client.fiscal_year_start_month, seed=seed * 10_000 + tenant_id)
+
 
 def generate_companies(seed: int, count: int, size: str = "S", first_year: int = 2024, years: int = 2) -> list[Company]:
     """`count` different believable companies: Swedish names, valid organisation numbers, distinct

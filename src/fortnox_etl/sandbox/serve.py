@@ -54,9 +54,8 @@ def fault_plan(args: argparse.Namespace):
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from fortnox_etl.demo import sandbox_company
     from fortnox_etl.sandbox.faults import SandboxGateway
-    from fortnox_etl.sandbox.generator import generate_company
+    from fortnox_etl.sandbox.generator import generate_company, sandbox_company
     from fortnox_etl.sandbox.ratelimit import SlidingWindowRateLimit
     from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, create_app
 

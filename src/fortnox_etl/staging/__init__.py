@@ -1,1 +1,2 @@
-"""The staging database: connections, schema, and the SQL files in include/sql/."""
+"""The staging database: connections, schema, the SQL files in include/sql/, and the books lease (one writer
+of a client-year's books at a time)."""

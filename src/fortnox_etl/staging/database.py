@@ -9,8 +9,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, Integer, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 
-from fortnox_etl.config import SQL_DIR, ConfigError
-from fortnox_etl.connections import ConnectionSettings
+from fortnox_etl.config import SQL_DIR, ConfigError, ConnectionSettings
 
 log = logging.getLogger(__name__)
 

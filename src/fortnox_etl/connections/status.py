@@ -9,7 +9,6 @@ from sqlalchemy import Engine, text
 
 from fortnox_etl.config import Client, ConfigError
 from fortnox_etl.fortnox.token_store import StoredTokens, TokenStore
-from fortnox_etl.outbox import Outbox, kronor
 from fortnox_etl.sie.import_source import active_import_sources
 from fortnox_etl.staging.database import sql
 
@@ -106,30 +105,12 @@ def _time(timestamp: float | None) -> str:
 
 
 def format_table(statuses: list[ClientStatus]) -> str:
-    return _aligned([HEADINGS] + [astuple(status) for status in statuses])
+    return aligned([HEADINGS] + [astuple(status) for status in statuses])
 
 
-OUTBOX_HEADINGS = ("id", "state", "series", "date", "text", "amount", "in Fortnox", "last change", "reason")
-
-
-def format_outbox(outbox: Outbox) -> str:
-    """The client's outbox vouchers, one line each, with their last state change and any reason."""
-    last_change = {}
-    for move in outbox.transitions():
-        last_change[move["outbox_id"]] = f"{move['at'][:16].replace('T', ' ')} UTC by {move['actor']}"
-    vouchers = outbox.vouchers()
-    if not vouchers:
-        return f"the outbox of {outbox.client_key} is empty; add drafts with `fortnox-etl vouchers add {outbox.client_key} FILE`"
-    return _aligned([OUTBOX_HEADINGS] + [(
-        v.outbox_id, v.state, v.voucher_series, v.transaction_date.isoformat(), v.description,
-        kronor(sum(row.debit_ore for row in v.rows)),
-        f"{v.fortnox_series} {v.fortnox_number}" if v.fortnox_number else NONE, last_change.get(v.outbox_id, NONE),
-        v.reason or "",
-    ) for v in vouchers])
-
-
-def _aligned(rows: list[tuple[str, ...]]) -> str:
-    """Aligned columns; the last (an error or reason) is not padded, as it may be long."""
+def aligned(rows: list[tuple[str, ...]]) -> str:
+    """Aligned columns; the last (an error or reason) is not padded, as it may be long. The outbox's listing
+    (`fortnox-etl vouchers list`) looks the same."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join(
         "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip() for row in rows

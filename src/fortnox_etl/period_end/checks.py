@@ -32,7 +32,7 @@ from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION
 from fortnox_etl.staging.database import run_sql, sql
 
 if TYPE_CHECKING:  # the DAG files' retry policy imports this module: it must not load the API client
-    from fortnox_etl.sync import SyncContext
+    from fortnox_etl.fortnox.client_context import ClientContext
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class _Check:
     run: Callable[[_Scope], tuple[str, str, list[str]]]  # -> status, message, details
 
 
-def run_checks(ctx: SyncContext, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
+def run_checks(ctx: ClientContext, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
     """Run every check on the client's staged year, store the results (replacing the period's earlier
     ones) and log each; `gate(results)` decides whether the period may go on."""
     return check_staged_year(ctx.engine, ctx.client, financial_year_id, period_end)

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import Engine
 
-from fortnox_etl.outbox import DRAFT, Outbox, kronor
+from fortnox_etl.export.outbox import DRAFT, Outbox, kronor
 
 log = logging.getLogger(__name__)
 

@@ -1,104 +1,38 @@
-"""One client's sync from Fortnox to staging, SIE tables and a SIE 4 file, step by step.
+"""One client's sync from Fortnox to staging: the company, its financial years, chart of accounts,
+vouchers with rows and balances, loaded in full or incrementally, step by step.
 
-Each public function is one Airflow task of the client's sync DAG, and can be called without Airflow.
-Log lines are the operator's activity log: they say what happened in bookkeeping words.
+Each public function is a step of the sync DAG's first task (`period_end.client_steps`), and can be called
+without Airflow. Log lines are the operator's activity log: they say what happened in bookkeeping words.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
-from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from fortnox_etl.books_lease import BooksLease
-from fortnox_etl.config import OUT_DIR, Client, same_organisation
-from fortnox_etl.connections import APP_CONN_ID, STAGING_CONN_ID, ConnectionSettings
+from fortnox_etl.config import same_organisation
+from fortnox_etl.extract.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany, required
-from fortnox_etl.fortnox.oauth import FortnoxApp
-from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, SharedRateLimiter
-from fortnox_etl.fortnox.token_store import ClientTokens, TokenStore, token_key_from_env
-from fortnox_etl.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.period import Period, PeriodError
-from fortnox_etl.sie.reader import SieFile, SieStream, read_sie
-from fortnox_etl.sie.rules import is_balance_account, rule_violations
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source, record_import_source
-from fortnox_etl.sie.staging import StagedVouchers, build_sie_client, build_sie_year, stage_sie_year
-from fortnox_etl.sie.writer import SieSummary, write_sie4, year_to_date
-from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, sql, staging_url
+from fortnox_etl.sie.reader import SieFile, SieStream
+from fortnox_etl.sie.rules import is_balance_account
+from fortnox_etl.sie.staging import StagedVouchers, stage_sie_year
+from fortnox_etl.staging.books_lease import BooksLease
+from fortnox_etl.staging.database import run_sql, sql
 
 log = logging.getLogger(__name__)
 # An incremental load asks for the changed vouchers, Fortnox's voucher count and the file from a date.
 INCREMENTAL_MIN_REQUESTS = 3
 
 
-class SieFileInvalid(ValueError):
-    """The SIE file breaks the rules of the format; the message lists how."""
-
-
-@dataclass(frozen=True)
-class SyncContext:
-    client: Client
-    engine: Engine
-    app: FortnoxApp
-    token_key: str
-    out_dir: Path = OUT_DIR
-    api_backoff: object = None  # tenacity wait strategy between retries; None: the HTTP layer's default
-    requests_per_window: int = REQUESTS_PER_WINDOW  # Fortnox's limit per tenant and 5 s (a sandbox can lift it)
-
-    @classmethod
-    def create(cls, client: Client, connection: Callable[[str], ConnectionSettings],
-               token_key: str | None = None, out_dir: Path = OUT_DIR) -> "SyncContext":
-        """`connection(conn_id)` returns the settings of an Airflow connection (from Airflow or the environment)."""
-        return cls(
-            client=client,
-            engine=create_staging_engine(staging_url(connection(STAGING_CONN_ID))),
-            app=FortnoxApp.from_connection(connection(APP_CONN_ID)),
-            token_key=token_key or token_key_from_env(),
-            out_dir=Path(out_dir),
-        )
-
-    def tokens(self) -> TokenStore:
-        return TokenStore(self.engine, self.token_key, self.app)
-
-    def api(self) -> FortnoxApi:
-        backoff = {"backoff": self.api_backoff} if self.api_backoff is not None else {}
-        return FortnoxApi(self.app.api_url, ClientTokens(self.tokens(), self.client.key),
-                          limiter=SharedRateLimiter(self.engine, self.requests_per_window), label=f"client {self.client.key}", **backoff)
-
-    def sie_path(self, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> Path:
-        return self.out_dir / self.client.key / sie_file_name(self.client.key, start, end, as_of)
-
-
-def sie_file_name(client_key: str, start: dt.date, end: dt.date, as_of: dt.date | None = None) -> str:
-    """The year's file; one as of a date before the year's end names it, so period files do not overwrite each other."""
-    as_of_part = f"_per_{as_of:%Y%m%d}" if as_of and as_of < end else ""
-    return f"{client_key}_sie4_{start:%Y%m%d}-{end:%Y%m%d}{as_of_part}.se"
-
-
-def keep_tokens_alive(ctx: SyncContext) -> None:
-    """Create the staging tables if needed and make sure the client's Fortnox access works."""
-    create_schema(ctx.engine)
-    tokens = ctx.tokens()
-    tokens.access_token(ctx.client.key)
-    stored = tokens.load(ctx.client.key)
-    days_left = (stored.refresh_expires_at - time.time()) / 86400 if stored.refresh_expires_at else None
-    log.info(
-        "client %s: Fortnox access is valid until %s UTC%s",
-        ctx.client.key,
-        dt.datetime.fromtimestamp(stored.access_expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M"),
-        f"; the client must reconnect within {days_left:.0f} days unless a sync runs before then" if days_left else "",
-    )
-
-
-def extract_company(ctx: SyncContext, period: Period) -> dict:
+def extract_company(ctx: ClientContext, period: Period) -> dict:
     """Load the company and its financial years; return the year that holds the period, and the one before."""
     api = ctx.api()
     company = api.get("/3/companyinformation")["CompanyInformation"]
@@ -150,14 +84,14 @@ def extract_company(ctx: SyncContext, period: Period) -> dict:
     }
 
 
-def extract_financial_year(ctx: SyncContext, year: dict) -> dict:
+def extract_financial_year(ctx: ClientContext, year: dict) -> dict:
     """Load one financial year into staging (`_load_financial_year`), holding the client-year's books lease
     from before the load is planned until it is committed: a `sie import` of the year waits, or is waited for."""
     with BooksLease(ctx.engine, ctx.client.key, year["from_date"], f"the sync of client {ctx.client.key}") as lease:
         return _load_financial_year(ctx, year, lease)
 
 
-def _load_financial_year(ctx: SyncContext, year: dict, lease: BooksLease) -> dict:
+def _load_financial_year(ctx: ClientContext, year: dict, lease: BooksLease) -> dict:
     """Load one financial year's chart of accounts, vouchers with rows and balances into staging.
 
     `year` is one of the years extract_company returned: {"id", "from_date", "to_date"}. Vouchers,
@@ -237,7 +171,7 @@ class _Plan:
     from_date: str | None = None  # incremental: the earliest changed voucher's date; the file starts there
 
 
-def _choose_path(ctx: SyncContext, api: FortnoxApi, stats: LoadStats, year: dict) -> _Plan:
+def _choose_path(ctx: ClientContext, api: FortnoxApi, stats: LoadStats, year: dict) -> _Plan:
     """Full file, or only what changed since the last load: whichever costs fewer requests AND less work.
 
     Incremental: the vouchers changed since the last load's cursor (`lastmodified`), Fortnox's voucher
@@ -326,7 +260,7 @@ def _pages(records: int) -> int:
     return max(1, -(-records // PAGE_LIMIT))
 
 
-def _objects_lists(ctx: SyncContext, api: FortnoxApi, financial_year_id: int,
+def _objects_lists(ctx: ClientContext, api: FortnoxApi, financial_year_id: int,
                    stats: LoadStats) -> tuple[list[dict], list[dict]] | None:
     """Cost centres and projects with their names, once per sync: with the client's newest year.
 
@@ -357,48 +291,6 @@ def _load_objects_lists(connection, client_rows: dict, cost_centers: list[dict],
     ):
         if batch:
             connection.execute(text(sql(f"load/{statement}")), batch)
-
-
-def build_sie_tables(ctx: SyncContext, years: list[dict]) -> None:
-    """Rebuild the client's SIE tables for the given years from staging, all in one transaction, holding the
-    years' books leases: an import rebuilds them too."""
-    key = ctx.client.key
-    with ExitStack() as leases:
-        held = [leases.enter_context(BooksLease(ctx.engine, key, year["from_date"], f"the sync of client {key}"))
-                for year in sorted(years, key=lambda year: year["from_date"])]  # always in one order: no deadlock
-        with ctx.engine.begin() as connection:
-            for lease in held:
-                lease.hold(connection)
-            build_sie_client(connection, key)
-            for year in years:
-                build_sie_year(connection, key, year["id"])
-    log.info("client %s: SIE tables rebuilt for %s", key,
-             " and ".join(f"{year['from_date']}..{year['to_date']}" for year in years))
-
-
-def write_sie_file(ctx: SyncContext, year: dict, as_of: dt.date | None = None) -> SieSummary:
-    """Write the SIE4 file of one financial year ({"id", "from_date", "to_date"}) from the SIE tables.
-
-    `as_of` (a period's last day; default the year's end) limits vouchers and balances to that day.
-    """
-    start, end = dt.date.fromisoformat(year["from_date"]), dt.date.fromisoformat(year["to_date"])
-    as_of = year_to_date(end, as_of)
-    summary = write_sie4(ctx.engine, ctx.client.key, year["id"], ctx.sie_path(start, end, as_of), as_of=as_of)
-    log.info("client %s: SIE4 file for %s..%s as of %s written to %s: %s accounts, %s vouchers, %s transactions",
-             ctx.client.key, start, end, as_of, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
-             f"{summary.transactions:,}")
-    return summary
-
-
-def check_sie_file(client_key: str, path: Path) -> None:
-    """Read the written file back and fail if it breaks any rule of the SIE 4 format."""
-    problems = rule_violations(read_sie(Path(path)))
-    if problems:
-        for problem in problems:
-            log.error("client %s: %s", client_key, problem)
-        raise SieFileInvalid(f"client {client_key}: the SIE4 file {path} breaks {len(problems)} rule(s); first: {problems[0]}")
-    log.info("client %s: the SIE4 file passes every format check (vouchers balance, balances add up, accounts declared)",
-             client_key)
 
 
 def _complete_sie(listed: dict[tuple[str, int], dict]):

@@ -6,7 +6,8 @@ a year that is not one of the client's financial years, a payroll or invoicing f
 drafts for `vouchers add`) or a broken rule of the format refuses the whole file.
 Then, in one transaction, it replaces the client-year's raw partition, the SIE tables are rebuilt
 from it, and the file (name, sha256, who, when) is recorded as the year's active import source.
-A later Fortnox sync of the year makes Fortnox the source again.
+Then the period checks (`checks`) run on the imported books as on a sync's, and their findings gate the
+year's periods. A later Fortnox sync of the year makes Fortnox the source again.
 """
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from fortnox_etl.books_lease import BooksLease
-from fortnox_etl.checks import CheckResult, check_staged_year
 from fortnox_etl.config import Client
+from fortnox_etl.period_end.checks import CheckResult, check_staged_year
 from fortnox_etl.sie.import_source import FILE, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieSyntaxError, parse_sie
 from fortnox_etl.sie.rules import unstageable_vouchers
@@ -37,6 +37,7 @@ from fortnox_etl.sie.whose_books import (
     organisation_problem,
     says_whose_books,
 )
+from fortnox_etl.staging.books_lease import BooksLease
 from fortnox_etl.staging.database import run_sql, sql
 
 _SHOWN_PROBLEMS = 5

@@ -31,11 +31,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fortnox_etl.config import Client
-from fortnox_etl.outbox import Draft, DraftRow
+from fortnox_etl.config import Client, NotText, text_of
+from fortnox_etl.export.outbox import Draft, DraftRow
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION, organisation_problem, says_whose_books
-from fortnox_etl.text_files import NotText, text_of
 
 CSV_COLUMNS = ("voucher", "series", "date", "text", "account", "debit", "credit")
 CSV_OPTIONAL = ("cost_center", "project", "row_text")

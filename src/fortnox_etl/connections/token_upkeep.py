@@ -1,11 +1,14 @@
 """Keeping refresh tokens alive: Fortnox's expire 45 days after their last use."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
+from fortnox_etl.staging.database import create_schema
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +34,18 @@ def renew_if_expiring(store: TokenStore, client_key: str, within_days: int = REN
     log.info("client %s: the Fortnox connection was renewed and is good for 45 days, until %s", client_key,
              time.strftime("%Y-%m-%d", time.gmtime(renewed.refresh_expires_at)))
     return True
+
+
+def keep_tokens_alive(ctx: ClientContext) -> None:
+    """Create the staging tables if needed and make sure the client's Fortnox access works."""
+    create_schema(ctx.engine)
+    tokens = ctx.tokens()
+    tokens.access_token(ctx.client.key)
+    stored = tokens.load(ctx.client.key)
+    days_left = (stored.refresh_expires_at - time.time()) / 86400 if stored.refresh_expires_at else None
+    log.info(
+        "client %s: Fortnox access is valid until %s UTC%s",
+        ctx.client.key,
+        dt.datetime.fromtimestamp(stored.access_expires_at, dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        f"; the client must reconnect within {days_left:.0f} days unless a sync runs before then" if days_left else "",
+    )

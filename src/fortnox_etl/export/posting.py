@@ -28,12 +28,12 @@ from urllib.parse import quote
 from sqlalchemy import Engine, text
 
 from fortnox_etl.config import same_organisation
+from fortnox_etl.export.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox, OutboxVoucher, now
 from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, InvalidData, NotFound, OutcomeUnknown, WrongCompany
-from fortnox_etl.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox, OutboxVoucher, now
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source
 from fortnox_etl.staging.database import run_sql, sql
-from fortnox_etl.sync import SyncContext
 
 log = logging.getLogger(__name__)
 # Renewed before every POST attempt and longer than one can take (10 s to connect, 60 s to answer):
@@ -133,7 +133,7 @@ class FortnoxFacts:
         return self._accounts[year_id]
 
 
-def export_approved(ctx: SyncContext) -> ExportSummary:
+def export_approved(ctx: ClientContext) -> ExportSummary:
     """Post every approved voucher of the client (and settle those an earlier attempt left in `posting`)."""
     key = ctx.client.key
     actor = f"export of client {key}"
@@ -174,7 +174,7 @@ def export_approved(ctx: SyncContext) -> ExportSummary:
 
 @dataclass
 class _Poster:
-    ctx: SyncContext
+    ctx: ClientContext
     api: FortnoxApi
     facts: FortnoxFacts
     outbox: Outbox

@@ -1,29 +1,33 @@
 """The tasks of a client's sync DAG, one function each, named as its task.
 
-Each takes the client's sync context and the task's Airflow context (a mapping: `params`,
+Each takes the client's context and the task's Airflow context (a mapping: `params`,
 `data_interval_start`, and `ti` for the results of earlier tasks) and returns what the task hands on.
-They only join the steps of `sync`, `ledgers` and `checks`, which do the work. Not imported
-when the DAG files are parsed: `airflow_support.ClientStep` imports it when a task runs.
+They only join the steps of `connections.token_upkeep`, `extract.sync`, `sie_file`, the ledger modules
+and `checks`, which do the work. Not imported when the DAG files are parsed: `airflow_support.ClientStep`
+imports it when a task runs.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 
-from fortnox_etl import checks, sync
+from fortnox_etl.connections.token_upkeep import keep_tokens_alive
+from fortnox_etl.extract import sync
+from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.period import Period, period_for_run
+from fortnox_etl.period_end import checks, sie_file
 
 EXTRACT = "extract_from_fortnox"
 
 
-def extract_from_fortnox(ctx: sync.SyncContext, context: Mapping) -> dict:
+def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
     """Everything the period needs from the client's Fortnox, into staging: the company, its financial
     years, chart of accounts, vouchers and balances, then the customer and supplier ledgers at the
     period's end. Keeps the client's Fortnox access alive on the way."""
-    from fortnox_etl import ledgers  # loads pandas: imported by the steps that use it
+    from fortnox_etl.period_end import ledgers  # loads pandas: imported by the steps that use it
 
     period = period_for_run(context["params"].get("period"), context.get("data_interval_start"), dt.date.today())
-    sync.keep_tokens_alive(ctx)
+    keep_tokens_alive(ctx)
     company = sync.extract_company(ctx, period)
     for year in company["years"]:
         sync.extract_financial_year(ctx, year)
@@ -31,25 +35,25 @@ def extract_from_fortnox(ctx: sync.SyncContext, context: Mapping) -> dict:
     return company
 
 
-def build_sie_file(ctx: sync.SyncContext, context: Mapping) -> str:
+def build_sie_file(ctx: ClientContext, context: Mapping) -> str:
     """The SIE tables rebuilt, the SIE4 file of the period's year written as of its end and read back."""
     company = _company(context)
-    sync.build_sie_tables(ctx, company["years"])
-    path = sync.write_sie_file(ctx, company["years"][-1], as_of=_period_end(company)).path
-    sync.check_sie_file(ctx.client.key, path)
+    sie_file.build_sie_tables(ctx, company["years"])
+    path = sie_file.write_sie_file(ctx, company["years"][-1], as_of=_period_end(company)).path
+    sie_file.check_sie_file(ctx.client.key, path)
     return str(path)
 
 
-def build_ledger_appendices(ctx: sync.SyncContext, context: Mapping) -> list[str]:
+def build_ledger_appendices(ctx: ClientContext, context: Mapping) -> list[str]:
     """The open items at the period's end, reconciled with the control accounts, written as appendices."""
-    from fortnox_etl import ledgers
+    from fortnox_etl.period_end import ledger_appendices, ledger_reconciliation
 
     period_end = _period_end(_company(context))
-    ledgers.build_ledgers(ctx, period_end)
-    return [str(path) for path in ledgers.write_ledger_appendices(ctx, period_end)]
+    ledger_reconciliation.build_ledgers(ctx, period_end)
+    return [str(path) for path in ledger_appendices.write_ledger_appendices(ctx, period_end)]
 
 
-def check_period(ctx: sync.SyncContext, context: Mapping) -> None:
+def check_period(ctx: ClientContext, context: Mapping) -> None:
     company = _company(context)
     results = checks.run_checks(ctx, company["years"][-1]["id"], _period_end(company))
     checks.gate(results)
