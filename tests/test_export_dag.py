@@ -102,24 +102,20 @@ def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_tho
         outbox.approve([approved_id], "bertil")  # as `fortnox-etl vouchers approve` does
         with running_airflow(env, tmp_path / "airflow-processes.log"):
             api = api_session(env)
-            [request] = wait_until(lambda: [d for d in api.get(f"{api_url(env)}/api/v2/dags/~/dagRuns/~/hitlDetails",
-                                                                params={"dag_id_pattern": "fortnox_export__acme"}
-                                                                ).json()["hitl_details"]
-                                            if not d["response_received"]], "the export to ask for approval")
+            [request] = wait_until(lambda: unanswered_questions(api, env), "the export to ask for approval")
             assert draft_id in request["body"] and "| 8910 | 48 200.00 |" in request["body"]
             assert approved_id not in request["body"], "only drafts are asked about"
             assert {v.outbox_id: v.state for v in outbox.vouchers()} == {draft_id: DRAFT, approved_id: APPROVED}
-            instance = request["task_instance"]
-            task_url = (f"{api_url(env)}/api/v2/dags/{instance['dag_id']}/dagRuns/{instance['dag_run_id']}"
-                        f"/taskInstances/{instance['task_id']}")
-            # A person reads the form first. (An answer within a second of the question, before the worker
-            # that asked has exited, races Airflow 3.3's executor and costs the task a retry.)
-            wait_until(lambda: api.get(task_url).json()["state"] == "awaiting_input", "the question to be parked")
-            time.sleep(5)
-            answer = api.patch(f"{task_url}/{instance['map_index']}/hitlDetails",
-                               json={"chosen_options": ["Approve"], "params_input": {}})
-            assert answer.status_code == 200, answer.text
-            wait_until(lambda: {v.state for v in outbox.vouchers()} == {POSTED}, "both vouchers to be posted")
+            approve_once_parked(api, env, request)
+
+            def posted() -> bool:
+                # An answer that still races Airflow 3.3's executor (README, Known limits) costs the task a
+                # retry, which asks again: answered as the operator would.
+                for asked_again in unanswered_questions(api, env):
+                    approve_once_parked(api, env, asked_again)
+                return {v.state for v in outbox.vouchers()} == {POSTED}
+
+            wait_until(posted, "both vouchers to be posted")
         approver = next(m["actor"] for m in outbox.transitions() if m["outbox_id"] == draft_id and m["to_state"] == APPROVED)
         assert approver.endswith("(Airflow UI)")
         with sandbox.state.books_lock:
@@ -127,9 +123,29 @@ def test_after_a_sync_drafts_wait_for_approval_in_the_ui_and_are_posted_with_tho
                       for v in year if "fortnox-etl outbox id" in (v.get("Comments") or "")}
         assert booked == {outbox.voucher(draft_id).fortnox_number: "Skatt på årets resultat 2025",
                           outbox.voucher(approved_id).fortnox_number: "Årets resultat"}
-        post_log = next((tmp_path / "airflow" / "logs").rglob("task_id=approve_and_post_vouchers/attempt=1.log")).read_text()
+        post_logs = "".join(log.read_text() for log in (tmp_path / "airflow" / "logs").rglob(
+            "task_id=approve_and_post_vouchers/attempt=*.log"))
         assert f"client acme: voucher {draft_id} (A 2025-12-31 'Skatt på årets resultat 2025', 48 200.00 kr) " \
-               f"posted to Fortnox as A {outbox.voucher(draft_id).fortnox_number}" in post_log
+               f"posted to Fortnox as A {outbox.voucher(draft_id).fortnox_number}" in post_logs
+
+
+def unanswered_questions(api: requests.Session, env: dict) -> list[dict]:
+    return [question for question in api.get(f"{api_url(env)}/api/v2/dags/~/dagRuns/~/hitlDetails",
+                                             params={"dag_id_pattern": "fortnox_export__acme"}).json()["hitl_details"]
+            if not question["response_received"]]
+
+
+def approve_once_parked(api: requests.Session, env: dict, question: dict) -> None:
+    """Approve as a person does: once the question is parked and read (an answer within seconds of the
+    question, before the worker that asked has exited, races Airflow 3.3's executor)."""
+    instance = question["task_instance"]
+    task_url = (f"{api_url(env)}/api/v2/dags/{instance['dag_id']}/dagRuns/{instance['dag_run_id']}"
+                f"/taskInstances/{instance['task_id']}")
+    wait_until(lambda: api.get(task_url).json()["state"] == "awaiting_input", "the question to be parked")
+    time.sleep(5)
+    response = api.patch(f"{task_url}/{instance['map_index']}/hitlDetails",
+                         json={"chosen_options": ["Approve"], "params_input": {}})
+    assert response.status_code == 200, response.text
 
 
 def api_session(env: dict) -> requests.Session:
