@@ -26,9 +26,8 @@ from sqlalchemy import Connection, Engine, text
 
 from fortnox_etl.config import Client, same_organisation
 from fortnox_etl.period import Period
-from fortnox_etl.sie.fields import object_list
+from fortnox_etl.sie.fields import OBJECT_LIST_DIMENSION, object_list
 from fortnox_etl.sie.import_source import FILE
-from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION
 from fortnox_etl.staging.database import run_sql, sql
 
 if TYPE_CHECKING:  # the DAG files' retry policy imports this module: it must not load the API client

@@ -1,9 +1,17 @@
-"""How SIE fields are written: quoting, amounts, dates."""
+"""How SIE fields are written (quoting, amounts, dates), and how staging holds the two that have no column of
+their own (a balance line's list of several objects, an account's several #SRU codes). Light to import: the
+checks, which the DAG files import, use it."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+# An account's #SRU codes in one column, in file order (a code for each tax form, as BL writes them); a SIE
+# field holds no line break, so the codes are kept apart by one.
+SRU_CODES_SEPARATOR = "\n"
+# The dimension_no of a balance line with several objects in its list; its object_id keys the list in
+# raw_sie_object_lists (object_list_key).
+OBJECT_LIST_DIMENSION = -1
 
 # Control characters (a form feed a user typed into Fortnox) would break the line of a SIE record.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

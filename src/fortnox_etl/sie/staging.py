@@ -17,7 +17,7 @@ from functools import lru_cache, partial
 
 from sqlalchemy import Connection, text
 
-from fortnox_etl.sie.fields import Memo, token
+from fortnox_etl.sie.fields import OBJECT_LIST_DIMENSION, SRU_CODES_SEPARATOR, Memo, token
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import (Objects, PlainVoucher, SieFile, SieStream, SieSyntaxError, Voucher, object_pairs,
                                     row_date, split_fields)
@@ -25,12 +25,6 @@ from fortnox_etl.sie.rules import ACCOUNT_TYPES, account_order, is_balance_accou
 from fortnox_etl.staging.database import run_sql, sql
 
 COST_CENTER_DIMENSION, PROJECT_DIMENSION = 1, 6
-# An account's #SRU codes in one column, in file order (a code for each tax form, as BL writes them); a SIE
-# field holds no line break, so the codes are kept apart by one.
-SRU_CODES_SEPARATOR = "\n"
-# The dimension_no of a balance line with several objects in its list; its object_id keys the list in
-# raw_sie_object_lists (object_list_key).
-OBJECT_LIST_DIMENSION = -1
 _COST_CENTER, _PROJECT = str(COST_CENTER_DIMENSION), str(PROJECT_DIMENSION)  # as an object list writes them
 # The SIE tables of one client-year, in build order: the year's rows are read once into year_movements and
 # year_object_movements (temporary tables, dropped once the balances, object balances and period balances

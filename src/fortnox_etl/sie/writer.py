@@ -16,10 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from fortnox_etl.sie.fields import Memo, amount, object_list, quote, sie_date, token
+from fortnox_etl.sie.fields import (OBJECT_LIST_DIMENSION, SRU_CODES_SEPARATOR, Memo, amount, object_list, quote, sie_date,
+                                    token)
 from fortnox_etl.sie.in_background import InBackground
 from fortnox_etl.sie.reader import Checksum, split_fields
-from fortnox_etl.sie.staging import OBJECT_LIST_DIMENSION, SRU_CODES_SEPARATOR
 from fortnox_etl.staging.database import sql
 
 PROGRAM_NAME = "fortnox-etl"
