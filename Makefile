@@ -1,10 +1,11 @@
-# The two commands of the README: `make demo` and `make test`. Both set up .venv on first use.
+# The two commands of the README: `make demo` and `make test`; `make up` and `make down` run Airflow locally to
+# click through (README, "Airflow without Docker"). All set up .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz keygen clean
+.PHONY: demo up down test bench fuzz keygen clean
 
 $(INSTALLED): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +15,13 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 demo: $(INSTALLED)
 	$(BIN)/fortnox-etl demo
+
+up: $(INSTALLED)
+	@$(BIN)/fortnox-etl up
+
+# Nothing can run without .venv: then there is nothing to stop.
+down:
+	@if [ -x $(BIN)/fortnox-etl ]; then $(BIN)/fortnox-etl down; else echo "nothing of make up is running"; fi
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
@@ -29,5 +37,5 @@ fuzz: $(INSTALLED)
 keygen: $(INSTALLED)
 	@$(BIN)/fortnox-etl keygen
 
-clean:
+clean: down
 	rm -rf .airflow var out

@@ -372,6 +372,7 @@ def test_a_missing_setting_is_named(variable, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_STAGING", f"sqlite://{tmp_path / 'staging.db'}")
     monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_APP", json.dumps({"conn_type": "http", "login": "id", "password": "secret"}))
     monkeypatch.setenv("FORTNOX_ETL_TOKEN_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "no-airflow"))  # not the Airflow of a make demo in this checkout
     monkeypatch.delenv(variable)
     assert cli.main(["status"]) == 2
     assert variable in capsys.readouterr().err

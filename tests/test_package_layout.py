@@ -19,7 +19,7 @@ import fortnox_etl
 
 PACKAGE = Path(fortnox_etl.__file__).resolve().parent
 AIRFLOW_ADAPTER = "fortnox_etl.airflow_support"
-TOP = {"fortnox_etl.cli", "fortnox_etl.demo", AIRFLOW_ADAPTER}
+TOP = {"fortnox_etl.cli", "fortnox_etl.demo", "fortnox_etl.local_deployment", AIRFLOW_ADAPTER}
 BOTTOM = {"config": set(), "period": set()}
 BELOW_THE_STAGES = {**BOTTOM, "staging": {*BOTTOM}, "fortnox": {*BOTTOM, "staging"}, "sie": {*BOTTOM, "staging"},
                     "sandbox": {*BOTTOM, "staging", "fortnox", "sie"}}

@@ -220,6 +220,7 @@ def offline(staging, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("FORTNOX_ETL_CLIENTS", str(clients_file))
     monkeypatch.delenv("AIRFLOW_CONN_FORTNOX_APP", raising=False)
     monkeypatch.delenv("FORTNOX_ETL_TOKEN_KEY", raising=False)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "no-airflow"))  # not the Airflow of a make demo in this checkout
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()

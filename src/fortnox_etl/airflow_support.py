@@ -1,6 +1,7 @@
 """What the DAG files share that needs Airflow: the operators of the client DAGs, the retry policy of
-every Fortnox task, the connection lookup and the client's books asset. The only module of the
-package that imports Airflow; only DAG files import it.
+every Fortnox task, the connection lookup (a task's, and the command line's) and the client's books asset.
+The only module of the package that imports Airflow; DAG files import it, and the command line when it
+asks Airflow for a connection.
 
 The DAG processor imports it at every parse, so it imports only light modules: the API client, the
 steps and pandas are imported when a task runs."""
@@ -37,6 +38,19 @@ def books_asset(client_key: str) -> Asset:
 def airflow_connection(conn_id: str) -> ConnectionSettings:
     """An Airflow connection's fields, for the package (which never imports Airflow itself)."""
     return ConnectionSettings.from_airflow(Connection.get(conn_id))
+
+
+def stored_connection(conn_id: str) -> ConnectionSettings | None:
+    """A connection as Airflow finds it outside a task, for the command line: its environment variable,
+    its secrets backends, then its metadata database (where the UI's Connections page keeps it); None when
+    Airflow has none of that name. (A task asks through `Connection.get`, never the metadata database.)"""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.models.connection import Connection as MetadataConnection
+
+    try:
+        return ConnectionSettings.from_airflow(MetadataConnection.get_connection_from_secrets(conn_id))
+    except AirflowNotFoundException:
+        return None
 
 
 def staging_engine():

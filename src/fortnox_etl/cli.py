@@ -42,6 +42,7 @@ from fortnox_etl.export.voucher_files import VoucherFileError, read_drafts
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
+from fortnox_etl.local_deployment import checkout
 from fortnox_etl.period_end.sie_file import sie_file_name
 from fortnox_etl.period_end.sie_import import EMPTY_YEAR_OPTION, SieImportRefused, import_sie_file
 from fortnox_etl.sandbox import serve as serve_sandbox
@@ -56,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fortnox-etl", description="Fortnox bookkeeping to SIE4 for accounting bureaus")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the demo: sandbox, demo clients, a year-end sync through Airflow")
+    up = commands.add_parser("up", help="start a local deployment to click through: the sandbox, the demo clients "
+                                        "connected, Airflow's services and UI (make up)")
+    up.add_argument("--sqlite", action="store_true", help="keep Airflow's metadata and staging in SQLite files even "
+                                                         "when PostgreSQL answers")
+    commands.add_parser("down", help="stop what `fortnox-etl up` started (make down)")
     commands.add_parser("keygen", help="print a new key for FORTNOX_ETL_TOKEN_KEY")
     sandbox = commands.add_parser("sandbox", help="the local Fortnox imitation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
@@ -68,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
             from fortnox_etl.demo import run_demo
 
             run_demo()
+        elif args.command in ("up", "down"):
+            from fortnox_etl.local_deployment import up
+
+            if args.command == "up":
+                up.up(sqlite=args.sqlite)
+            else:
+                up.down()
         elif args.command == "keygen":
             print(Fernet.generate_key().decode())
         elif args.command == "sandbox":
@@ -185,8 +198,8 @@ def _add_sie_commands(commands, common: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class _Books:
-    """What the commands that never talk to Fortnox (sie, vouchers) work with, configured from the
-    environment as Airflow is: the client list and the staging database, no app and no token key."""
+    """What the commands that never talk to Fortnox (sie, vouchers) work with, configured as Airflow is
+    (see `_connection`): the client list and the staging database, no app and no token key."""
 
     clients: list[Client]
     engine: Engine
@@ -206,8 +219,8 @@ class _Operator(_Books):
     @classmethod
     def from_env(cls, clients_file: Path | None) -> "_Operator":
         clients = _clients(clients_file)
-        app = oauth.FortnoxApp.from_connection(ConnectionSettings.from_env(APP_CONN_ID))
-        key = token_key_from_env()
+        app = oauth.FortnoxApp.from_connection(_connection(APP_CONN_ID))
+        key = checkout.token_key() or token_key_from_env()  # the latter says what to set
         engine = _staging_engine()
         return cls(clients, engine, app, TokenStore(engine, key, app))
 
@@ -216,15 +229,37 @@ def _clients(clients_file: Path | None) -> list[Client]:
     return load_clients(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
 
 
+def _connection(conn_id: str) -> ConnectionSettings:
+    """The connection where Airflow finds it: AIRFLOW_CONN_<ID> first, then the Airflow of $AIRFLOW_HOME or of
+    this checkout's make demo or make up (its secrets backends and metadata database, which the UI edits)."""
+    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+    if os.environ.get(variable):
+        return ConnectionSettings.from_env(conn_id)
+    home = checkout.airflow_home_to_ask()
+    if home is not None:
+        os.environ.setdefault("AIRFLOW_HOME", str(home))  # read when Airflow is imported, just below
+        logging.getLogger("airflow").setLevel(logging.WARNING)  # not its start-up chatter among our lines
+        from fortnox_etl.airflow_support import stored_connection
+
+        found = stored_connection(conn_id)
+        if found is not None:
+            return found
+    asked = f"nor in the Airflow of {home}" if home else "and no Airflow home to ask (no AIRFLOW_HOME, make demo or make up)"
+    raise ConfigError(f"connection '{conn_id}' is not configured: set {variable} (JSON or URI, as for Airflow) or add "
+                      f"it to Airflow's connections (the UI's Admin → Connections); it is not in the environment "
+                      f"{asked}. See README, 'Configuration'")
+
+
 def _staging_engine() -> Engine:
-    url = staging_url(ConnectionSettings.from_env(STAGING_CONN_ID))
+    url = staging_url(_connection(STAGING_CONN_ID))
     engine = create_staging_engine(url)
     try:
         create_schema(engine)
     except OperationalError as error:
         raise ConfigError(
             f"the staging database {url.render_as_string(hide_password=True)} cannot be used ({error.orig}); "
-            f"check AIRFLOW_CONN_{STAGING_CONN_ID.upper()} and that the database is running"
+            f"check AIRFLOW_CONN_{STAGING_CONN_ID.upper()} (or Airflow's connection {STAGING_CONN_ID}) and that the "
+            "database is running"
         ) from None
     return engine
 

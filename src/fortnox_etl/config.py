@@ -176,9 +176,9 @@ def find_client(clients: list[Client], key: str) -> Client:
 
 # --- Connections ---
 # Connection settings in Airflow's format, readable with or without Airflow. Inside a task the fields
-# come from an Airflow Connection object; from the command line they come from the same
-# AIRFLOW_CONN_<ID> environment variable Airflow reads (JSON or URI form), so an operator configures
-# one thing in one place.
+# come from an Airflow Connection object; the command line reads the same AIRFLOW_CONN_<ID> environment
+# variable Airflow reads first (JSON or URI form), and otherwise asks Airflow (cli.py), so an operator
+# configures one thing in one place.
 STAGING_CONN_ID = "fortnox_staging"
 APP_CONN_ID = "fortnox_app"
 
@@ -209,6 +209,20 @@ class ConnectionSettings:
         )
 
     @classmethod
+    def from_json(cls, conn_id: str, fields: dict) -> "ConnectionSettings":
+        """The fields of Airflow's JSON form of a connection ({"conn_type": ..., "host": ..., "extra": {...}})."""
+        return cls(
+            conn_id=conn_id,
+            conn_type=fields.get("conn_type", ""),
+            host=fields.get("host"),
+            schema=fields.get("schema"),
+            login=fields.get("login"),
+            password=fields.get("password"),
+            port=fields.get("port"),
+            extra=fields.get("extra") or {},
+        )
+
+    @classmethod
     def from_env(cls, conn_id: str) -> "ConnectionSettings":
         variable = f"AIRFLOW_CONN_{conn_id.upper()}"
         raw = os.environ.get(variable)
@@ -222,16 +236,7 @@ class ConnectionSettings:
                 fields = json.loads(raw)
             except json.JSONDecodeError as error:
                 raise ConfigError(f"{variable} is not valid JSON: {error.msg} at character {error.pos}") from None
-            return cls(
-                conn_id=conn_id,
-                conn_type=fields.get("conn_type", ""),
-                host=fields.get("host"),
-                schema=fields.get("schema"),
-                login=fields.get("login"),
-                password=fields.get("password"),
-                port=fields.get("port"),
-                extra=fields.get("extra") or {},
-            )
+            return cls.from_json(conn_id, fields)
         parts = urlsplit(raw)
         return cls(
             conn_id=conn_id,

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from fortnox_etl.config import APP_CONN_ID, OUT_DIR, PROJECT_ROOT, STAGING_CONN_ID, Client, load_clients
+from fortnox_etl.config import (
+    APP_CONN_ID,
+    OUT_DIR,
+    PROJECT_ROOT,
+    STAGING_CONN_ID,
+    Client,
+    ConnectionSettings,
+    load_clients,
+)
 from fortnox_etl.connections.connect import finish_connect
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE, TokenStore
@@ -24,7 +32,7 @@ from fortnox_etl.sandbox.generator import generate_company, sandbox_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.sie.reader import read_sie
-from fortnox_etl.staging.database import create_schema, create_staging_engine
+from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,22 @@ def token_key(paths: DemoPaths) -> str:
     return paths.token_key_file.read_text().strip()
 
 
-def airflow_environment(app: oauth.FortnoxApp, key: str, paths: DemoPaths) -> dict[str, str]:
-    """Airflow settings for a laptop with 2 cores, and the project's connections, as environment variables."""
+# Swedish time: schedules and dates given without a zone are Stockholm's (the UI shows the browser's own zone).
+TIME_ZONE = "Europe/Stockholm"
+
+
+def local_connections(app: oauth.FortnoxApp, paths: DemoPaths, staging: dict | None = None) -> dict[str, dict]:
+    """The project's two connections in Airflow's JSON form: the staging database (the SQLite file under
+    var/ unless another is given) and the bureau's app registered with the sandbox."""
+    return {
+        STAGING_CONN_ID: staging or {"conn_type": "sqlite", "host": str(paths.staging_db)},
+        APP_CONN_ID: {"conn_type": "http", "login": app.client_id, "password": app.client_secret,
+                      "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri}},
+    }
+
+
+def airflow_settings(key: str, paths: DemoPaths) -> dict[str, str]:
+    """Airflow settings for a laptop with 2 cores, the token key and the output folder, as environment variables."""
     return {
         **os.environ,
         "AIRFLOW_HOME": str(paths.airflow_home),
@@ -61,15 +83,18 @@ def airflow_environment(app: oauth.FortnoxApp, key: str, paths: DemoPaths) -> di
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIME_ZONE,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{paths.airflow_home / 'airflow.db'}",
-        f"AIRFLOW_CONN_{STAGING_CONN_ID.upper()}": json.dumps({"conn_type": "sqlite", "host": str(paths.staging_db)}),
-        f"AIRFLOW_CONN_{APP_CONN_ID.upper()}": json.dumps({
-            "conn_type": "http", "login": app.client_id, "password": app.client_secret,
-            "extra": {"auth_url": app.auth_url, "api_url": app.api_url, "redirect_uri": app.redirect_uri},
-        }),
         TOKEN_KEY_VARIABLE: key,
         "FORTNOX_ETL_OUT": str(paths.out_dir),
     }
+
+
+def airflow_environment(app: oauth.FortnoxApp, key: str, paths: DemoPaths, staging: dict | None = None) -> dict[str, str]:
+    """airflow_settings with the project's connections as environment variables (AIRFLOW_CONN_<ID>)."""
+    connections = local_connections(app, paths, staging)
+    return {**airflow_settings(key, paths),
+            **{f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(fields) for conn_id, fields in connections.items()}}
 
 
 def run_airflow(env: dict[str, str], *args: str) -> str:
@@ -106,17 +131,23 @@ def connect_through_consent(tokens: TokenStore, app: oauth.FortnoxApp, client: C
     finish_connect(tokens, app, client, consent(url, client.organisation_number), state)
 
 
-def prepare_local_airflow(app: oauth.FortnoxApp, clients: list[Client], paths: DemoPaths) -> dict[str, str]:
-    """An empty staging database with the clients connected, and the environment Airflow runs in."""
+def prepare_local_airflow(app: oauth.FortnoxApp, clients: list[Client], paths: DemoPaths,
+                          staging: dict | None = None) -> dict[str, str]:
+    """An empty staging database with the clients connected, and the environment Airflow runs in. The staging
+    database is the SQLite file under var/, made afresh, unless `staging` (a connection's JSON form) names
+    another, empty one."""
     key = token_key(paths)
-    for leftover in (paths.staging_db, *paths.staging_db.parent.glob(f"{paths.staging_db.name}-*")):
-        leftover.unlink(missing_ok=True)  # a new sandbox each time: yesterday's tokens and books mean nothing
-    engine = create_staging_engine(str(paths.staging_db))
+    if staging is None:
+        for leftover in (paths.staging_db, *paths.staging_db.parent.glob(f"{paths.staging_db.name}-*")):
+            leftover.unlink(missing_ok=True)  # a new sandbox each time: yesterday's tokens and books mean nothing
+    settings = ConnectionSettings.from_json(STAGING_CONN_ID, local_connections(app, paths, staging)[STAGING_CONN_ID])
+    engine = create_staging_engine(staging_url(settings))
     create_schema(engine)
     tokens = TokenStore(engine, key, app)
     for client in clients:
         connect_through_consent(tokens, app, client)
-    return airflow_environment(app, key, paths)
+    engine.dispose()
+    return airflow_environment(app, key, paths, staging)
 
 
 def post_closing_voucher(env: dict[str, str], client: Client, closing_file: Path) -> None:
@@ -143,13 +174,22 @@ def run_fortnox_etl(env: dict[str, str], *args: str) -> str:
 
 
 def run_demo(paths: DemoPaths = DemoPaths()) -> None:
+    from fortnox_etl.local_deployment import airflow_home, services
+
+    if services.running(paths):
+        raise SystemExit("make up is running in this checkout, on the same Airflow home and staging database: "
+                         "stop it with make down first, then run the demo")
     started = time.monotonic()
     clients = load_clients()
     companies = [generate_company(sandbox_company(client, tenant)) for tenant, client in enumerate(clients, start=1001)]
     with RunningSandbox(companies) as sandbox:
         print(f"Fortnox sandbox running at {sandbox.base_url}", flush=True)
-        env = prepare_local_airflow(sandbox_app(sandbox.base_url), clients, paths)
+        app = sandbox_app(sandbox.base_url)
+        env = prepare_local_airflow(app, clients, paths)
+        airflow_home.write_airflow_cfg(env)
         run_airflow(env, "db", "migrate")
+        # Kept for the commands typed after the demo (fortnox-etl status finds them as Airflow does).
+        airflow_home.store_connections(env, local_connections(app, paths))
         for client, company in zip(clients, companies, strict=True):
             period = company.financial_years[-1]["ToDate"][:7]
             output = run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
@@ -167,3 +207,5 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
         for path in sorted(folder.glob("*reskontra*.xlsx")):
             print(f"  {client.key:10} {path.name} (and .csv): ledger appendix, open items reconciled with the books")
     print(f"Each run's full Airflow log: {paths.airflow_home / 'command-output'}/dags_test_fortnox_sync__<client>.log")
+    print("fortnox-etl status, vouchers list and sie export now work in this checkout as they are: they find the "
+          "connections in the demo's Airflow (.airflow/) and the token key in var/token.key")
