@@ -80,3 +80,13 @@ def test_the_readme_says_how_to_log_in_create_users_and_publish(compose):
     for words in ("AIRFLOW_ADMIN_PASSWORD", "airflow users create", "--role User", "FORTNOX_ETL_BIND_ADDRESS",
                   "127.0.0.1"):
         assert words in section, words
+
+
+def test_every_airflow_service_has_an_async_driver_and_swedish_time(compose):
+    for name in AIRFLOW_SERVICES:
+        environment = compose["services"][name]["environment"]
+        sync, async_ = (environment[f"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN{suffix}"] for suffix in ("", "_ASYNC"))
+        assert async_.startswith("postgresql+asyncpg://"), name
+        assert async_.split("://", 1)[1] == sync.split("://", 1)[1], f"{name}: one database, two drivers"
+        assert environment["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Europe/Stockholm", name
+    assert "asyncpg==" in (ROOT / "requirements.txt").read_text()
