@@ -9,7 +9,8 @@ One run is one accounting period (a calendar month; a backfill re-imports exactl
   written as appendices beside the SIE4 file;
 - `check_period`: the period's checks. Red means an error an accountant must look at (its log says which).
 
-Trigger a run with the period (`YYYY-MM`) to sync that month.
+Trigger a run with the period (`YYYY-MM`) to sync that month; leave it empty for the month of the run's
+data interval (a backfill syncs each month of its range).
 
 The clients come from `config/clients.yaml`; this file only wires tasks (logic is in `fortnox_etl`).
 """
@@ -34,11 +35,13 @@ CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 # backfill over a date range re-imports exactly those months.
 MONTHLY = CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm")
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=SWEDISH_TIME)
-# Airflow validates the default against the schema in every client's DAG, and jsonschema first checks
-# the schema itself against its draft's metaschema: draft 7's costs a third of the default 2020-12's,
-# and one type (an empty string, not null, for "no period") half of two.
-PERIOD = Param("", type="string", pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$",
-               description="The accounting period to sync, YYYY-MM (empty: the month of the run's data interval)",
+# Optional, and checked by the run's first task (PeriodError, in words): Airflow's trigger form marks a param
+# with a type that does not admit null as required (and then greys out the Backfill button), and a schema
+# pattern comes back as a raw JSON-schema error. Airflow validates the default against the schema in every
+# client's DAG, checking the schema against its draft's metaschema first: draft 7's is the cheapest.
+PERIOD = Param("", title="Period (YYYY-MM)",
+               description="The accounting period to sync, e.g. 2025-12; empty: the month of the run's data interval "
+                           "(a backfill syncs each month of its range: leave it empty)",
                **{"$schema": "http://json-schema.org/draft-07/schema#"})
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY}

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
-from airflow.sdk.exceptions import ParamValidationError
 
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, run_airflow
 from fortnox_etl.sie.reader import read_sie
@@ -73,10 +72,24 @@ def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_peri
         assert dag.timetable == CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm")
         assert set(dag.tags) == {"fortnox", "sync", key} and "One run is one accounting period" in dag.doc_md
         params = copy.deepcopy(dag.params)  # setting a value validates it; the DAG's own params stay untouched
-        params["period"] = "2025-12"
-        with pytest.raises(ParamValidationError):
-            params["period"] = "2025-13"
+        for value in ("2025-12", "", None):  # the form's empty field, and a backfill's conf
+            params["period"] = value
         assert dag.params["period"] == ""
+        # Airflow 3.3's trigger form (ui/dist, `isRequired`) marks a param required when its schema has a type
+        # without "null"; a required param left empty greys out the Backfill button.
+        schema = dag.params.get_param("period").schema
+        assert "type" not in schema or "null" in schema["type"], "the trigger form would mark the period required"
+        assert "pattern" not in schema, "a bad period is explained by the run's first task, not as a JSON-schema error"
+
+
+@pytest.mark.parametrize("bad", ["2025-13", "december", 202512])
+def test_a_bad_period_fails_the_runs_first_task_in_words_before_fortnox_is_asked(bad):
+    from fortnox_etl.period import PeriodError
+    from fortnox_etl.period_end import client_steps
+
+    # No client context: the period is read before anything else is touched.
+    with pytest.raises(PeriodError, match=f"period '{bad}' is not a month: write YYYY-MM, e.g. 2025-12"):
+        client_steps.extract_from_fortnox(None, {"params": {"period": bad}, "data_interval_start": None})
 
 
 def test_a_worker_running_one_task_builds_only_its_clients_dag(three_clients, monkeypatch):

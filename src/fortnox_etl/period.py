@@ -30,7 +30,7 @@ class Period:
     def parse(cls, value: str) -> "Period":
         match = _PERIOD.match(str(value).strip())
         if not match:
-            raise PeriodError(f"period {value!r} is not a month: write it as YYYY-MM, for example 2025-06")
+            raise PeriodError(f"period {str(value)!r} is not a month: write YYYY-MM, e.g. 2025-12")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -50,14 +50,23 @@ class Period:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def period_for_run(requested: str | None, interval_start: dt.datetime | None, today: dt.date) -> Period:
+def period_for_run(requested: object, interval_start: dt.datetime | None, today: dt.date,
+                   backfill: bool = False) -> Period:
     """The operator's period if given; else the month the run's data interval covers; else last month.
 
     The sync DAGs' data intervals are calendar months in Swedish time, so a scheduled run, and each
-    run of a backfill, is exactly one accounting period.
+    run of a backfill, is exactly one accounting period. A period that is missing, None or empty (the
+    trigger form's empty field, a backfill without parameters) means the run's own month. A backfill
+    given one period would sync that month once for every month of its range: it is refused.
     """
-    if requested:
-        return Period.parse(requested)
-    if interval_start is not None:
-        return Period.containing(interval_start.astimezone(SWEDISH_TIME).date())
+    own_month = Period.containing(interval_start.astimezone(SWEDISH_TIME).date()) if interval_start else None
+    if requested is not None and str(requested).strip():
+        period = Period.parse(requested)
+        if backfill and own_month is not None and period != own_month:
+            raise PeriodError(
+                f"this backfill run is for {own_month}, but the period {period} was given: a backfill syncs the month "
+                "of each of its runs, so leave the period empty (untick 'override existing parameters')")
+        return period
+    if own_month is not None:
+        return own_month
     return Period.containing(today.replace(day=1) - dt.timedelta(days=1))

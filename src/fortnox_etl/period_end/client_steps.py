@@ -26,7 +26,9 @@ def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
     period's end. Keeps the client's Fortnox access alive on the way."""
     from fortnox_etl.period_end import ledgers  # loads pandas: imported by the steps that use it
 
-    period = period_for_run(context["params"].get("period"), context.get("data_interval_start"), dt.date.today())
+    run = context.get("dag_run")
+    period = period_for_run(context["params"].get("period"), context.get("data_interval_start"), dt.date.today(),
+                            backfill=getattr(run, "run_type", None) == "backfill")
     keep_tokens_alive(ctx)
     company = sync.extract_company(ctx, period)
     for year in company["years"]:
