@@ -39,6 +39,7 @@ UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the a
 def fortnox_export(client: Client) -> DAG:
     with DAG(
         dag_id=f"{DAG_ID_PREFIX}{client.key}",
+        dag_display_name=f"{client.name}: Fortnox export",  # the DAG list shows the company; the id stays the key
         description=f"Approved closing vouchers → Fortnox for {client.name} ({client.organisation_number})",
         doc_md=__doc__,
         schedule=[books_asset(client.key)],  # after each sync of the client

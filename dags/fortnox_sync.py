@@ -50,6 +50,7 @@ DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_ex
 def fortnox_sync(client: Client) -> DAG:
     with DAG(
         dag_id=f"{DAG_ID_PREFIX}{client.key}",
+        dag_display_name=f"{client.name}: Fortnox sync",  # the DAG list shows the company; the id stays the key
         description=f"Fortnox → staging → SIE4 for {client.name} ({client.organisation_number})",
         doc_md=__doc__,
         schedule=MONTHLY,

@@ -47,6 +47,14 @@ def test_one_sync_dag_per_configured_client_parsed_without_connections(three_cli
     assert dag.params["period"] == ""
 
 
+@pytest.mark.parametrize("dag_file, prefix, shown", [("fortnox_sync.py", "fortnox_sync__", "Fortnox sync"),
+                                                     ("fortnox_export.py", "fortnox_export__", "Fortnox export")])
+def test_the_dag_list_shows_each_clients_company_name_and_the_ids_stay_the_keys(three_clients, dag_file, prefix, shown):
+    bag = DagBag(str(DAGS / dag_file))
+    assert {dag_id: dag.dag_display_name for dag_id, dag in bag.dags.items()} == {
+        f"{prefix}c{i}": f"Kund {i} AB: {shown}" for i in range(3)}
+
+
 def test_what_only_a_person_can_mend_fails_at_once_and_what_time_mends_is_retried():
     from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY
     from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
