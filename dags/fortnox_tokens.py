@@ -2,8 +2,9 @@
 ### Fortnox connections: `fortnox_tokens`
 
 Every day, renews each client's Fortnox connection whose refresh token would expire within 10 days
-(Fortnox's last 45 days from their last use). One mapped task instance per client, named by the
-client: a red one is a client that must reconnect (`fortnox-etl connect <client>`); its log says why.
+(Fortnox's last 45 days from their last use) and confirms every connection with one request to Fortnox.
+One mapped task instance per client, named by the client: a red one is a client whose connection does not
+work (revoked, expired, a licence withdrawn); its log's last line says why and what to do.
 """
 from __future__ import annotations
 
@@ -45,10 +46,10 @@ def fortnox_tokens():
 
     @task(map_index_template="{{ client_key }}")
     def renew(client: dict) -> bool:
-        from fortnox_etl.connections.token_upkeep import renew_if_expiring
+        from fortnox_etl.connections.token_upkeep import renew_and_confirm
 
         get_current_context()["client_key"] = client["key"]  # names the task instance in the UI
-        return renew_if_expiring(client_context(Client(**client)).tokens(), client["key"])
+        return renew_and_confirm(client_context(Client(**client)))
 
     renew.expand(client=list_clients())
 

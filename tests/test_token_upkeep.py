@@ -7,13 +7,17 @@ import sys
 import time
 from pathlib import Path
 
+import logging
+
 import pytest
+import requests
+from sqlalchemy import text
 
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow
-from fortnox_etl.fortnox.errors import ReconnectNeeded
+from fortnox_etl.fortnox.errors import MissingScopeOrLicence, ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.staging.database import create_schema
-from fortnox_etl.connections.token_upkeep import renew_if_expiring
+from fortnox_etl.connections.token_upkeep import renew_and_confirm, renew_if_expiring
 
 DAY = 86400
 
@@ -34,6 +38,46 @@ def test_a_connection_is_renewed_only_within_ten_days_of_expiry(make_context, cl
         renew_if_expiring(store_at(after.refresh_expires_at + DAY), clients[0].key)
 
 
+def the_next_day(ctx, client_key: str) -> None:
+    """The access token of the last sync has lived out its hour, as it has when the daily upkeep runs."""
+    with ctx.engine.begin() as connection:
+        connection.execute(text("UPDATE fortnox_tokens SET access_expires_at = 0 WHERE client_key = :key"),
+                           {"key": client_key})
+
+
+def test_the_daily_upkeep_confirms_a_working_connection_and_clears_its_last_error(make_context, clients, caplog):
+    ctx = make_context(clients[0])
+    ctx.tokens().set_last_error(clients[0].key, "Fortnox answered 503; try again later")
+    the_next_day(ctx, clients[0].key)
+    caplog.set_level(logging.INFO, logger="fortnox_etl")
+    assert renew_and_confirm(ctx) is False
+    assert "client acme: the Fortnox connection is confirmed (GET /3/financialyears answered) and good for 45 more days" \
+        in caplog.text
+    assert ctx.tokens().load(clients[0].key).last_error is None
+
+
+def test_the_daily_upkeep_finds_an_integration_the_customer_revoked(make_context, clients, sandbox):
+    ctx = make_context(clients[0])
+    tenant_id = ctx.tokens().load(clients[0].key).tenant_id
+    requests.post(f"{sandbox.base_url}/sandbox-admin/tenants/{tenant_id}/revoke", timeout=10).raise_for_status()
+    the_next_day(ctx, clients[0].key)
+    with pytest.raises(ReconnectNeeded, match="client acme: Fortnox refused the refresh token: the client must reconnect"):
+        renew_and_confirm(ctx)
+    assert "Fortnox refused the refresh token: the client must reconnect" in ctx.tokens().load(clients[0].key).last_error
+
+
+def test_the_daily_upkeep_finds_a_withdrawn_licence_although_the_tokens_are_fine(make_context, clients, sandbox):
+    ctx = make_context(clients[0])
+    tenant_id = ctx.tokens().load(clients[0].key).tenant_id
+    requests.post(f"{sandbox.base_url}/sandbox-admin/tenants/{tenant_id}/withdraw-licence", json={"scope": "bookkeeping"},
+                  timeout=10).raise_for_status()
+    reason = "the company lacks the licence for it; the client must add it in Fortnox and reconnect"
+    with pytest.raises(MissingScopeOrLicence, match=reason):
+        renew_and_confirm(ctx)
+    last_error = ctx.tokens().load(clients[0].key).last_error
+    assert reason in last_error and "Det finns ingen aktiv licens" in last_error
+
+
 def test_a_client_never_connected_must_connect(make_context, clients):
     ctx = make_context(clients[1], connect=False)
     create_schema(ctx.engine)
@@ -51,5 +95,6 @@ def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_r
     output = run.stdout + run.stderr
     assert time.monotonic() - started < 120, "a reconnect-needed failure must not wait for retries"
     assert "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'" in output
-    assert "client acme: the Fortnox connection is good for 45 more days" in output
+    assert "client acme: the Fortnox connection is confirmed (GET /3/financialyears answered) and good for 45 more days" \
+        in output
     assert "retrying cannot help" in output, "the retry policy failed the task at once"

@@ -95,6 +95,11 @@ class TokenStore:
         with self._engine.begin() as connection:
             return self._read(connection, client_key)
 
+    def set_last_error(self, client_key: str, message: str | None) -> None:
+        """Record why the client's connection does not work; None once it is confirmed working."""
+        with self._engine.begin() as connection:
+            run_sql(connection, "tokens/set_last_error", client_key=client_key, last_error=message)
+
     def forget(self, client_key: str) -> None:
         with self._engine.begin() as connection:
             run_sql(connection, "tokens/delete_token", client_key=client_key)
