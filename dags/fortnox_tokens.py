@@ -15,7 +15,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context, staging_engine
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context, failures_in_words, staging_engine
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -48,8 +48,10 @@ def fortnox_tokens():
     def renew(client: dict) -> bool:
         from fortnox_etl.connections.token_upkeep import renew_and_confirm
 
-        get_current_context()["client_key"] = client["key"]  # names the task instance in the UI
-        return renew_and_confirm(client_context(Client(**client)))
+        context = get_current_context()
+        context["client_key"] = client["key"]  # names the task instance in the UI
+        with failures_in_words(client["key"], context):
+            return renew_and_confirm(client_context(Client(**client)))
 
     renew.expand(client=list_clients())
 

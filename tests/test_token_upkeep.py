@@ -16,7 +16,8 @@ from sqlalchemy import text
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
-from fortnox_etl.staging.database import create_schema
+from fortnox_etl.staging.database import create_schema, create_staging_engine
+from fortnox_etl.staging.task_errors import last_task_errors
 from fortnox_etl.connections.token_upkeep import renew_and_confirm, renew_if_expiring
 
 DAY = 86400
@@ -98,3 +99,11 @@ def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_r
     assert "client acme: the Fortnox connection is confirmed (GET /3/financialyears answered) and good for 45 more days" \
         in output
     assert "retrying cannot help" in output, "the retry policy failed the task at once"
+    # The operator's words are the failed task's last line before Airflow's traceback, and are kept for the clients page.
+    words = "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'"
+    lines = output.splitlines()
+    failed_at = next(n for n, line in enumerate(lines) if "Task failed with exception" in line)
+    assert words in lines[failed_at - 1] and "error" in lines[failed_at - 1].lower(), lines[failed_at - 3:failed_at + 1]
+    [kept] = last_task_errors(create_staging_engine(str(paths.staging_db)))["norrsken"]
+    assert (kept.dag_id, kept.task_id, kept.map_index, kept.try_number, kept.message) == (
+        "fortnox_tokens", "renew", 1, 1, words)

@@ -7,6 +7,10 @@ The DAG processor imports it at every parse, so it imports only light modules: t
 steps and pandas are imported when a task runs."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
 from airflow.sdk.log import mask_secret
@@ -28,6 +32,8 @@ from fortnox_etl.sie.errors import SieSyntaxError
 
 # Every token and secret the package reads or receives is hidden in the task logs from then on.
 add_masker(mask_secret)
+
+log = logging.getLogger(__name__)
 
 
 def books_asset(client_key: str) -> Asset:
@@ -67,6 +73,38 @@ def client_context(client: Client):
     return ClientContext.create(client, airflow_connection)
 
 
+@contextmanager
+def failures_in_words(client_key: str, context) -> Iterator[None]:
+    """Around a client's task: a failure is recorded as the client's last error in its DAG (the clients page
+    shows it) and its message, in the operator's words, is the task's last log line before it fails. The
+    error itself goes on unchanged, so the retry policy decides as before; recording is best effort."""
+    try:
+        yield
+    except Exception as error:
+        from fortnox_etl.staging.task_errors import operator_message
+
+        message = operator_message(client_key, error)
+        _record_failure(client_key, context, message)
+        log.error(message)
+        raise
+
+
+def _record_failure(client_key: str, context, message: str) -> None:
+    from fortnox_etl.staging.task_errors import TaskError, record_task_error, utc_now_iso
+
+    try:
+        ti = context["ti"]
+        engine = staging_engine()
+        try:
+            record_task_error(engine, TaskError(client_key, ti.dag_id, ti.run_id, ti.task_id, ti.map_index,
+                                                ti.try_number, message, utc_now_iso()))
+        finally:
+            engine.dispose()
+    except Exception as failure:  # never hide the task's own error behind this one
+        log.warning("client %s: this failure could not be kept for the clients page (%s: %s); the task's own "
+                    "error follows", client_key, type(failure).__name__, failure)
+
+
 class ClientStep(BaseOperator):
     """A task of a client's sync DAG: runs the function of `fortnox_etl.period_end.client_steps` named as the task,
     with the client's context and the task's context, and hands on what it returns.
@@ -86,7 +124,8 @@ class ClientStep(BaseOperator):
     def execute(self, context):
         from fortnox_etl.period_end import client_steps
 
-        return getattr(client_steps, self.task_id)(client_context(self.client), context)
+        with failures_in_words(self.client.key, context):
+            return getattr(client_steps, self.task_id)(client_context(self.client), context)
 
 
 # Fail at once on what only a person can fix; back off and retry on what time fixes.
@@ -129,16 +168,21 @@ class VoucherExportOperator(HITLOperator):
     def execute(self, context):
         from fortnox_etl.export import approval
 
-        ctx = client_context(self.client)
-        drafts = approval.drafts_to_approve(ctx.engine, self.client.key)
-        if drafts is None:
-            return self._post_approved(ctx)
-        self.body = drafts["body"]
-        # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
-        context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
-        return super().execute(context)
+        with failures_in_words(self.client.key, context):
+            ctx = client_context(self.client)
+            drafts = approval.drafts_to_approve(ctx.engine, self.client.key)
+            if drafts is None:
+                return self._post_approved(ctx)
+            self.body = drafts["body"]
+            # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
+            context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
+            return super().execute(context)  # raises TaskAwaitingInput (no failure): the task waits for the answer
 
     def execute_complete(self, context, event):
+        with failures_in_words(self.client.key, context):
+            return self._answered(context, event)
+
+    def _answered(self, context, event):
         from fortnox_etl.export import approval
 
         answer = super().execute_complete(context, event)

@@ -38,5 +38,15 @@ def last_task_errors(engine: Engine) -> dict[str, list[TaskError]]:
     return found
 
 
+def operator_message(client_key: str, error: BaseException) -> str:
+    """What an operator reads about a failed task of the client: our own errors are written for them (each says
+    what happened and what to do); anything else is a fault of ours, and says where its details are."""
+    if type(error).__module__.startswith("fortnox_etl."):
+        return str(error)
+    return (f"client {client_key}: the task stopped on an unexpected fault of ours ({type(error).__name__}), not on "
+            "anything you can mend: the details are in the traceback that follows this line in the task's log; "
+            "report it to the developers with that log")
+
+
 def utc_now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
