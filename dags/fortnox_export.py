@@ -6,10 +6,11 @@ Posts the client's **approved** outbox vouchers (closing entries: tax, periodise
 the client's sync finishes and whenever you trigger it.
 
 Its one task, `approve_and_post_vouchers`, first asks about the drafts added with `fortnox-etl vouchers
-add`, if any wait, in Airflow's *Required actions*: the form lists every draft with its rows.
-**Approve** approves exactly those; **Reject** leaves them drafts. It then posts every approved
-voucher, also those approved with `fortnox-etl vouchers approve`, and logs each one posted or why
-it was refused; `fortnox-etl vouchers list` shows the outbox.
+add`, if any wait, in Airflow's *Required actions*: the form lists every draft with its rows and a choice
+per draft. **Approve** approves the drafts chosen Approve (the others stay drafts); **Reject** approves
+none; unanswered for three days, nothing is approved. It then posts every approved voucher, also those
+approved with `fortnox-etl vouchers approve`, and logs each one posted or why it was refused;
+`fortnox-etl vouchers list` shows the outbox.
 
 The clients come from `config/clients.yaml`; this file only wires tasks (logic is in `fortnox_etl`).
 """
@@ -33,7 +34,7 @@ START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # A crashed export holds its lease for two minutes: the retries come after it.
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY}
-UNANSWERED_AFTER = dt.timedelta(days=3)  # then the drafts stay drafts and the approved ones are posted
+UNANSWERED_AFTER = dt.timedelta(days=3)  # then nothing is approved and the approved ones are posted
 
 
 def fortnox_export(client: Client) -> DAG:

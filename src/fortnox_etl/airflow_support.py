@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, RetryAction, RetryRule
+from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, Param, ParamsDict, RetryAction, RetryRule
 from airflow.sdk.log import mask_secret
 
 from fortnox_etl.config import STAGING_CONN_ID, Client, ConfigError, ConnectionSettings
@@ -150,19 +150,23 @@ FORTNOX_RETRY_POLICY = ExceptionRetryPolicy(rules=[
 
 
 class VoucherExportOperator(HITLOperator):
-    """Posts the client's approved outbox vouchers to Fortnox. If drafts wait, it first asks in the
-    Airflow UI (Required actions) whether to approve them, showing each with its rows: Approve approves
-    exactly the drafts shown, in the name of the user who answered; Reject leaves them drafts. Either
-    way it then posts every approved voucher, those approved with `fortnox-etl vouchers approve` too.
+    """Posts the client's approved outbox vouchers to Fortnox. If drafts wait, it first asks in the Airflow UI
+    (Required actions), showing the company and each draft with its rows, one choice per draft (Approve or
+    Reject, all Approve to begin with): the Approve button approves the drafts chosen, in the name of the user
+    who answered, and the others stay drafts; the Reject button approves none. Unanswered within the response
+    timeout, nothing is approved. Either way it then posts every approved voucher, those approved with
+    `fortnox-etl vouchers approve` too.
 
     One task, not an approval task and a posting task: the DAG processor builds it for every client at
-    every parse. A retry after a failed posting finds no drafts left to ask about and posts again."""
+    every parse. A retry after a failed posting asks again only about drafts still left, and posts again."""
 
     APPROVE, REJECT = "Approve", "Reject"
 
     def __init__(self, *, client: Client, **kwargs) -> None:
-        super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, defaults=self.REJECT,
-                         subject=f"Post draft vouchers to the Fortnox of client {client.key}?", **kwargs)
+        # Airflow's form shows the default option as the primary button. On the response timeout Airflow
+        # answers with the defaults but names no one: such an answer approves nothing (execute_complete).
+        super().__init__(options=[self.APPROVE, self.REJECT], multiple=False, defaults=self.APPROVE,
+                         subject=f"Post draft vouchers to the Fortnox of {client.name}?", **kwargs)
         self.client = client
 
     def execute(self, context):
@@ -170,10 +174,12 @@ class VoucherExportOperator(HITLOperator):
 
         with failures_in_words(self.client.key, context):
             ctx = client_context(self.client)
-            drafts = approval.drafts_to_approve(ctx.engine, self.client.key)
+            drafts = approval.drafts_to_approve(ctx.engine, self.client)
             if drafts is None:
                 return self._post_approved(ctx)
             self.body = drafts["body"]
+            # One choice per draft, known only now: the form is written from these when the task asks.
+            self.params = self._choices(drafts["choices"])
             # The answer resumes the task later, in a new process: the drafts shown travel by XCom.
             context["ti"].xcom_push(key="shown_drafts", value=drafts["ids"])
             return super().execute(context)  # raises TaskAwaitingInput (no failure): the task waits for the answer
@@ -185,16 +191,26 @@ class VoucherExportOperator(HITLOperator):
     def _answered(self, context, event):
         from fortnox_etl.export import approval
 
-        answer = super().execute_complete(context, event)
-        user = answer["responded_by_user"] or {}
-        responder = f"{user.get('name') or user.get('id') or 'someone'} (Airflow UI)"
         shown = context["ti"].xcom_pull(task_ids=self.task_id, key="shown_drafts") or []
+        self.params = self._choices({outbox_id: outbox_id for outbox_id in shown})  # the answer is checked against them
+        answer = super().execute_complete(context, event)
         ctx = client_context(self.client)
-        if answer["chosen_options"] == [self.APPROVE]:
-            approval.record_approval(ctx.engine, self.client.key, shown, responder)
+        user = answer["responded_by_user"]
+        if event.get("timedout") or not user:
+            approval.record_no_answer(self.client.key, shown)
         else:
-            approval.record_rejection(self.client.key, shown, responder)
+            responder = f"{user.get('name') or user.get('id')} (Airflow UI)"
+            chosen = (approval.chosen_for_approval(shown, answer["params_input"] or {})
+                      if answer["chosen_options"] == [self.APPROVE] else [])
+            approval.record_answer(ctx.engine, self.client.key, shown, chosen, responder)
         return self._post_approved(ctx)
+
+    @staticmethod
+    def _choices(titles: dict[str, str]) -> ParamsDict:
+        from fortnox_etl.export import approval
+
+        return ParamsDict({outbox_id: Param(approval.APPROVE, enum=[approval.APPROVE, approval.REJECT], title=title)
+                           for outbox_id, title in titles.items()})
 
     @staticmethod
     def _post_approved(ctx) -> dict:
