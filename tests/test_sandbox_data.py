@@ -3,6 +3,7 @@ SIE file the sandbox serves, checked against the project's own SIE reader and ru
 against the JSON API."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -14,7 +15,8 @@ import pytest
 import requests
 
 from fortnox_etl.sandbox.consent import consent
-from fortnox_etl.sandbox.generator import CompanySpec, generate_companies, generate_company
+from fortnox_etl.config import Client
+from fortnox_etl.sandbox.generator import CompanySpec, generate_companies, generate_company, sandbox_company
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.sandbox.server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from fortnox_etl.sandbox.sie_export import sie_file
@@ -472,3 +474,25 @@ def test_sie_over_http_matches_the_json_api_also_after_a_posted_voucher(tmp_path
         sie = read_sie(sie_path(tmp_path, http_get(sandbox, token, "/3/sie/4", financialyear=2).content, "posted.se"))
         assert ("A", number) in {(v.series, v.number) for v in sie.vouchers}
         assert_same_books(sie, vouchers, accounts, accounts_of[1])
+
+
+@pytest.mark.parametrize("start_month, today, last_year", [
+    (1, date(2026, 12, 6), ("2026-01-01", "2026-12-31")),
+    (1, date(2027, 1, 2), ("2027-01-01", "2027-12-31")),
+    (7, date(2026, 6, 30), ("2025-07-01", "2026-06-30")),
+    (7, date(2026, 12, 6), ("2026-07-01", "2027-06-30")),
+])
+def test_a_clients_sandbox_books_reach_the_financial_year_of_today(start_month, today, last_year):
+    client = Client("acme", "Acme Bygg & Montage AB", "556677-8899", fiscal_year_start_month=start_month)
+    spec = sandbox_company(client, 1001, today=today)
+    first = date(2024, start_month, 1)
+    assert (spec.first_year, spec.fiscal_year_start_month) == (2024, start_month)
+    years = generate_company(dataclasses.replace(spec, size="S")).financial_years
+    assert years[0]["FromDate"] == first.isoformat()
+    assert (years[-1]["FromDate"], years[-1]["ToDate"]) == last_year
+
+
+def test_generated_companies_reach_the_financial_year_of_today_unless_told_otherwise():
+    companies = generate_companies(seed=11, count=3, today=date(2026, 12, 6))
+    assert all(c.financial_years[-1]["FromDate"] <= "2026-12-06" <= c.financial_years[-1]["ToDate"] for c in companies)
+    assert [len(c.financial_years) for c in generate_companies(seed=11, count=3, years=1)] == [1, 1, 1]

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -328,6 +330,19 @@ def test_admin_endpoint_withdraws_a_licence(companies):
                               json={"scope": "bookkeeping"}, timeout=TIMEOUT)
         assert answer.status_code == 200
         assert "2001101" in api(session, sandbox, token, "/3/financialyears").text
+
+
+def test_every_admin_endpoint_the_readme_documents_answers(companies):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `(GET|POST) (/sandbox-admin/[^`]*)`", readme, flags=re.MULTILINE)
+    assert len(documented) == 5, documented
+    bodies = {"/sandbox-admin/faults": {"seed": 7, "faults": [{"kind": "server_error", "share": 0.05}]},
+              "/sandbox-admin/tenants/{tenant_id}/withdraw-licence": {"scope": "bookkeeping"}}
+    with RunningSandbox(companies, rate_limit=False) as sandbox:
+        for method, path in documented:
+            url = sandbox.base_url + path.replace("{tenant_id}", str(ACME.tenant_id))
+            answer = requests.request(method, url, json=bodies.get(path) if method == "POST" else None, timeout=TIMEOUT)
+            assert answer.status_code == 200, (method, path, answer.text)
 
 
 # --- command line ---

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from fortnox_etl.config import Client
 
 ACCOUNT_CHART_TYPE = "BAS 2024"
+FIRST_YEAR = 2024  # the generated books start in this calendar year
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class CompanySpec:
     organisation_number: str  # "556677-8899"
     name: str  # "Acme Bygg & Montage AB"
     fiscal_year_start_month: int = 1  # 7 = broken year July..June
-    first_year: int = 2024  # calendar year in which the first financial year starts
+    first_year: int = FIRST_YEAR  # calendar year in which the first financial year starts
     years: int = 2  # number of consecutive financial years
     size: str = "S"  # see VOLUMES
     seed: int = 1
@@ -252,15 +253,28 @@ DEPRECIATION_PERCENT = 20  # inventarier over five years
 
 # --- generated companies ---
 
-def sandbox_company(client: Client, tenant_id: int, seed: int = 1) -> CompanySpec:
-    """The sandbox's stand-in for the client's Fortnox company: same name, number and fiscal year."""
+def years_through(first_year: int, fiscal_year_start_month: int, today: date) -> int:
+    """How many financial years, the first starting in `first_year`, reach the one holding `today`: the books a
+    sync of this month, or of the month before (the scheduled run), needs. The current year is generated whole."""
+    first_start = date(first_year, fiscal_year_start_month, 1)
+    months_since = (today.year - first_start.year) * 12 + today.month - first_start.month
+    return max(1, months_since // 12 + 1)
+
+
+def sandbox_company(client: Client, tenant_id: int, seed: int = 1, today: date | None = None) -> CompanySpec:
+    """The sandbox's stand-in for the client's Fortnox company: same name, number and fiscal year, with books
+    from 2024 up to the financial year holding `today` (by the clock: the month's scheduled run finds its year)."""
     return CompanySpec(tenant_id=tenant_id, organisation_number=client.organisation_number, name=client.name,
-                       fiscal_year_start_month=client.fiscal_year_start_month, seed=seed * 10_000 + tenant_id)
+                       fiscal_year_start_month=client.fiscal_year_start_month,
+                       years=years_through(FIRST_YEAR, client.fiscal_year_start_month, today or date.today()),
+                       seed=seed * 10_000 + tenant_id)
 
 
-def generate_companies(seed: int, count: int, size: str = "S", first_year: int = 2024, years: int = 2) -> list[Company]:
+def generate_companies(seed: int, count: int, size: str = "S", first_year: int = FIRST_YEAR,
+                       years: int | None = None, today: date | None = None) -> list[Company]:
     """`count` different believable companies: Swedish names, valid organisation numbers, distinct
-    tenant ids, mostly calendar financial years and some broken ones (May, July or September)."""
+    tenant ids, mostly calendar financial years and some broken ones (May, July or September). Without
+    `years`, each company's books reach the financial year holding `today` (by default, by the clock)."""
     rng = random.Random(f"fortnox-sandbox-companies:{seed}")
     tenant_ids = rng.sample(range(100_000, 1_000_000), count)
     names: set[str] = set()
@@ -271,7 +285,8 @@ def generate_companies(seed: int, count: int, size: str = "S", first_year: int =
         organisation_number = _unique(numbers, lambda: _organisation_number(rng, "AB"))
         # Every third company has a broken year, so that any two or more include one.
         start_month = rng.choice((5, 7, 7, 9)) if index % 3 == 1 else 1
-        specs.append(CompanySpec(tenant_id, organisation_number, name, start_month, first_year, years, size, seed))
+        company_years = years or years_through(first_year, start_month, today or date.today())
+        specs.append(CompanySpec(tenant_id, organisation_number, name, start_month, first_year, company_years, size, seed))
     return [generate_company(spec) for spec in specs]
 
 
