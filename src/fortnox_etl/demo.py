@@ -5,6 +5,7 @@ var/ (staging database, token key) and out/ (SIE4 files). Running it again start
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -173,6 +174,13 @@ def run_fortnox_etl(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
+def last_closed_year_end(company, today: dt.date | None = None) -> str:
+    """The month (YYYY-MM) ending the company's last financial year that ended before today: the year-end a
+    bureau closes now (the sandbox's books also run through the year still open)."""
+    today = today or dt.date.today()
+    return max(year["ToDate"] for year in company.financial_years if year["ToDate"] < today.isoformat())[:7]
+
+
 def run_demo(paths: DemoPaths = DemoPaths()) -> None:
     from fortnox_etl.local_deployment import airflow_home, services
 
@@ -191,7 +199,7 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
         # Kept for the commands typed after the demo (fortnox-etl status finds them as Airflow does).
         airflow_home.store_connections(env, local_connections(app, paths))
         for client, company in zip(clients, companies, strict=True):
-            period = company.financial_years[-1]["ToDate"][:7]
+            period = last_closed_year_end(company)
             output = run_airflow(env, "dags", "test", f"fortnox_sync__{client.key}", "-c", json.dumps({"period": period}))
             for line in activity_lines(output, client.key):
                 print(f"  {line}", flush=True)
