@@ -3,6 +3,7 @@ server and the scheduler with the LocalExecutor, and the `airflow` command again
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -53,9 +54,26 @@ def api_url(env: dict) -> str:
     return f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}"
 
 
+def with_logins(env: dict, folder: Path, users: dict[str, tuple[str, str]]) -> dict:
+    """`env` with Airflow's simple auth manager knowing these users {name: (role, password)} instead of
+    making everyone an admin: logins as an operator has them, so permissions are Airflow's own."""
+    passwords = folder / "simple_auth_manager_passwords.json"
+    passwords.write_text(json.dumps({name: password for name, (_, password) in users.items()}), encoding="utf-8")
+    return {**env, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{name}:{role}" for name, (role, _) in users.items()),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords)}
+
+
+def bearer_token(env: dict, user: str, password: str) -> str:
+    answer = requests.post(f"{api_url(env)}/auth/token", json={"username": user, "password": password}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["access_token"]
+
+
 @contextlib.contextmanager
 def running_airflow(env: dict, log_file: Path):
-    """The metadata database migrated and the DAGs serialized, then the API server and the scheduler."""
+    """The metadata database migrated and the DAGs serialized, then the API server (with the plugins of the
+    environment's plugins folder) and the scheduler."""
     airflow(env, "db", "migrate")
     airflow(env, "dags", "reserialize")
     with open(log_file, "w") as log:

@@ -133,9 +133,13 @@ async def _checked_form(request: Request, user) -> dict[str, list[str]]:
     fields = {name: form.getlist(name) for name in form.keys()}
     if not request.headers.get("authorization", "").lower().startswith("bearer "):
         # The login cookie goes with any request the browser sends, whoever's page sent it.
-        guard.check_form(airflow_side.form_secret(), request.cookies.get(guard.SESSION_COOKIE), str(user.get_id()),
-                         (fields.get("csrf") or [None])[0], request.headers.get("origin"),
-                         request.headers.get("referer"), own_origin(request))
+        try:
+            guard.check_form(airflow_side.form_secret(), request.cookies.get(guard.SESSION_COOKIE), str(user.get_id()),
+                             (fields.get("csrf") or [None])[0], request.headers.get("origin"),
+                             request.headers.get("referer"), own_origin(request))
+        except guard.Refused as refused:
+            log.warning("clients page: a form posted for %s was refused: %s", user.get_name(), refused)
+            raise HTTPException(403, str(refused)) from None
     return fields
 
 
