@@ -114,7 +114,7 @@ def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_ma
     assert 'href="/required_actions"' in page and "1 draft waiting" in page
     assert "must reconnect" in page and "never connected" in page and "service account" in page
     assert "last done: 2026-10" in page and "2026-12-06 09:00" in page, "times in Swedish time"
-    assert 'class="days flag"' in page and "6 days left" in page
+    assert 'class="days flag"' in page and "in 6 days" in page
     assert "Period 2026-11 started for 2 clients." in page and 'value="2026-11"' in page, "last month by default"
     assert page.count('name="csrf" value="tok"') == 4 and " disabled" not in page
 

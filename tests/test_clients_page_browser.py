@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import requests
+from playwright.sync_api import expect
 
 from airflow_services import (
     api_url,
@@ -18,9 +19,13 @@ from airflow_services import (
 from browser import chromium_page
 from fortnox_etl.config import Client
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
+from fortnox_etl.export.outbox import Outbox
+from fortnox_etl.export.voucher_files import read_drafts
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.running import RunningSandbox
+from fortnox_etl.staging.database import create_staging_engine
+from test_export_dag import CLOSING_FILE
 
 ACME = Client("acme", "Acme Bygg & Montage AB", "556677-8899")
 NORRSKEN = Client("norrsken", "Norrskens Café & Bageri AB", "559123-4561")
@@ -67,8 +72,7 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                 page.get_by_role("button", name="Godkänn").click()
                 page.wait_for_url(f"{base}/plugin/clients")
                 frame = page.frame_locator("iframe")
-                frame.locator(".notice").wait_for()
-                assert "Fjord Konsult AB is connected to Fortnox" in frame.locator(".notice").inner_text()
+                expect(frame.locator(".notice")).to_contain_text("Fjord Konsult AB is connected to Fortnox")
                 assert "never connected" not in row(frame, "fjord").inner_text()
                 page.screenshot(path=shots / "3-connected.png")
 
@@ -77,8 +81,7 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                     row(frame, key).locator("input.pick").check()
                 frame.locator("input[name=period]").fill(PERIOD)
                 frame.get_by_role("button", name="Run for selected").click()
-                frame.locator(".notice").wait_for()
-                assert f"Period {PERIOD} started for 2 clients: acme, norrsken." in frame.locator(".notice").inner_text()
+                expect(frame.locator(".notice")).to_contain_text(f"Period {PERIOD} started for 2 clients: acme, norrsken.")
                 page.screenshot(path=shots / "4-started.png")
 
                 runs = manual_runs(env, base)
@@ -87,14 +90,26 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                            for run in runs.values())
                 wait_until(lambda: all(state == "success" for state in run_states(env, base, runs)),
                            f"both {PERIOD} runs to succeed (Airflow's log: {tmp_path / 'airflow-processes.log'})", 600)
+                # The closing voucher an accountant added meanwhile waits for approval.
+                Outbox(create_staging_engine(str(paths.staging_db)), "acme").add(read_drafts(CLOSING_FILE), "anna")
                 page.reload()
                 frame = page.frame_locator("iframe")
                 for key in ("acme", "norrsken"):
                     text = row(frame, key).inner_text()
-                    assert PERIOD in text and "success" in text, text
+                    assert PERIOD in text and "success" in text and "15 passed" in text, text
+                waiting = row(frame, "acme").get_by_role("link", name="1 draft waiting")
+                assert waiting.get_attribute("href") == "/required_actions"
                 frame.locator("#sort").select_option("name")
                 page.screenshot(path=shots / "5-done.png", full_page=True)
-                frame.locator("body").screenshot(path=shots / "clients-page.png")
+
+                # Two months again for one client, as Airflow's backfill does.
+                row(frame, "norrsken").get_by_role("button", name="Backfill…").click()
+                frame.locator("#backfill-dialog input[name=from_period]").fill("2026-09")
+                frame.locator("#backfill-dialog input[name=to_period]").fill("2026-10")
+                page.screenshot(path=shots / "6-backfill.png")
+                frame.get_by_role("button", name="Start backfill").click()
+                expect(frame.locator(".notice")).to_contain_text(
+                    "Backfill of Norrskens Café & Bageri AB started: 2 months (2026-09, 2026-10).")
 
 
 def check_who_may_do_what(env: dict, base: str) -> None:
