@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from fortnox_etl.clients_page.airflow_side import PeriodNotes
 from fortnox_etl.clients_page.web import PREFIX, UI_ROUTE, app
 
 
@@ -13,3 +14,5 @@ class FortnoxClientsPlugin(AirflowPlugin):
     # With url_route the UI shows the page inside itself (an iframe at /plugin/clients), at the top of its navigation.
     external_views = [{"name": "Clients", "href": f"{PREFIX}/clients", "url_route": UI_ROUTE, "destination": "nav",
                        "nav_top_level": True}]
+    # Notes each scheduled and backfill run of a sync DAG with its period, as the page notes the runs it starts.
+    listeners = [PeriodNotes()]

@@ -90,6 +90,11 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                            for run in runs.values())
                 wait_until(lambda: all(state == "success" for state in run_states(env, base, runs)),
                            f"both {PERIOD} runs to succeed (Airflow's log: {tmp_path / 'airflow-processes.log'})", 600)
+                scheduled = requests.get(f"{base}/api/v2/dags/fortnox_sync__acme/dagRuns",
+                                         params={"run_type": "scheduled"}, headers=admin_api(env), timeout=30).json()
+                assert [run["note"] for run in scheduled["dag_runs"]] == [f"period {PERIOD} (scheduled)"], \
+                    "the plugin's listener notes the period of the runs the scheduler starts"
+
                 # The closing voucher an accountant added meanwhile waits for approval.
                 Outbox(create_staging_engine(str(paths.staging_db)), "acme").add(read_drafts(CLOSING_FILE), "anna")
                 page.reload()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from fortnox_etl.config import Client
 from fortnox_etl.period import SWEDISH_TIME, Period
@@ -102,10 +102,12 @@ def client_rows(engine: Engine, clients: list[Client], runs: dict[str, ClientRun
     with engine.connect() as connection:
         connections = {row.client_key: row for row in connection.execute(text(sql("clients_page/select_connections")))}
         company_names = dict(connection.execute(text(sql("connect/select_company_names"))).all())
+        # Only the periods of the clients' latest runs: a year of checks for every client is a lot of rows.
+        period_ends = {"period_ends": sorted({r.latest.period.last_day for r in runs.values() if r.latest}) or [dt.date.min]}
         check_counts = {(row.client_key, _date(row.period_end)): row
-                        for row in connection.execute(text(sql("clients_page/select_check_counts")))}
+                        for row in connection.execute(_expanding("clients_page/select_check_counts"), period_ends)}
         failed: dict[tuple[str, dt.date], list[FailedCheck]] = {}
-        for row in connection.execute(text(sql("clients_page/select_failed_checks"))):
+        for row in connection.execute(_expanding("clients_page/select_failed_checks"), period_ends):
             failed.setdefault((row.client_key, _date(row.period_end)), []).append(
                 FailedCheck(row.check_name, row.severity, row.message))
         outbox: dict[str, dict[str, int]] = {}
@@ -125,6 +127,10 @@ def client_rows(engine: Engine, clients: list[Client], runs: dict[str, ClientRun
             outbox=outbox.get(client.key, {}), last_error=(errors.get(client.key) or [None])[0]))
         rows[-1].flags = _flags(rows[-1])
     return rows
+
+
+def _expanding(name: str):
+    return text(sql(name)).bindparams(bindparam("period_ends", expanding=True))
 
 
 def _connection(row, now: float) -> tuple[str, str | None, int | None]:
