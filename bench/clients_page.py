@@ -7,6 +7,7 @@ a bureau's month-end holds: every client's connection, a year of check results (
 some failed), closing vouchers in every state, a failed task for a tenth of the clients, import sources.
 The page is fetched a few times to warm the server, then timed over 10 requests as the browser asks for it
 (the login cookie); the server's own share is its Server-Timing header (Airflow's side, staging, rendering).
+`--screenshot <png>` also saves the page as Airflow's UI shows it (docs/images/clients-page.png).
 Figures: out/bench/clients_page.json (clients, median and max seconds, server median, page size, and
 the time "Run for all" took for 1,000 runs).
 """
@@ -17,6 +18,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +45,17 @@ CHECKS = ["unbalanced_vouchers", "closing_balances", "result_balances", "opening
           "ledger_control_accounts", "year_end_closing", "object_list", "undeclared", "dimension_objects"]
 
 
+NAMES = ["Acme Bygg & Montage", "Norrskens Café & Bageri", "Fjord Konsult", "Kvarnens Bageri", "Vasa Måleri",
+         "Österlens Trädgård", "Björkens Elteknik", "Stigs Åkeri", "Hälsinge Snickeri", "Lunds Tandvård",
+         "Sjöbods Fisk", "Granens Redovisning", "Älvdalens Sågverk", "Strandhotellet i Ystad", "Tornets Arkitekter",
+         "Ekens Förskola", "Malmens Mekaniska", "Rönnens Blommor", "Backens VVS", "Solbackens Gård"]
+
+
+def client_name(index: int) -> str:
+    base = NAMES[index % len(NAMES)]
+    return f"{base} AB" if index < len(NAMES) else f"{base} {index // len(NAMES) + 1} AB"
+
+
 def organisation_number(index: int) -> str:
     """A valid Swedish organisation number (Luhn check digit) for the index-th client."""
     digits = f"556{index:06d}"
@@ -60,13 +73,14 @@ def seed_staging(engine, keys: list[str]) -> None:
         if index % 25 != 24:  # a few never connected
             tokens.append({"client_key": key, "tenant_id": 1000 + index, "service_account": index % 50 == 3,
                            "scope": "bookkeeping", "access_token_enc": "x", "access_expires_at": int(NOW) + 3600,
-                           "refresh_token_enc": "x", "refresh_expires_at": int(NOW + rng.uniform(-3, 45) * 86400),
+                           "refresh_token_enc": "x", "refresh_expires_at": int(NOW + rng.uniform(-1, 45) * 86400),
                            "connected_at": int(NOW) - 86400,
                            "last_error": f"client {key}: Fortnox refused the refresh token; reconnect" if index % 40 == 5 else None})
         for month in range(1, 13):
             period_end = (dt.date(2026, month % 12 + 1, 1) - dt.timedelta(days=1)) if month < 12 else dt.date(2026, 12, 31)
             for check in CHECKS:
-                failed = rng.random() < 0.02
+                # Errors fail the period's run (a tenth of the clients, as their runs below); warnings come anywhere.
+                failed = (index % 10 == 0 and month == 11 and check in CHECKS[:2]) or (check in CHECKS[8:] and rng.random() < 0.02)
                 checks.append({"client_key": key, "financial_year_id": 2026, "period_end": period_end, "check_name": check,
                                "severity": "warning" if check in CHECKS[8:] else "error",
                                "status": "failed" if failed else "passed", "passed": not failed,
@@ -79,7 +93,7 @@ def seed_staging(engine, keys: list[str]) -> None:
                            "content_sha256": f"{index}-{number}", "state": state, "created_at": "2026-12-01T06:00:00",
                            "created_by": "bench"})
         if index % 10 == 0:
-            errors.append({"client_key": key, "dag_id": f"fortnox_sync__{key}", "run_id": "scheduled__2026-11-01",
+            errors.append({"client_key": key, "dag_id": f"fortnox_sync__{key}", "run_id": "manual__2026-12-01T06:00:00+00:00",
                            "task_id": "check_period", "map_index": -1, "try_number": 1,
                            "message": f"client {key}: 2 errors for the period ending 2026-11-30; correct the books in "
                                       "Fortnox and run the period again", "failed_at": "2026-12-01T06:10:00+00:00"})
@@ -113,6 +127,22 @@ def seed_staging(engine, keys: list[str]) -> None:
             " :recorded_at)"), sources)
 
 
+def screenshot(base: str, token: str, path: Path) -> None:
+    """The page as an operator sees it in Airflow's UI (Debian's Chromium), e.g. for the README."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1500, "height": 900}, timezone_id="Europe/Stockholm")
+        context.add_cookies([{"name": "_token", "value": token, "url": base}])
+        page = context.new_page()
+        page.goto(f"{base}/plugin/clients")
+        page.frame_locator("iframe").locator("#clients tbody tr").first.wait_for(timeout=60_000)
+        page.screenshot(path=path)
+        browser.close()
+    print(f"  screenshot: {path}")
+
+
 def free_port() -> int:
     import socket
 
@@ -122,11 +152,11 @@ def free_port() -> int:
 
 
 def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="clients_page_", dir=BENCH_DIR if BENCH_DIR.exists() else None))
+    folder = Path(tempfile.mkdtemp(prefix="clients_page_"))
     keys = [f"client{index:04d}" for index in range(CLIENTS)]
     clients_file = folder / "clients.yaml"
     clients_file.write_text("clients:\n" + "".join(
-        f"  - {{key: {key}, name: 'Klient {index:04d} AB', organisation_number: '{organisation_number(index)}'}}\n"
+        f"  - {{key: {key}, name: '{client_name(index)}', organisation_number: '{organisation_number(index)}'}}\n"
         for index, key in enumerate(keys)), encoding="utf-8")
     staging_file = folder / "staging.db"
     engine = create_staging_engine(str(staging_file))
@@ -168,8 +198,10 @@ def main() -> None:
         metadata = create_engine(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
         with metadata.begin() as connection:
             runs = connection.execute(text("SELECT COUNT(*) FROM dag_run WHERE dag_id LIKE 'fortnox_sync__%'")).scalar()
-            connection.execute(text("UPDATE dag_run SET state = CASE WHEN id % 7 = 0 THEN 'failed' WHEN id % 5 = 0 "
-                                    "THEN 'running' ELSE 'success' END, start_date = CURRENT_TIMESTAMP"))
+            # As the staging above: a tenth of the clients' runs failed (client keys ending in 0), some still run.
+            connection.execute(text("UPDATE dag_run SET state = CASE WHEN dag_id LIKE '%0' THEN 'failed' WHEN dag_id LIKE "
+                                    "'%5' THEN 'running' ELSE 'success' END, start_date = CURRENT_TIMESTAMP, end_date = "
+                                    "CASE WHEN dag_id LIKE '%5' THEN NULL ELSE CURRENT_TIMESTAMP END"))
         cookies = {"_token": token["access_token"]}
         page = None
         for _ in range(3):  # warm: the first requests import and cache what every later one uses
@@ -184,12 +216,15 @@ def main() -> None:
                            for name, dur in re.findall(r"(\w+);dur=([\d.]+)", page.headers["Server-Timing"])})
         rows = page.text.count('<tr data-key="')
         assert rows == CLIENTS, f"{rows} rows on the page"
+        if "--screenshot" in sys.argv:
+            screenshot(base, token["access_token"], Path(sys.argv[sys.argv.index("--screenshot") + 1]))
     finally:
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
+        shutil.rmtree(folder, ignore_errors=True)
     figures = {"clients": CLIENTS, "sync_runs": runs, "requests": TIMED_REQUESTS,
                "median_seconds": round(statistics.median(seconds), 3), "max_seconds": round(max(seconds), 3),
                **{f"server_{part}_median_seconds": round(statistics.median(timing[part] for timing in timings), 3)

@@ -111,6 +111,8 @@ def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_ma
     assert "Acme Bygg &amp; Montage AB" in page and "556677-8899" in page, "names escaped, organisation numbers shown"
     assert "voucher A 12 does not balance: 100.00 kr more debit than credit" in page
     assert 'href="/dags/fortnox_sync__acme/runs/manual__acme/tasks/check_period?try_number=2"' in page
+    assert ">1 error for the period ending 2026-11-30: voucher A 12 does not balance<" in page, \
+        "the last error without the client's key in front, on the client's own row"
     assert 'href="/required_actions"' in page and "1 draft waiting" in page
     assert "must reconnect" in page and "never connected" in page and "service account" in page
     assert "last done: 2026-10" in page and "2026-12-06 09:00" in page, "times in Swedish time"

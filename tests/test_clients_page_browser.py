@@ -116,6 +116,14 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                 expect(frame.locator(".notice")).to_contain_text(
                     "Backfill of Norrskens Café & Bageri AB started: 2 months (2026-09, 2026-10).")
 
+                # Disconnecting asks first.
+                row(frame, "fjord").get_by_role("button", name="Disconnect").click()
+                expect(frame.locator("#disconnect-dialog")).to_contain_text("Disconnect Fjord Konsult AB?")
+                frame.locator("#disconnect-dialog").get_by_role("button", name="Disconnect").click()
+                expect(frame.locator(".notice")).to_contain_text(
+                    "Client fjord: the refresh token is revoked at Fortnox and our tokens are deleted.")
+                assert "never connected" in row(frame, "fjord").inner_text()
+
 
 def check_who_may_do_what(env: dict, base: str) -> None:
     """No login, no page; a viewer sees the page but can neither trigger nor connect; a form from elsewhere does nothing."""

@@ -43,6 +43,7 @@ def render_clients_page(rows: list[ClientRow], context: PageContext, now: dt.dat
         rows=rows, flags=FLAGS, counts=counts, now=now.strftime("%Y-%m-%d %H:%M"), default_period=last_month(now.date()),
         rank=_rank, state_badge=lambda state: _RUN_BADGES.get(state, "b-gray"),
         outbox_badge=lambda state: _OUTBOX_BADGES.get(state, "b-gray"), run_words=_run_words, swedish=swedish_time,
+        own_words=_without_client,
         **context.__dict__)
 
 
@@ -53,6 +54,12 @@ def last_month(today: dt.date) -> str:
 
 def _rank(row: ClientRow) -> int:
     return min(_RANK.index(flag) for flag in row.flags)
+
+
+def _without_client(message: str, client_key: str) -> str:
+    """A message without its leading "client acme: ": on the client's own row it says nothing more."""
+    prefix = f"client {client_key}: "
+    return message[len(prefix)].upper() + message[len(prefix) + 1:] if message.startswith(prefix) else message
 
 
 def _run_words(run: SyncRun) -> str:

@@ -110,12 +110,15 @@ def clients_page(request: Request, user=Depends(get_user)) -> Response:
     try:
         clients = [client for client in load_clients(clients_file())
                    if airflow_side.may_see(user, f"{SYNC_DAG_PREFIX}{client.key}")]
-        rows = client_rows(staging(), clients, airflow_side.sync_runs())
+        runs = airflow_side.sync_runs()
+        airflow_done = time.perf_counter()
+        rows = client_rows(staging(), clients, runs)
     except ConfigError as error:
         return HTMLResponse(f'<!DOCTYPE html><meta charset="utf-8"><body style="font-family:system-ui;padding:24px">'
                             f"<h1>Clients</h1><p>{html.escape(str(error))}</p>", status_code=500)
+    staging_done = time.perf_counter()
     may_run = any(airflow_side.may_trigger(user, row.sync_dag_id) for row in rows)
-    html = render_clients_page(rows, PageContext(
+    page = render_clients_page(rows, PageContext(
         user_name=user.get_name(), prefix=PREFIX, ui=airflow_side.ui_root(),
         csrf=guard.form_token(secret, session_id, str(user.get_id())), may_run=may_run,
         may_connect=airflow_side.may_edit_connections(user), clients_file=str(clients_file()), notice=notice))
