@@ -63,7 +63,7 @@ def _without_client(message: str, client_key: str) -> str:
 
 
 def _run_words(run: SyncRun) -> str:
-    kind = {"manual": "run by hand", "scheduled": "scheduled", "backfill": "backfill"}.get(run.run_type, run.run_type)
+    kind = {"manual": "by hand", "scheduled": "scheduled", "backfill": "backfill"}.get(run.run_type, run.run_type)
     if run.ended_at:
         return f"{kind}, ended {swedish_time(run.ended_at)}"
     if run.started_at:
