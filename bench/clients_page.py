@@ -30,7 +30,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sandbox_client import BENCH_DIR, write_figures  # noqa: E402
+from _sandbox_client import write_figures  # noqa: E402
 
 from fortnox_etl.config import PROJECT_ROOT  # noqa: E402
 from fortnox_etl.staging.database import create_schema, create_staging_engine  # noqa: E402
