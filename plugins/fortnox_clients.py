@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from fortnox_etl.clients_page.airflow_side import PeriodNotes
-from fortnox_etl.clients_page.web import PREFIX, UI_ROUTE, app
+from fortnox_etl.clients_page.registration import PREFIX, UI_ROUTE, PeriodNotes, clients_app
 
 
 class FortnoxClientsPlugin(AirflowPlugin):
     name = "fortnox_clients"
-    fastapi_apps = [{"app": app, "url_prefix": PREFIX, "name": "fortnox-etl clients"}]
+    fastapi_apps = [{"app": clients_app, "url_prefix": PREFIX, "name": "fortnox-etl clients"}]
     # With url_route the UI shows the page inside itself (an iframe at /plugin/clients), at the top of its navigation.
     external_views = [{"name": "Clients", "href": f"{PREFIX}/clients", "url_route": UI_ROUTE, "destination": "nav",
                        "nav_top_level": True}]

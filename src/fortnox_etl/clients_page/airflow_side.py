@@ -1,7 +1,7 @@
 """All the clients page asks of Airflow, inside its API server: the logged-in user's permissions as Airflow's own
 routes check them, the connections where Airflow finds them, the sync runs in the metadata database, and
-runs and backfills made with Airflow's own functions. One of the two modules of the room importing Airflow
-(the other is `web`)."""
+runs and backfills made with Airflow's own functions. One of the three modules of the room importing Airflow
+(with `web` and `registration`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,21 +10,16 @@ from urllib.parse import urlsplit
 from airflow.api_fastapi.app import get_auth_manager
 from airflow.api_fastapi.auth.managers.models.resource_details import ConnectionDetails, DagAccessEntity, DagDetails
 from airflow.configuration import conf
-from airflow.listeners import hookimpl
 from airflow.models.connection import Connection
 from airflow.models.dag import DagModel
 from airflow.models.dagrun import DagRun
 from airflow.utils.session import create_session
 from airflow.utils.state import DagRunState
-from airflow.utils.types import DagRunType
 from sqlalchemy import func, select
 
 from fortnox_etl.clients_page.overview import SYNC_DAG_PREFIX, ClientRuns, SyncRun
 from fortnox_etl.config import APP_CONN_ID, ConnectionSettings
 from fortnox_etl.period import SWEDISH_TIME, Period, period_for_run
-
-
-_NOTED_RUN_TYPES = (DagRunType.SCHEDULED, DagRunType.BACKFILL_JOB)
 
 
 class ActionFailed(Exception):
@@ -116,7 +111,7 @@ def trigger_period(dag_id: str, period: Period, user, note: str) -> str:
     from airflow.api_fastapi.common.dagbag import get_latest_version_of_dag
     from airflow.api_fastapi.core_api.datamodels.dag_run import TriggerDAGRunPostBody
     from airflow.models.dagbag import DBDagBag
-    from airflow.utils.types import DagRunTriggeredByType
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
 
     with create_session() as session:
         model = session.scalar(select(DagModel).where(~DagModel.is_stale, DagModel.dag_id == dag_id).limit(1))
@@ -169,17 +164,3 @@ def backfill_periods(dag_id: str, first: Period, last: Period, user) -> list[str
         return sorted(str(_period(None, run.data_interval_start, start.date())) for run in runs)
 
 
-
-class PeriodNotes:
-    """A listener (registered by the plugin, called in the scheduler as a run starts) noting on each scheduled or
-    backfill run of a sync DAG the period it syncs, so that Airflow's run lists show it beside a technical id like
-    backfill__2025-10-31T23:00. A run that has a note keeps it; the note goes in with the scheduler's own commit."""
-
-    @hookimpl
-    def on_dag_run_running(self, dag_run, msg: str) -> None:
-        if not dag_run.dag_id.startswith(SYNC_DAG_PREFIX) or dag_run.run_type not in _NOTED_RUN_TYPES:
-            return
-        if dag_run.note:
-            return
-        kind = "backfill" if dag_run.run_type == DagRunType.BACKFILL_JOB else "scheduled"
-        dag_run.note = (f"period {_period(dag_run.conf, dag_run.data_interval_start, dt.date.today())} ({kind})", None)

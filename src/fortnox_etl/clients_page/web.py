@@ -3,8 +3,8 @@
 Every route needs a user logged in to Airflow (its JWT cookie or bearer token, read by Airflow's own
 `get_user`), and every action the permission Airflow's own routes would want: creating runs of the client's
 sync DAG to run or backfill a period, editing connections to connect or disconnect. A form posted with the
-login cookie must carry the page's form token and come from the page's own origin. One of the two modules
-of the room importing Airflow (the other is `airflow_side`)."""
+login cookie must carry the page's form token and come from the page's own origin. One of the three modules
+of the room importing Airflow (with `airflow_side` and `registration`)."""
 from __future__ import annotations
 
 import hmac
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, text
 from fortnox_etl.clients_page import airflow_side, guard
 from fortnox_etl.clients_page.overview import SYNC_DAG_PREFIX, client_rows
 from fortnox_etl.clients_page.page import Notice, PageContext, render_clients_page
+from fortnox_etl.clients_page.registration import PREFIX, UI_ROUTE
 from fortnox_etl.config import APP_CONN_ID, STAGING_CONN_ID, Client, ConfigError, find_client, load_clients
 from fortnox_etl.connections.connect import ConnectError, disconnect, finish_pending_connect, record_attempt, start_connect
 from fortnox_etl.fortnox import oauth
@@ -35,8 +36,6 @@ from fortnox_etl.staging.database import create_staging_engine, sql, staging_url
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/fortnox"
-UI_ROUTE = "clients"  # the page's place in Airflow's UI: /plugin/clients
 CALLBACK_PATH = "/callback"
 # What an operator may be told went wrong: our own errors carry what to do; anything else is logged.
 OPERATOR_ERRORS = (ConfigError, ConnectError, FortnoxError, PeriodError, airflow_side.ActionFailed, guard.Refused)
