@@ -85,7 +85,9 @@ def own_origin(request: Request) -> str:
 def callback_uri(request: Request) -> str:
     """Where Fortnox sends the operator back: the API server's address, as the browser reaches it."""
     base = airflow_side.configured_base_url()
-    return f"{base}{PREFIX}{CALLBACK_PATH}" if base else str(request.url_for("connect_callback"))
+    if base:
+        return f"{base}{PREFIX}{CALLBACK_PATH}"
+    return f"{guard.origin_of_url(str(request.url))}{airflow_side.ui_root().rstrip('/')}{PREFIX}{CALLBACK_PATH}"
 
 
 def _page_url() -> str:
@@ -100,7 +102,7 @@ def _back_to_page(notice: Notice, to_ui: bool = False) -> RedirectResponse:
     return response
 
 
-@app.get("/clients", response_class=HTMLResponse, name="clients_page")
+@app.get("/clients", response_class=HTMLResponse)
 def clients_page(request: Request, user=Depends(get_user)) -> Response:
     started = time.perf_counter()
     secret = airflow_side.form_secret()
@@ -228,7 +230,7 @@ async def connect(request: Request, user=Depends(get_user)) -> Response:
     return response
 
 
-@app.get(CALLBACK_PATH, name="connect_callback")
+@app.get(CALLBACK_PATH)
 def connect_callback(request: Request, user=Depends(get_user)) -> Response:
     if not airflow_side.may_edit_connections(user):
         raise _forbidden("connect clients to Fortnox (it needs the permission to edit connections)")
