@@ -7,7 +7,8 @@ token upkeep, extract's sync and its load statistics); export imports none. Belo
 fortnox, sie -> staging -> config and period, which import nothing of the package. Only the top uses
 the sandbox (the Fortnox imitation). The clients page (clients_page, beside the top like cli and demo)
 may import the stages and below. Airflow is imported only by the Airflow adapter and by the clients
-page's three modules facing Airflow (its app, what it asks of Airflow, what the plugin registers). Read from the source
+page's three modules facing Airflow (its app, what it asks of Airflow, what the plugin registers). The period report reads
+staging and config only; period_end (its check_period step), the clients page and the top import it. Read from the source
 with `ast`: imports inside functions and under TYPE_CHECKING count too.
 """
 from __future__ import annotations
@@ -30,13 +31,17 @@ BELOW_THE_STAGES = {**BOTTOM, "staging": {*BOTTOM}, "fortnox": {*BOTTOM, "stagin
                     "sandbox": {*BOTTOM, "staging", "fortnox", "sie"}}
 EARLIER_STAGES_IMPORTED = {"connections": set(), "extract": set(), "period_end": {"connections", "extract"},
                            "export": set()}
+# The period report reads what every stage staged, through SQL only; the sync's check_period writes it.
+REPORT, REPORT_IMPORTS = "period_report", {*BOTTOM, "staging"}
 # What each room may import besides itself.
 MAY_IMPORT = {
     **BELOW_THE_STAGES,
     **{stage: set(BELOW_THE_STAGES) - {"sandbox"} | earlier for stage, earlier in EARLIER_STAGES_IMPORTED.items()},
-    "top": {*BELOW_THE_STAGES, *EARLIER_STAGES_IMPORTED},
-    "clients_page": set(BELOW_THE_STAGES) - {"sandbox"} | set(EARLIER_STAGES_IMPORTED),
+    REPORT: REPORT_IMPORTS,
+    "top": {*BELOW_THE_STAGES, *EARLIER_STAGES_IMPORTED, REPORT},
+    "clients_page": set(BELOW_THE_STAGES) - {"sandbox"} | set(EARLIER_STAGES_IMPORTED) | {REPORT},
 }
+MAY_IMPORT["period_end"].add(REPORT)
 
 
 def room_of(module: str) -> str:
@@ -119,10 +124,15 @@ def test_every_module_imports_only_downwards_and_only_the_adapter_imports_airflo
      "import Airflow"),
     ("fortnox_etl.clients_page.overview", "from fortnox_etl.sandbox.consent import consent",
      "fortnox_etl.clients_page.overview imports fortnox_etl.sandbox.consent.consent: clients_page may import config, "
-     "connections, export, extract, fortnox, period, period_end, sie, staging"),
+     "connections, export, extract, fortnox, period, period_end, period_report, sie, staging"),
     ("fortnox_etl.export.outbox", "from fortnox_etl.clients_page import overview",
      "fortnox_etl.export.outbox imports fortnox_etl.clients_page.overview: export may import"),
     ("fortnox_etl.helpers", "", "fortnox_etl.helpers is in no room of the layout"),
+    ("fortnox_etl.period_report.figures", "from fortnox_etl.period_end.checks import ERROR",
+     "fortnox_etl.period_report.figures imports fortnox_etl.period_end.checks.ERROR: period_report may import config, "
+     "period, staging"),
+    ("fortnox_etl.export.posting", "from fortnox_etl.period_report.report import write_period_report",
+     "fortnox_etl.export.posting imports fortnox_etl.period_report.report.write_period_report: export may import"),
 ])
 def test_an_import_against_the_layout_is_named(module, source, problem):
     found = problems({**package_sources(), module: source})

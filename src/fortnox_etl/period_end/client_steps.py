@@ -3,7 +3,7 @@
 Each takes the client's context and the task's Airflow context (a mapping: `params`,
 `data_interval_start`, and `ti` for the results of earlier tasks) and returns what the task hands on.
 They only join the steps of `connections.token_upkeep`, `extract.sync`, `sie_file`, the ledger modules
-and `checks`, which do the work. Not imported when the DAG files are parsed: `airflow_support.ClientStep`
+`checks` and the period report, which do the work. Not imported when the DAG files are parsed: `airflow_support.ClientStep`
 imports it when a task runs.
 """
 from __future__ import annotations
@@ -55,10 +55,17 @@ def build_ledger_appendices(ctx: ClientContext, context: Mapping) -> list[str]:
     return [str(path) for path in ledger_appendices.write_ledger_appendices(ctx, period_end)]
 
 
-def check_period(ctx: ClientContext, context: Mapping) -> None:
+def check_period(ctx: ClientContext, context: Mapping) -> str:
+    """The checks stored, then the period report written (a period with errors gets one too, to show them),
+    then the task fails if an error check failed. Returns the report's path."""
+    from fortnox_etl.period_report.report import write_period_report  # draws with matplotlib: only when run
+
     company = _company(context)
-    results = checks.run_checks(ctx, company["years"][-1]["id"], _period_end(company))
+    period_end = _period_end(company)
+    results = checks.run_checks(ctx, company["years"][-1]["id"], period_end)
+    report = write_period_report(ctx.engine, ctx.client, ctx.out_dir, period_end)
     checks.gate(results)
+    return str(report)
 
 
 def _company(context: Mapping) -> dict:

@@ -1,0 +1,10 @@
+-- The result of each month of a financial year up to the last period asked for (YYYYMM): the change on its
+-- result accounts (type I and K), debit positive, so a profit is negative here and the report turns the sign.
+SELECT p.period, SUM(p.amount_ore) AS amount_ore
+FROM sie_period_balances p
+JOIN sie_accounts s
+  ON s.client_key = p.client_key AND s.financial_year_id = p.financial_year_id AND s.account = p.account
+WHERE p.client_key = :client_key AND p.financial_year_id = :financial_year_id
+  AND p.dimension_no = 0 AND p.period <= :last_period AND s.account_type IN ('I', 'K')
+GROUP BY p.period
+ORDER BY p.period;

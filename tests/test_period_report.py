@@ -1,0 +1,87 @@
+"""The period report: written by the sync's check_period step beside the SIE file, its numbers the staging
+tables' numbers (checked against the SIE file of the same run), and a page that opens in a real browser."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import text
+
+from fortnox_etl.period_end import client_steps
+from fortnox_etl.period_end.checks import PeriodChecksFailed
+from fortnox_etl.period_report.amounts import kr
+from fortnox_etl.sie.reader import read_sie
+
+pytestmark = pytest.mark.usefixtures("sandbox")
+
+
+class TaskInstance:
+    """What the steps read of Airflow's task instance: the earlier tasks' results of the same run."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, object] = {}
+
+    def xcom_pull(self, task_ids: str):
+        return self.results[task_ids]
+
+
+def run_period(ctx, period: str) -> dict[str, object]:
+    """The sync DAG's four tasks in order, as Airflow runs them, without Airflow."""
+    ti = TaskInstance()
+    context = {"params": {"period": period}, "data_interval_start": None, "ti": ti}
+    for step in (client_steps.extract_from_fortnox, client_steps.build_sie_file, client_steps.build_ledger_appendices,
+                 client_steps.check_period):
+        ti.results[step.__name__] = step(ctx, context)
+    return ti.results
+
+
+def cell(page: str, label: str, column: int = 0) -> str:
+    """The text of a table row's amount cell, found by the row's first cell."""
+    row = re.search(rf"<tr[^>]*><td>{re.escape(label)}</td>(.*?)</tr>", page, re.S)
+    assert row, f"no row {label!r} in the report"
+    return unescape(re.sub(r"<[^>]+>", "", re.findall(r"<td class='num'>(.*?)</td>", row.group(1))[column]))
+
+
+def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(make_context, clients):
+    acme = clients[0]
+    ctx = make_context(acme)
+    results = run_period(ctx, "2025-06")
+    report = ctx.out_dir / "acme" / "acme_rapport_2025-06-30.html"
+    assert results["check_period"] == str(report) and report.is_file()
+    page = report.read_text(encoding="utf-8")
+    sie = read_sie(results["build_sie_file"])
+
+    year_result = -sum(amount for (index, _account), amount in sie.results.items() if index == 0)
+    assert cell(page, "Årets resultat hittills") == kr(year_result)
+    income = -sum(amount for (index, account), amount in sie.results.items() if index == 0 and account[0] == "3")
+    assert cell(page, "3 Intäkter") == kr(income) and income > 0
+    assets = sum(amount for (index, account), amount in sie.closing.items() if index == 0 and account[0] == "1")
+    assert cell(page, "1 Tillgångar") == kr(assets)
+    last_year_assets = sum(amount for (index, account), amount in sie.closing.items() if index == -1 and account[0] == "1")
+    assert last_year_assets and cell(page, "1 Tillgångar", 1) != kr(last_year_assets)  # compared at 30 June, not year end
+    # Swedish amounts: a non-breaking space between thousands, a decimal comma, the minus sign.
+    assert re.search(r"\d{1,3}(\u00a0\d{3})+,\d\d\u00a0kr", page)
+    # Opens offline: nothing to load (an SVG's xmlns names a namespace, it fetches nothing), no script.
+    assert not re.search(r"""(src|href)=["']?(https?:|//)|url\((?!#)|@import|<link|<script""", page)
+    assert page.count("<svg") == 3  # the monthly result and one chart per ledger
+
+
+def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_context, clients):
+    acme = clients[0]
+    ctx = make_context(acme)
+    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
+    with ctx.engine.begin() as db:  # a voucher row changed under the books: closing balance and result no longer add up
+        db.execute(text("UPDATE sie_balances SET amount_ore = amount_ore + 100 WHERE client_key = 'acme' "
+                        "AND balance_type = 'UB' AND account = '1930'"))
+    ti = TaskInstance()
+    ti.results["extract_from_fortnox"] = company
+    report = ctx.out_dir / "acme" / "acme_rapport_2025-12-31.html"
+    report.unlink()
+    with pytest.raises(PeriodChecksFailed):
+        client_steps.check_period(ctx, {"params": {}, "ti": ti})
+    page = report.read_text(encoding="utf-8")
+    badges = re.findall(r"<span class='badge (\w+)'>", page)
+    assert badges[0] == "error" and badges.index("ok") > badges.index("error")
+    assert "Utgående balans = ingående + rörelser" in page
+
