@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from fortnox_etl.period import Period
 from fortnox_etl.period_end import client_steps
 from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.period_report.amounts import kr
 from fortnox_etl.sie.reader import read_sie
 
 pytestmark = pytest.mark.usefixtures("sandbox")
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 class TaskInstance:
@@ -43,23 +46,27 @@ def cell(page: str, label: str, column: int = 0) -> str:
     return unescape(re.sub(r"<[^>]+>", "", re.findall(r"<td class='num'>(.*?)</td>", row.group(1))[column]))
 
 
-def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(make_context, clients):
+@pytest.mark.parametrize("period", ["2025-06", "2025-12"])
+def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(make_context, clients, period):
     acme = clients[0]
     ctx = make_context(acme)
-    results = run_period(ctx, "2025-06")
-    report = ctx.out_dir / "acme" / "acme_rapport_2025-06-30.html"
+    results = run_period(ctx, period)
+    report = ctx.out_dir / "acme" / f"acme_rapport_{Period.parse(period).last_day}.html"
     assert results["check_period"] == str(report) and report.is_file()
     page = report.read_text(encoding="utf-8")
     sie = read_sie(results["build_sie_file"])
 
-    year_result = -sum(amount for (index, _account), amount in sie.results.items() if index == 0)
-    assert cell(page, "Årets resultat hittills") == kr(year_result)
+    # The year's result is the result accounts' total, less its transfer to equity (8999) where booked.
+    year_result = -sum(amount for (index, account), amount in sie.results.items()
+                       if index == 0 and not account.startswith("899"))
+    assert cell(page, "Årets resultat hittills") == kr(year_result) and year_result
     income = -sum(amount for (index, account), amount in sie.results.items() if index == 0 and account[0] == "3")
     assert cell(page, "3 Intäkter") == kr(income) and income > 0
     assets = sum(amount for (index, account), amount in sie.closing.items() if index == 0 and account[0] == "1")
     assert cell(page, "1 Tillgångar") == kr(assets)
     last_year_assets = sum(amount for (index, account), amount in sie.closing.items() if index == -1 and account[0] == "1")
-    assert last_year_assets and cell(page, "1 Tillgångar", 1) != kr(last_year_assets)  # compared at 30 June, not year end
+    # Last year's column is last year on the same day: its closing balance only at the year's end.
+    assert last_year_assets and (cell(page, "1 Tillgångar", 1) == kr(last_year_assets)) == period.endswith("12")
     # Swedish amounts: a non-breaking space between thousands, a decimal comma, the minus sign.
     assert re.search(r"\d{1,3}(\u00a0\d{3})+,\d\d\u00a0kr", page)
     # Opens offline: nothing to load (an SVG's xmlns names a namespace, it fetches nothing), no script.
@@ -85,3 +92,37 @@ def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_c
     assert badges[0] == "error" and badges.index("ok") > badges.index("error")
     assert "Utgående balans = ingående + rörelser" in page
 
+
+
+@pytest.mark.parametrize("staging", ["sqlite"], indirect=True)  # the page is the same from either database
+def test_the_report_opens_in_a_real_browser_offline(make_context, clients, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium; .ci/run installs it)")
+    ctx = make_context(clients[0])
+    report = Path(run_period(ctx, "2025-12")["check_period"])
+    screenshot = tmp_path / "period-report.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="sv-SE", offline=True)
+            page = context.new_page()
+            requests = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(report.as_uri())
+            assert page.title() == "Periodrapport Acme Bygg & Montage AB – december 2025"
+            headings = page.locator("h2").all_inner_texts()
+            assert [h.upper() for h in headings] == ["RESULTAT PER MÅNAD", "RESULTATRÄKNING", "BALANSRÄKNING",
+                                                     "RESKONTROR", "KONTROLLER", "UNDERLAG"]
+            charts = page.locator("svg")
+            assert charts.count() == 3
+            for index in range(3):
+                box = charts.nth(index).bounding_box()
+                assert box["width"] > 250 and box["height"] > 100  # drawn, not collapsed
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing runs off the side
+            assert requests == [report.as_uri()]  # nothing else was fetched
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    assert screenshot.stat().st_size > 50_000

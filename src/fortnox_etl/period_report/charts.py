@@ -55,11 +55,14 @@ def monthly_result_chart(months: list[str], this_year: list[int], last_year: lis
 
 def ageing_chart(labels: list[str], open_ore: list[int]) -> str:
     """A ledger's open amount per ageing bucket, not yet due first."""
+    from matplotlib.ticker import MaxNLocator
+
     figure = _figure(3.6, 1.9)
     axes = figure.subplots()
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, [v / 100 for v in open_ore], color=AGEING_COLOURS[:len(labels)], height=0.62)
     axes.set_yticks(positions, labels)
+    axes.xaxis.set_major_locator(MaxNLocator(4))
     axes.xaxis.set_major_formatter(lambda value, _position: kr_short(value))
     axes.tick_params(axis="x", labelsize=8)
     axes.grid(axis="x", color="#e3e8ec", linewidth=0.6)

@@ -80,10 +80,20 @@ class PeriodFigures:
         return sum(load["requests"] for load in self.loads)
 
 
+RESULT_TRANSFER = "899"  # 8999 Årets resultat: the year's result booked to equity (2099), not a cost
+
+
 def class_total(closing: dict[str, int], first_digits: tuple[str, ...]) -> int:
-    """The sum of the balances of the accounts whose number starts with one of the digits."""
-    return sum(amount for account, amount in closing.items() if account.lstrip("0")[:1] in first_digits
-               and len(account.lstrip("0")) == 4)
+    """The sum of the balances of the BAS accounts whose number starts with one of the digits, the result
+    transfer (899x) left out."""
+    return sum(amount for account, amount in closing.items() if account[:1] in first_digits
+               and len(account) == 4 and not account.startswith(RESULT_TRANSFER))
+
+
+def unbooked_result(closing: dict[str, int]) -> int:
+    """What the result accounts (classes 3-8, the transfer 899x included) hold: the result not yet booked to
+    equity, debit positive. Zero once 8999 has taken the year's result to 2099."""
+    return sum(amount for account, amount in closing.items() if account[:1] in "345678" and len(account) == 4)
 
 
 def read_figures(engine: Engine, client_key: str, company_name: str, organisation_number: str,

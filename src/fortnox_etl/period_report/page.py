@@ -9,7 +9,7 @@ from html import escape
 from fortnox_etl.period_report import charts
 from fortnox_etl.period_report.amounts import count, day, kr, month
 from fortnox_etl.period_report.figures import (BALANCE_CLASSES, RESULT_CLASSES, Ledger, PeriodFigures,
-                                               class_total)
+                                               class_total, unbooked_result)
 
 CHECK_TITLES = {
     "unbalanced_vouchers": "Verifikationer i balans", "closing_balances": "Utgående balans = ingående + rörelser",
@@ -145,13 +145,14 @@ def _statement(f: PeriodFigures, heading: str, classes, result: bool) -> str:
         rows.append(f"<tr><td>{escape(label)}</td><td class='num'>{_amount(shown * this)}</td>"
                     f"<td class='num'>{_amount(shown * previous) if f.previous_year else '–'}</td></tr>")
     if result:
-        rows.append(f"<tr class='total'><td>Resultat</td><td class='num'>{_amount(-f.result_ore)}</td>"
+        rows.append(f"<tr class='total'><td>Årets resultat</td><td class='num'>{_amount(-f.result_ore)}</td>"
                     f"<td class='num'>{_amount(-f.previous_result_ore) if f.previous_year else '–'}</td></tr>")
     else:
-        rows.append(f"<tr><td>Årets resultat hittills (ej bokat)</td><td class='num'>{_amount(-f.result_ore)}</td>"
-                    f"<td class='num'>{_amount(-f.previous_result_ore) if f.previous_year else '–'}</td></tr>")
-        equity = -class_total(f.closing, ("2",)) - f.result_ore
-        previous_equity = -class_total(f.previous_closing, ("2",)) - f.previous_result_ore
+        unbooked, previous_unbooked = unbooked_result(f.closing), unbooked_result(f.previous_closing)
+        rows.append(f"<tr><td>Årets resultat, ej bokat mot 2099</td><td class='num'>{_amount(-unbooked)}</td>"
+                    f"<td class='num'>{_amount(-previous_unbooked) if f.previous_year else '–'}</td></tr>")
+        equity = -class_total(f.closing, ("2",)) - unbooked
+        previous_equity = -class_total(f.previous_closing, ("2",)) - previous_unbooked
         rows.append(f"<tr class='total'><td>Summa eget kapital och skulder</td><td class='num'>{_amount(equity)}</td>"
                     f"<td class='num'>{_amount(previous_equity) if f.previous_year else '–'}</td></tr>")
     return f"<section><h2>{heading}</h2><table>{head}{''.join(rows)}</table></section>"
