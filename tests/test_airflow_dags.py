@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -141,6 +142,13 @@ def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tm
 
     [sie_file] = (paths.out_dir / clients[0].key).glob("*.se")
     assert rule_violations(read_sie(sie_file)) == []
+    [report] = (paths.out_dir / clients[0].key).glob("*_rapport_*.html")
+    assert "period report for the period ending" in output
+    # check_period's extra link, kept by Airflow as its XCom when the task ended: the clients page's report route.
+    with sqlite3.connect(paths.airflow_home / "airflow.db") as metadata:
+        links = metadata.execute("SELECT task_id, value FROM xcom WHERE key = '_link_PeriodReportLink'").fetchall()
+    assert [(task, json.loads(value)) for task, value in links] == [
+        ("check_period", f"/fortnox/reports/{clients[0].key}/{period}")]
     assert "rows now staged" in output and "passes every format check" in output, "operator-readable activity log"
     secrets = sandbox.state.issued_secrets() | {app.client_secret, key}
     assert len(secrets) > 3

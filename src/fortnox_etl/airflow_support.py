@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Asset, BaseOperator, Connection, ExceptionRetryPolicy, Param, ParamsDict, RetryAction, RetryRule
+from airflow.sdk import Asset, BaseOperator, BaseOperatorLink, Connection, ExceptionRetryPolicy, Param, ParamsDict, RetryAction, RetryRule
 from airflow.sdk.log import mask_secret
 
 from fortnox_etl.config import STAGING_CONN_ID, Client, ConfigError, ConnectionSettings
@@ -105,6 +105,31 @@ def _record_failure(client_key: str, context, message: str) -> None:
                     "error follows", client_key, type(failure).__name__, failure)
 
 
+# The clients page's route that serves a client's period report (out/<client>/<client>_rapport_<period end>.html)
+# to a user who may read the client's sync DAG.
+PERIOD_REPORT_ROUTE = "/fortnox/reports"
+REPORT_TASK = "check_period"
+
+
+class PeriodReportLink(BaseOperatorLink):
+    """The check_period task's button "Periodrapport": the report of the run's period. Airflow 3 asks for the
+    link on the worker when the task ends (failed too: a period with errors has its report) and keeps it."""
+
+    name = "Periodrapport"
+
+    def get_link(self, operator, *, ti_key) -> str:
+        from airflow.configuration import conf
+
+        company = ti_key.xcom_pull(task_ids="extract_from_fortnox")  # the period the run synced
+        if not company:
+            return ""  # the run failed before it knew its period: there is no report
+        base = conf.get("api", "base_url", fallback="").rstrip("/")
+        return f"{base}{PERIOD_REPORT_ROUTE}/{operator.client.key}/{company['period']}"
+
+
+PERIOD_REPORT_LINKS = (PeriodReportLink(),)
+
+
 class ClientStep(BaseOperator):
     """A task of a client's sync DAG: runs the function of `fortnox_etl.period_end.client_steps` named as the task,
     with the client's context and the task's context, and hands on what it returns.
@@ -120,6 +145,10 @@ class ClientStep(BaseOperator):
         step = cls(task_id=task_id, **kwargs)
         step.client = client
         return step
+
+    @property
+    def operator_extra_links(self):
+        return PERIOD_REPORT_LINKS if self.task_id == REPORT_TASK else ()
 
     def execute(self, context):
         from fortnox_etl.period_end import client_steps

@@ -214,6 +214,8 @@ def run_demo(paths: DemoPaths = DemoPaths()) -> None:
                   f"{transactions} transactions")
         for path in sorted(folder.glob("*reskontra*.xlsx")):
             print(f"  {client.key:10} {path.name} (and .csv): ledger appendix, open items reconciled with the books")
+        for path in sorted(folder.glob(f"{client.key}_rapport_*.html")):
+            print(f"  {client.key:10} {path.name}: the period report, open it in a browser: {path.resolve().as_uri()}")
     print(f"Each run's full Airflow log: {paths.airflow_home / 'command-output'}/dags_test_fortnox_sync__<client>.log")
     print("fortnox-etl status, vouchers list and sie export now work in this checkout as they are: they find the "
           "connections in the demo's Airflow (.airflow/) and the token key in var/token.key")
