@@ -38,6 +38,10 @@ def rows(figures: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         f = figures["clients_page"]
         add("clients_page", f"{f['clients']:,} clients: median {f['median_seconds']:.2f} s, max {f['max_seconds']:.2f} s "
                             "from a warm API server", "under 1 s", f["median_seconds"] < f["target_seconds"])
+    if "period_report" in figures:
+        f = figures["period_report"]
+        add("period_report", f"M company ({f['vouchers']:,} vouchers): {f['seconds']:.2f} s in a fresh process, "
+                             f"{f['warm_seconds']:.2f} s warm", "under 1 s per client-period", f["seconds"] < 1)
     if "rate_limit" in figures:
         f = figures["rate_limit"]
         add("rate_limit", f"{f['requests']} requests in {f['seconds']} s, {f['budget_used']:.1%} of the budget, "
