@@ -90,7 +90,8 @@ def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_c
     page = report.read_text(encoding="utf-8")
     badges = re.findall(r"<span class='badge (\w+)'>", page)
     assert badges[0] == "error" and badges.index("ok") > badges.index("error")
-    assert "Utgående balans = ingående + rörelser" in page
+    assert "Utgående balans = ingående + rörelser" in page and "account 1930: closing balance (UB)" in page
+    assert page.count("Gör så här:") == sum(badge in ("error", "warning") for badge in badges)
 
 
 

@@ -21,6 +21,27 @@ CHECK_TITLES = {
     "year_end_closing": "Årets resultat bokat mot 2099", "dimension_objects": "Antal kostnadsställen och projekt",
     "undeclared": "Konton, dimensioner och objekt som inte deklarerats",
 }
+# What to do when a check finds something (the stored message says what it found, in the log's words).
+CHECK_ACTIONS = {
+    "unbalanced_vouchers": "Rätta verifikationerna i Fortnox och kör om perioden.",
+    "closing_balances": "Saldona stämmer inte med verifikationerna: kontrollera bokföringen i källan (Fortnox eller "
+                        "den importerade filen) och kör om perioden eller importera en rättad fil.",
+    "result_balances": "Resultatet stämmer inte med verifikationerna: kontrollera källan och kör om perioden.",
+    "fortnox_balances": "Våra saldon skiljer sig från källans: kör om perioden; består skillnaden, kontrollera "
+                        "kontona i Fortnox.",
+    "period_balances": "Periodsaldona stämmer inte med verifikationerna: kontrollera källan och kör om perioden.",
+    "opening_balances": "Ingående balans är inte fjolårets utgående: kontrollera fjolårets bokslut och "
+                        "ingående balanser i Fortnox, och kör om perioden.",
+    "organisation_number": "Fel företag är kopplat: koppla klienten på nytt mot rätt företag (fortnox-etl connect).",
+    "loaded_counts": "Laddningen blev ofullständig: kör om perioden.",
+    "fortnox_totals": "Fortnox anger fler eller färre verifikationer än vi laddade: kör om perioden.",
+    "voucher_number_gaps": "Kontrollera i Fortnox om verifikationerna finns; gör de det, kör om perioden.",
+    "vouchers_without_rows": "Kontrollera verifikationerna i källan; en tom verifikation påverkar inga saldon.",
+    "ledger_control_accounts": "Se förklaringarna under Reskontror och rätta bokningen mot 1510 eller 2440.",
+    "year_end_closing": "Boka årets resultat (8999 mot 2099) i Fortnox och kör om perioden.",
+    "dimension_objects": "Många kostnadsställen eller projekt: kontrollera att de är avsedda.",
+    "undeclared": "Lägg upp kontona, dimensionerna och objekten med namn i källan.",
+}
 STATUS_WORDS = {("failed", "error"): ("Fel", "error"), ("failed", "warning"): ("Varning", "warning"),
                 ("not_run", "error"): ("Ej körd", "notrun"), ("not_run", "warning"): ("Ej körd", "notrun"),
                 ("passed", "error"): ("OK", "ok"), ("passed", "warning"): ("OK", "ok")}
@@ -57,6 +78,7 @@ tr.sum td{font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap}
 .badge.error{background:#fbe1df;color:#8c1d18}.badge.warning{background:#fff1c7;color:#6b4f00}
 .badge.ok{background:#dff1e3;color:#1e5b2e}.badge.notrun{background:#e8ecef;color:#46525c}
+.action{margin-top:4px;color:#1e2a33}
 .details{margin:4px 0 0;padding-left:18px;color:#46525c;font-size:12px}
 .recon{margin:8px 0 0;font-weight:600}.recon.ok{color:#1e5b2e}.recon.bad{color:#8c1d18}
 svg{width:100%;height:auto}
@@ -198,14 +220,18 @@ def _checks(f: PeriodFigures) -> str:
     rows = []
     for check in f.checks:
         word, css = STATUS_WORDS[(check["status"], check["severity"])]
-        details = [line for line in (check["details"] or "").split("\n") if line][:MAX_DETAILS]
-        more = len([line for line in (check["details"] or "").split("\n") if line]) - len(details)
+        # A detail the message already quotes (a single finding) is not repeated under it.
+        found = [line for line in (check["details"] or "").split("\n") if line and line not in check["message"]]
+        details = found[:MAX_DETAILS]
+        more = len(found) - len(details)
         listed = "".join(f"<li>{escape(line)}</li>" for line in details) + (
             f"<li>… och {count(more)} till (alla i check_results)</li>" if more > 0 else "")
         rows.append(f"<tr><td><span class='badge {css}'>{word}</span></td>"
                     f"<td><strong>{escape(CHECK_TITLES.get(check['check_name'], check['check_name']))}</strong>"
                     f"<div>{escape(check['message'])}</div>"
                     + (f"<ul class='details'>{listed}</ul>" if listed and check["status"] != "passed" else "")
+                    + (f"<div class='action'><strong>Gör så här:</strong> {escape(CHECK_ACTIONS[check['check_name']])}</div>"
+                       if check["status"] == "failed" and check["check_name"] in CHECK_ACTIONS else "")
                     + "</td></tr>")
     return f"<section><h2>Kontroller</h2><table>{''.join(rows)}</table></section>"
 
