@@ -5,7 +5,7 @@ books' source. Amounts stay in öre, debit positive, as staging keeps them; the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
@@ -64,7 +64,7 @@ class PeriodFigures:
     source: dict | None
     previous_source: dict | None
     posted_vouchers: list[dict]
-    loads: list[dict] = field(default_factory=list)
+    loads: list[dict]  # the Fortnox requests of the loads that built the period
 
     @property
     def result_ore(self) -> int:

@@ -246,13 +246,10 @@ def _origin(f: PeriodFigures) -> str:
             where = f"importerad SIE-fil {escape(found['file_name'] or '')}, av {escape(found['recorded_by'])}"
         else:
             where = "synkad från Fortnox"
-        when = f", {escape(str(found['recorded_at'])[:16].replace('T', ' '))} UTC" if found else ""
+        when = f", {_utc(found['recorded_at'])}" if found else ""
         return f"<tr><td>Räkenskapsår {_year_label(year)}</td><td>{where}{when}</td></tr>"
 
-    loads = "".join(
-        f"<tr><td>{'Reskontror ' + day(f.period_end) if load['financial_year_id'] is None else 'Bokföring ' + _year_label(_year_of(f, load['financial_year_id']))}</td>"
-        f"<td>{'hel' if load['path'] == 'full' else 'inkrementell'} laddning, {escape(str(load['finished_at'])[:16].replace('T', ' '))} UTC</td>"
-        f"<td class='num'>{count(load['requests'])}</td></tr>" for load in f.loads)
+    loads = "".join(_load_row(f, load) for load in f.loads)
     posted = "".join(
         f"<tr><td>{escape(str(v['transaction_date'])[:10])}</td><td>{escape(v['description'])}</td>"
         f"<td>{escape(str(v['fortnox_series'] or ''))} {escape(str(v['fortnox_number'] or ''))}</td>"
@@ -266,6 +263,19 @@ def _origin(f: PeriodFigures) -> str:
             + ("<table><tr><th>Datum</th><th>Text</th><th>Nr i Fortnox</th><th class='num'>Belopp</th></tr>"
                + posted + "</table>" if posted else "<p class='sub'>Inga under räkenskapsåret t.o.m. perioden.</p>")
             + "</div></div></section>")
+
+
+def _load_row(f: PeriodFigures, load: dict) -> str:
+    what = (f"Reskontror {day(f.period_end)}" if load["financial_year_id"] is None
+            else f"Bokföring {_year_label(_year_of(f, load['financial_year_id']))}")
+    how = "hel" if load["path"] == "full" else "inkrementell"
+    return (f"<tr><td>{what}</td><td>{how} laddning, {_utc(load['finished_at'])}</td>"
+            f"<td class='num'>{count(load['requests'])}</td></tr>")
+
+
+def _utc(moment: object) -> str:
+    """A stored ISO time (UTC) to the minute: 2026-12-06 01:14 UTC."""
+    return f"{escape(str(moment)[:16].replace('T', ' '))} UTC"
 
 
 def _year_label(year) -> str:
