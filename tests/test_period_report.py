@@ -127,3 +127,23 @@ def test_the_report_opens_in_a_real_browser_offline(make_context, clients, tmp_p
         finally:
             browser.close()
     assert screenshot.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("staging", ["sqlite"], indirect=True)
+def test_a_report_that_cannot_be_written_leaves_the_checks_verdict_first(make_context, clients, caplog):
+    ctx = make_context(clients[0])
+    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
+    ti = TaskInstance()
+    ti.results["extract_from_fortnox"] = company
+    report = ctx.out_dir / "acme" / "acme_rapport_2025-12-31.html"
+    report.unlink()
+    report.mkdir()  # a folder where the report goes: it cannot be written
+    with pytest.raises(IsADirectoryError):  # books without errors: the report's own failure fails the task
+        client_steps.check_period(ctx, {"params": {}, "ti": ti})
+    assert "the period report for the period ending 2025-12-31 could not be written" in caplog.text
+    assert not list(report.parent.glob("*.tmp"))
+    with ctx.engine.begin() as db:
+        db.execute(text("UPDATE sie_balances SET amount_ore = amount_ore + 100 WHERE client_key = 'acme' "
+                        "AND balance_type = 'UB' AND account = '1930'"))
+    with pytest.raises(PeriodChecksFailed):  # books with errors: those come first
+        client_steps.check_period(ctx, {"params": {}, "ti": ti})

@@ -9,6 +9,7 @@ imports it when a task runs.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 
 from fortnox_etl.connections.token_upkeep import keep_tokens_alive
@@ -18,6 +19,8 @@ from fortnox_etl.period import Period, period_for_run
 from fortnox_etl.period_end import checks, sie_file
 
 EXTRACT = "extract_from_fortnox"
+
+log = logging.getLogger(__name__)
 
 
 def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
@@ -63,7 +66,13 @@ def check_period(ctx: ClientContext, context: Mapping) -> str:
     company = _company(context)
     period_end = _period_end(company)
     results = checks.run_checks(ctx, company["years"][-1]["id"], period_end)
-    report = write_period_report(ctx.engine, ctx.client, ctx.out_dir, period_end)
+    try:
+        report = write_period_report(ctx.engine, ctx.client, ctx.out_dir, period_end)
+    except Exception:
+        log.exception("client %s: the period report for the period ending %s could not be written; this is a fault "
+                      "of ours, the details follow; the checks' verdict comes first", ctx.client.key, period_end)
+        checks.gate(results)  # the books' errors, if any, are what the operator must see
+        raise
     checks.gate(results)
     return str(report)
 

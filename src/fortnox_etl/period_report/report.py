@@ -33,7 +33,11 @@ def write_period_report(engine: Engine, client: Client, out_dir: Path, period_en
     # Written beside and renamed over: a reader (the clients page) never sees half a report.
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False) as handle:
         handle.write(page)
-    os.replace(handle.name, path)
+    try:
+        os.replace(handle.name, path)
+    except OSError:
+        os.unlink(handle.name)  # no half-way file left beside the reports
+        raise
     log.info("client %s: period report for the period ending %s written to %s (result so far %s, %d Fortnox requests)",
              client.key, period_end, path, f"{-figures.result_ore / 100:,.2f} kr", figures.requests)
     return path
