@@ -3,6 +3,8 @@ tables' numbers (checked against the SIE file of the same run), and a page that 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from html import unescape
 from pathlib import Path
 
@@ -15,7 +17,6 @@ from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.period_report.amounts import kr
 from fortnox_etl.sie.reader import read_sie
 
-pytestmark = pytest.mark.usefixtures("sandbox")
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -147,3 +148,15 @@ def test_a_report_that_cannot_be_written_leaves_the_checks_verdict_first(make_co
                         "AND balance_type = 'UB' AND account = '1930'"))
     with pytest.raises(PeriodChecksFailed):  # books with errors: those come first
         client_steps.check_period(ctx, {"params": {}, "ti": ti})
+
+
+def test_parsing_the_dag_files_does_not_import_matplotlib():
+    """The charts' library is imported when a report is written, never by the DAG processor (bench/dag_parse.py)."""
+    dags = Path(__file__).resolve().parents[1] / "dags"
+    probe = ("import sys\nfrom airflow.dag_processing.dagbag import DagBag\n"
+             f"bag = DagBag({str(dags / 'fortnox_sync.py')!r})\n"
+             "assert bag.dags and not bag.import_errors, bag.import_errors\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'fortnox_etl'}), "
+             "any(m.startswith('fortnox_etl.period_report') for m in sys.modules))\n")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert found[-2] == "['fortnox_etl'] False"
