@@ -18,6 +18,7 @@ from fortnox_etl.export.voucher_files import read_drafts
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.period import Period
+from fortnox_etl.period_report.report import report_path
 from fortnox_etl.sie.import_source import record_import_source
 from fortnox_etl.staging.database import create_schema, create_staging_engine, run_sql, staging_url
 from fortnox_etl.staging.task_errors import TaskError, record_task_error
@@ -123,6 +124,26 @@ def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_ma
     viewer = render_clients_page(rows, PageContext(**{**context.__dict__, "may_run": False, "may_connect": False}), now=NOW)
     assert viewer.count("You may not trigger DAG runs") == 2 + len(rows)
     assert "You may not edit connections" in viewer
+
+
+def test_a_row_links_the_report_of_its_latest_run_or_else_of_the_last_done(engine, tmp_path):
+    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10")),
+            "norrsken": ClientRuns(run("norrsken", "success", "2026-11"), run("norrsken", "success", "2026-11"))}
+    out = tmp_path / "out"
+    for key, period_end in (("acme", dt.date(2026, 10, 31)), ("acme", dt.date(2026, 11, 30)),
+                            ("norrsken", dt.date(2026, 10, 31))):
+        report_path(out, key, period_end).parent.mkdir(parents=True, exist_ok=True)
+        report_path(out, key, period_end).write_text("<!DOCTYPE html>", encoding="utf-8")
+    rows = {row.client.key: row for row in client_rows(engine, CLIENTS, runs, now=NOW, out_dir=out)}
+    assert rows["acme"].report == Period.parse("2026-11"), "a failed run with errors has its report too"
+    assert rows["norrsken"].report is None, "no report of the period shown: no link to another period's"
+    report_path(out, "acme", dt.date(2026, 11, 30)).unlink()
+    rows = {row.client.key: row for row in client_rows(engine, CLIENTS, runs, now=NOW, out_dir=out)}
+    assert rows["acme"].report == Period.parse("2026-10")
+    context = PageContext(user_name="anna", prefix="/fortnox", ui="/", csrf="tok", may_run=True, may_connect=True,
+                          clients_file="config/clients.yaml", notice=None)
+    page = render_clients_page(list(rows.values()), context, now=NOW)
+    assert page.count('class="report"') == 1 and 'href="/fortnox/reports/acme/2026-10"' in page
 
 
 def test_a_form_from_another_site_or_session_or_user_is_refused():

@@ -102,16 +102,18 @@ def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients
                 for key in ("acme", "norrsken"):
                     text = row(frame, key).inner_text()
                     assert PERIOD in text and "success" in text and "15 passed" in text, text
+                check_the_period_report(env, base, runs, page, frame, shots)
+                frame = page.frame_locator("iframe")
                 waiting = row(frame, "acme").get_by_role("link", name="1 draft waiting")
                 assert waiting.get_attribute("href") == "/required_actions"
                 frame.locator("#sort").select_option("name")
-                page.screenshot(path=shots / "5-done.png", full_page=True)
+                page.screenshot(path=shots / "6-done.png", full_page=True)
 
                 # Two months again for one client, as Airflow's backfill does.
                 row(frame, "norrsken").get_by_role("button", name="Backfill…").click()
                 frame.locator("#backfill-dialog input[name=from_period]").fill("2026-09")
                 frame.locator("#backfill-dialog input[name=to_period]").fill("2026-10")
-                page.screenshot(path=shots / "6-backfill.png")
+                page.screenshot(path=shots / "7-backfill.png")
                 frame.get_by_role("button", name="Start backfill").click()
                 expect(frame.locator(".notice")).to_contain_text(
                     "Backfill of Norrskens Café & Bageri AB started: 2 months (2026-09, 2026-10).")
@@ -130,6 +132,7 @@ def check_who_may_do_what(env: dict, base: str) -> None:
     assert requests.get(f"{base}/fortnox/clients", timeout=30).status_code == 401
     assert requests.post(f"{base}/fortnox/run", data={"period": PERIOD, "scope": "all"}, timeout=30).status_code == 401
     assert requests.get(f"{base}/fortnox/callback", params={"state": "x", "code": "y"}, timeout=30).status_code == 401
+    assert requests.get(f"{base}/fortnox/reports/acme/{PERIOD}", timeout=30).status_code == 401
 
     viewer = {"Authorization": f"Bearer {bearer_token(env, 'ville', USERS['ville'][1])}"}
     page = requests.get(f"{base}/fortnox/clients", headers=viewer, timeout=30)
@@ -154,6 +157,30 @@ def check_who_may_do_what(env: dict, base: str) -> None:
                                               timeout=30)
     assert same_origin_without_token.status_code == 403
     assert manual_runs(env, base) == {}, "nothing refused was run"
+
+
+def check_the_period_report(env: dict, base: str, runs: dict[str, dict], page, frame, shots) -> None:
+    """Each synced period's report: linked from the client's row and from check_period's extra link, served to a
+    user who may read the DAG, to no one else."""
+    link = row(frame, "acme").get_by_role("link", name=f"report {PERIOD}")
+    assert link.get_attribute("href") == f"/fortnox/reports/acme/{PERIOD}"
+    run_id = runs["fortnox_sync__acme"]["dag_run_id"]
+    extra = requests.get(f"{base}/api/v2/dags/fortnox_sync__acme/dagRuns/{run_id}/taskInstances/check_period/links",
+                         headers=admin_api(env), timeout=30)
+    assert extra.status_code == 200 and extra.json() == {"Periodrapport": f"/fortnox/reports/acme/{PERIOD}"}, extra.text
+    viewer = {"Authorization": f"Bearer {bearer_token(env, 'ville', USERS['ville'][1])}"}
+    served = requests.get(f"{base}/fortnox/reports/acme/{PERIOD}", headers=viewer, timeout=30)
+    assert served.status_code == 200 and "<title>Periodrapport Acme Bygg & Montage AB" in served.text
+    assert requests.get(f"{base}/fortnox/reports/acme/{PERIOD}", timeout=30).status_code == 401
+    missing = requests.get(f"{base}/fortnox/reports/acme/2024-01", headers=viewer, timeout=30)
+    assert missing.status_code == 404 and "run the period (fortnox_sync__acme)" in missing.text
+    with page.expect_popup() as opened:
+        link.click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert report.title().startswith("Periodrapport Acme Bygg & Montage AB")
+    report.screenshot(path=shots / "5-report.png", full_page=True)
+    report.close()
 
 
 def log_in(page, base: str, user: str) -> None:

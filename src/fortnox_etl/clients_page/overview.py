@@ -3,12 +3,14 @@ at once, no token decrypted) and the sync runs Airflow's side of the page found.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, bindparam, text
 
-from fortnox_etl.config import Client
+from fortnox_etl.config import OUT_DIR, Client
 from fortnox_etl.period import SWEDISH_TIME, Period
+from fortnox_etl.period_report.report import report_path
 from fortnox_etl.sie.import_source import active_import_sources
 from fortnox_etl.staging.database import sql
 from fortnox_etl.staging.task_errors import TaskError, last_task_errors
@@ -80,6 +82,7 @@ class ClientRow:
     checks: PeriodChecks | None
     outbox: dict[str, int]
     last_error: TaskError | None
+    report: Period | None = None  # the period whose report the row links to: the latest run's, else the last done
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -96,8 +99,8 @@ class ClientRow:
 
 
 def client_rows(engine: Engine, clients: list[Client], runs: dict[str, ClientRuns],
-                now: dt.datetime | None = None) -> list[ClientRow]:
-    """One row per client of the client file, in its order; `runs` by client key."""
+                now: dt.datetime | None = None, out_dir: Path = OUT_DIR) -> list[ClientRow]:
+    """One row per client of the client file, in its order; `runs` by client key; reports looked for in out_dir."""
     now = now or dt.datetime.now(dt.UTC)
     with engine.connect() as connection:
         connections = {row.client_key: row for row in connection.execute(text(sql("clients_page/select_connections")))}
@@ -124,9 +127,18 @@ def client_rows(engine: Engine, clients: list[Client], runs: dict[str, ClientRun
             client=client, company_name=company_names.get(client.key), connection=state, connection_reason=reason,
             days_left=days_left, import_source=_current_source(client, sources.get(client.key, []), today),
             runs=client_runs, checks=_period_checks(client.key, client_runs, check_counts, failed),
-            outbox=outbox.get(client.key, {}), last_error=(errors.get(client.key) or [None])[0]))
+            outbox=outbox.get(client.key, {}), last_error=(errors.get(client.key) or [None])[0],
+            report=_report(out_dir, client.key, client_runs)))
         rows[-1].flags = _flags(rows[-1])
     return rows
+
+
+def _report(out_dir: Path, client_key: str, runs: ClientRuns) -> Period | None:
+    """The period of the latest run whose report was written (a failed run may have none), else of the last done."""
+    for run in (runs.latest, runs.latest_success):
+        if run and report_path(out_dir, client_key, run.period.last_day).is_file():
+            return run.period
+    return None
 
 
 def _expanding(name: str):

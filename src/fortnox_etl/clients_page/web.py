@@ -26,12 +26,13 @@ from fortnox_etl.clients_page import airflow_side, guard
 from fortnox_etl.clients_page.overview import SYNC_DAG_PREFIX, client_rows
 from fortnox_etl.clients_page.page import Notice, PageContext, render_clients_page
 from fortnox_etl.clients_page.registration import PREFIX, UI_ROUTE
-from fortnox_etl.config import APP_CONN_ID, STAGING_CONN_ID, Client, ConfigError, find_client, load_clients
+from fortnox_etl.config import APP_CONN_ID, OUT_DIR, STAGING_CONN_ID, Client, ConfigError, find_client, load_clients
 from fortnox_etl.connections.connect import ConnectError, disconnect, finish_pending_connect, record_attempt, start_connect
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import FortnoxError
 from fortnox_etl.fortnox.token_store import TokenStore, token_key_from_env
 from fortnox_etl.period import Period, PeriodError
+from fortnox_etl.period_report.report import report_path
 from fortnox_etl.staging.database import create_staging_engine, sql, staging_url
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,25 @@ def _forbidden(what: str) -> HTTPException:
 
 def _one(fields: dict[str, list[str]], name: str) -> str:
     return ((fields.get(name) or [""])[0]).strip()
+
+
+@app.get("/reports/{client_key}/{period}", response_class=HTMLResponse)
+def period_report(client_key: str, period: str, user=Depends(get_user)) -> Response:
+    """A client's period report (the sync DAG's check_period writes it; its extra link and the page's row point
+    here), to a user who may read the client's sync DAG."""
+    client = _client(client_key)
+    dag_id = f"{SYNC_DAG_PREFIX}{client.key}"
+    if not airflow_side.may_see(user, dag_id):
+        raise _forbidden(f"read {dag_id}, whose period reports these are")
+    try:
+        month = Period.parse(period)
+    except PeriodError as error:
+        raise HTTPException(404, f"No such report: {error}.") from None
+    path = report_path(OUT_DIR, client.key, month.last_day)
+    if not path.is_file():
+        raise HTTPException(404, f"There is no period report of {client.name} for {month} yet: the sync writes it "
+                                 f"when the period's check_period runs; run the period ({dag_id}), then open it again.")
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
 
 @app.post("/run")
