@@ -22,7 +22,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, get_parsing_context
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, VoucherExportOperator, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, VoucherExportOperator, books_asset
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -33,7 +33,8 @@ CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 # A crashed export holds its lease for two minutes: the retries come after it.
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
-                "retry_policy": FORTNOX_RETRY_POLICY}
+                "retry_policy": FORTNOX_RETRY_POLICY,
+                "on_failure_callback": NOTIFY_ON_FAILURE}  # told once a task has failed for good
 UNANSWERED_AFTER = dt.timedelta(days=3)  # then nothing is approved and the approved ones are posted
 
 

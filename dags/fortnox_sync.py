@@ -22,7 +22,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_parsing_context
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, ClientStep, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, ClientStep, books_asset
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME
 
@@ -44,7 +44,8 @@ PERIOD = Param("", title="Period (YYYY-MM)",
                            "(a backfill syncs each month of its range: leave it empty)",
                **{"$schema": "http://json-schema.org/draft-07/schema#"})
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
-                "retry_policy": FORTNOX_RETRY_POLICY}
+                "retry_policy": FORTNOX_RETRY_POLICY,
+                "on_failure_callback": NOTIFY_ON_FAILURE}  # told once a task has failed for good
 
 
 def fortnox_sync(client: Client) -> DAG:

@@ -4,7 +4,8 @@
 Every day, renews each client's Fortnox connection whose refresh token would expire within 10 days
 (Fortnox's last 45 days from their last use) and confirms every connection with one request to Fortnox.
 One mapped task instance per client, named by the client: a red one is a client whose connection does not
-work (revoked, expired, a licence withdrawn); its log's last line says why and what to do.
+work (revoked, expired, a licence withdrawn); its log's last line says why and what to do. A connection
+that must be reconnected, or that still expires within 10 days, is told (notifications: README).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, client_context, failures_in_words, staging_engine
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, renew_connection, staging_engine
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -32,7 +33,7 @@ CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve
     max_active_runs=1,
     tags=["fortnox", "connections"],
     default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": 2.0,
-                  "retry_policy": FORTNOX_RETRY_POLICY},
+                  "retry_policy": FORTNOX_RETRY_POLICY, "on_failure_callback": NOTIFY_ON_FAILURE},
 )
 def fortnox_tokens():
     # The clients are read when the DAG runs, not at every parse of this file, and one task is mapped
@@ -46,12 +47,9 @@ def fortnox_tokens():
 
     @task(map_index_template="{{ client_key }}")
     def renew(client: dict) -> bool:
-        from fortnox_etl.connections.token_upkeep import renew_and_confirm
-
         context = get_current_context()
         context["client_key"] = client["key"]  # names the task instance in the UI
-        with failures_in_words(client["key"], context):
-            return renew_and_confirm(client_context(Client(**client)))
+        return renew_connection(Client(**client), context)
 
     renew.expand(client=list_clients())
 

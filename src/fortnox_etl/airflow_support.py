@@ -12,10 +12,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import Asset, BaseOperator, BaseOperatorLink, Connection, ExceptionRetryPolicy, Param, ParamsDict, RetryAction, RetryRule
+from airflow.sdk import (
+    Asset,
+    BaseNotifier,
+    BaseOperator,
+    BaseOperatorLink,
+    Connection,
+    ExceptionRetryPolicy,
+    Param,
+    ParamsDict,
+    RetryAction,
+    RetryRule,
+)
+from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.log import mask_secret
 
-from fortnox_etl.config import STAGING_CONN_ID, Client, ConfigError, ConnectionSettings
+from fortnox_etl.config import (
+    NOTIFY_SMTP_CONN_ID,
+    NOTIFY_WEBHOOK_CONN_ID,
+    OUT_DIR,
+    STAGING_CONN_ID,
+    Client,
+    ConfigError,
+    ConnectionSettings,
+)
 from fortnox_etl.fortnox.errors import (
     FortnoxUnavailable,
     InvalidAppCredentials,
@@ -247,3 +267,157 @@ class VoucherExportOperator(HITLOperator):
 
         summary = posting.export_approved(ctx)
         return {"posted": summary.posted, "found": summary.found, "failed": summary.failed}
+
+
+class FortnoxNotifier(BaseNotifier):
+    """Word to a person, through Airflow's notifier mechanism: as every client task's on_failure_callback (which
+    Airflow calls once the task has failed for good, not before a retry) it tells of the failure, naming the
+    client, the period, the operator's words and the task's log (the period's report when its checks found
+    errors). Each configured channel gets it: mail (connection fortnox_notify_smtp) and a webhook's JSON
+    (fortnox_notify_webhook). Neither is required; a channel that fails is logged as a warning and never fails
+    the task. One instance serves every DAG (built once per parse)."""
+
+    template_fields = ()
+
+    def notify(self, context) -> None:
+        try:
+            notice = _failure_notice(context)
+        except Exception as failure:  # telling must never turn into a failure of its own
+            log.warning("the failure of task %s could not be put into a notification (%s: %s); nothing was sent",
+                        context["ti"].task_id, type(failure).__name__, failure)
+            return
+        if notice is not None:
+            deliver(notice)
+
+
+NOTIFY_ON_FAILURE = FortnoxNotifier()
+
+
+def deliver(notice) -> None:
+    """Send the notice through each configured channel; a channel left out is skipped, one that fails is a
+    warning (the task goes on as it was)."""
+    for conn_id, send in ((NOTIFY_SMTP_CONN_ID, _send_mail), (NOTIFY_WEBHOOK_CONN_ID, _send_webhook)):
+        try:
+            connection = Connection.get(conn_id)
+        except AirflowNotFoundException:
+            continue
+        try:
+            send(connection, notice)
+        except Exception as failure:
+            log.warning("client %s: the notification '%s' could not be sent through the Airflow connection %s "
+                        "(%s: %s); check that connection (Admin → Connections); the task goes on",
+                        notice.client_key, notice.subject, conn_id, type(failure).__name__, failure)
+        else:
+            log.info("client %s: notification '%s' sent through %s", notice.client_key, notice.subject, conn_id)
+
+
+def _send_mail(connection, notice) -> None:
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    extra = connection.extra_dejson
+    if not extra.get("to"):
+        raise ConfigError(f"the connection {NOTIFY_SMTP_CONN_ID} names no recipients: put them in its extra, "
+                          '{"to": "ekonomi@byran.se, jour@byran.se"}')
+    with SmtpHook(smtp_conn_id=NOTIFY_SMTP_CONN_ID) as hook:
+        hook.send_email_smtp(to=extra["to"], subject=notice.subject, html_content=notice.html(),
+                             from_email=extra.get("from_email") or connection.login or "fortnox-etl@localhost")
+
+
+def _send_webhook(connection, notice) -> None:
+    from fortnox_etl.notifications.webhook import post_json
+
+    extra = connection.extra_dejson
+    post_json(extra.get("url") or _url_of(connection), notice.payload(), extra.get("headers"))
+
+
+def _url_of(connection) -> str:
+    """An http connection's URL: its host when that is a whole address (as Airflow's HTTP hook allows), else
+    built from host, port and schema (the path)."""
+    host = connection.host or ""
+    if "://" in host:
+        return host
+    if not host:
+        raise ConfigError(f"the connection {NOTIFY_WEBHOOK_CONN_ID} has no URL: give the address as its host "
+                          'or as {"url": "https://..."} in its extra')
+    scheme = "https" if connection.conn_type == "https" else "http"
+    port = f":{connection.port}" if connection.port else ""
+    return f"{scheme}://{host}{port}/{connection.schema or ''}"
+
+
+def _failure_notice(context):
+    """The notice of a client task that failed for good; None for a task that is no client's."""
+    from fortnox_etl.fortnox.errors import ReconnectNeeded, WrongCompany
+    from fortnox_etl.notifications.notice import Event, Notice, report_link
+    from fortnox_etl.staging.task_errors import operator_message
+
+    ti = context["ti"]
+    client = getattr(context["task"], "client", None) or context.get("fortnox_client")
+    if client is None:
+        return None
+    error = context.get("exception")
+    words = (operator_message(client.key, error) if isinstance(error, BaseException)
+             else f"client {client.key}: the task {ti.task_id} failed ({error or 'no reason given'}); see its log")
+    event = (Event.RECONNECT_NEEDED if isinstance(error, (ReconnectNeeded, WrongCompany))
+             else Event.PERIOD_CHECKS_FAILED if isinstance(error, PeriodChecksFailed) else Event.TASK_FAILED)
+    period = _run_period(context)
+    link = (report_link(OUT_DIR, client.key, period.last_day) if event is Event.PERIOD_CHECKS_FAILED and period
+            else ti.log_url)
+    return Notice(event, client.key, client.name, str(period) if period else None, words, link, ti.dag_id,
+                  ti.task_id)
+
+
+def _run_period(context):
+    """The period of a sync run (as its first task reads it); None for the other DAGs and a bad period."""
+    import datetime as dt
+
+    from fortnox_etl.period import period_for_run
+
+    if not context["ti"].dag_id.startswith("fortnox_sync__"):
+        return None
+    run = context.get("dag_run")
+    try:
+        return period_for_run((context.get("params") or {}).get("period"), context.get("data_interval_start"),
+                              dt.date.today(), backfill=getattr(run, "run_type", None) == "backfill")
+    except PeriodError:
+        return None
+
+
+def renew_connection(client: Client, context) -> bool:
+    """The daily upkeep of one client's connection (fortnox_tokens), told as the client's; a refresh token that
+    still expires within the renewal window afterwards (the renewal failed) is told once that day."""
+    from fortnox_etl.connections.token_upkeep import renew_and_confirm
+
+    context["fortnox_client"] = client  # the failure notifier names the client of this mapped task
+    ctx = client_context(client)
+    try:
+        with failures_in_words(client.key, context):
+            return renew_and_confirm(ctx)
+    finally:
+        _tell_if_expiring(ctx, context)
+
+
+def _tell_if_expiring(ctx, context) -> None:
+    import datetime as dt
+    import time
+
+    from fortnox_etl.connections.token_upkeep import RENEW_WITHIN_DAYS
+    from fortnox_etl.notifications.daily import claim_daily_notice
+    from fortnox_etl.notifications.notice import Event, Notice, expiry_words
+
+    key = ctx.client.key
+    try:
+        stored = ctx.tokens().load(key)
+        if stored is None or not stored.refresh_expires_at:
+            return  # not connected (the failure says so) or a service account
+        days_left = (stored.refresh_expires_at - time.time()) / 86400
+        if not 0 < days_left <= RENEW_WITHIN_DAYS:
+            return  # renewed, or already expired (then the client must reconnect: the failure tells it)
+        if not claim_daily_notice(ctx.engine, key, Event.TOKEN_EXPIRING, dt.date.today()):
+            return  # told today already
+        ti = context["ti"]
+        expires_on = dt.datetime.fromtimestamp(stored.refresh_expires_at, dt.UTC).date()
+        deliver(Notice(Event.TOKEN_EXPIRING, key, ctx.client.name, None, expiry_words(key, days_left, expires_on),
+                       ti.log_url, ti.dag_id, ti.task_id))
+    except Exception as failure:  # never fail the upkeep for want of telling
+        log.warning("client %s: whether the Fortnox connection expires soon could not be told (%s: %s)", key,
+                    type(failure).__name__, failure)

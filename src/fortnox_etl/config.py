@@ -181,6 +181,9 @@ def find_client(clients: list[Client], key: str) -> Client:
 # configures one thing in one place.
 STAGING_CONN_ID = "fortnox_staging"
 APP_CONN_ID = "fortnox_app"
+# Where notifications go; neither is required (without them nothing is sent).
+NOTIFY_SMTP_CONN_ID = "fortnox_notify_smtp"
+NOTIFY_WEBHOOK_CONN_ID = "fortnox_notify_webhook"
 
 
 @dataclass(frozen=True)
