@@ -393,10 +393,11 @@ def renew_connection(client: Client, context) -> bool:
         with failures_in_words(client.key, context):
             return renew_and_confirm(ctx)
     finally:
-        _tell_if_expiring(ctx, context)
+        tell_if_expiring(ctx, context)
 
 
-def _tell_if_expiring(ctx, context) -> None:
+def tell_if_expiring(ctx, context) -> None:
+    """A refresh token that still expires within the renewal window is told, once per client and day."""
     import datetime as dt
     import time
 

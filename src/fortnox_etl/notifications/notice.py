@@ -55,7 +55,8 @@ class Notice:
                 ("What happened", self.words), ("Airflow", f"DAG {self.dag_id}, task {self.task_id}")]
         cells = "".join(f"<tr><th align='left'>{name}</th><td>{html.escape(value)}</td></tr>" for name, value in rows)
         link = html.escape(self.link, quote=True)
-        return (f"<p>{html.escape(HEADLINES[self.event].capitalize())}.</p><table>{cells}</table>"
+        headline = HEADLINES[self.event]
+        return (f"<p>{html.escape(headline[0].upper() + headline[1:])}.</p><table>{cells}</table>"
                 f"<p>Where to look: <a href=\"{link}\">{link}</a></p>")
 
     def payload(self) -> dict:
