@@ -38,7 +38,9 @@ MAY_IMPORT = {
     **BELOW_THE_STAGES,
     **{stage: set(BELOW_THE_STAGES) - {"sandbox"} | earlier for stage, earlier in EARLIER_STAGES_IMPORTED.items()},
     REPORT: REPORT_IMPORTS,
-    "top": {*BELOW_THE_STAGES, *EARLIER_STAGES_IMPORTED, REPORT},
+    # Word to a person: what is told and how it reads; the top sends it through Airflow's notifiers.
+    "notifications": set(BELOW_THE_STAGES) - {"sandbox"},
+    "top": {*BELOW_THE_STAGES, *EARLIER_STAGES_IMPORTED, REPORT, "notifications"},
     "clients_page": set(BELOW_THE_STAGES) - {"sandbox"} | set(EARLIER_STAGES_IMPORTED) | {REPORT},
 }
 MAY_IMPORT["period_end"].add(REPORT)
