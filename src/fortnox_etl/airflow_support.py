@@ -388,12 +388,12 @@ def renew_connection(client: Client, context) -> bool:
     from fortnox_etl.connections.token_upkeep import renew_and_confirm
 
     context["fortnox_client"] = client  # the failure notifier names the client of this mapped task
-    ctx = client_context(client)
-    try:
-        with failures_in_words(client.key, context):
+    with failures_in_words(client.key, context):
+        ctx = client_context(client)
+        try:
             return renew_and_confirm(ctx)
-    finally:
-        tell_if_expiring(ctx, context)
+        finally:
+            tell_if_expiring(ctx, context)
 
 
 def tell_if_expiring(ctx, context) -> None:
