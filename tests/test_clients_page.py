@@ -37,9 +37,9 @@ def grant(refresh_days: float | None) -> oauth.TokenGrant:
                             scope="bookkeeping", tenant_id=1)
 
 
-def run(key: str, state: str, period: str) -> SyncRun:
+def run(key: str, state: str, period: str, ended: dt.datetime = NOW) -> SyncRun:
     return SyncRun(f"fortnox_sync__{key}", f"manual__{period}", state, Period.parse(period), "manual",
-                   NOW - dt.timedelta(minutes=10), NOW if state != "running" else None)
+                   ended - dt.timedelta(minutes=10), ended if state != "running" else None)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def engine(staging):
 
 
 def test_each_client_shows_its_connection_days_left_source_period_checks_vouchers_and_last_error(engine):
-    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10")),
+    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10", ended=NOW - dt.timedelta(days=30))),
             "norrsken": ClientRuns(run("norrsken", "success", "2026-11"), run("norrsken", "success", "2026-11"))}
     rows = {row.client.key: row for row in client_rows(engine, CLIENTS, runs, now=NOW)}
     assert list(rows) == [client.key for client in CLIENTS], "one row per client, in the client file's order"
@@ -102,8 +102,28 @@ def test_each_client_shows_its_connection_days_left_source_period_checks_voucher
     assert client_rows(engine, CLIENTS[:1], {}, now=later)[0].connection_reason == "the refresh token has expired"
 
 
+def test_a_failure_a_later_success_or_a_working_connection_has_mended_is_no_longer_the_last_error(engine):
+    def failed(dag_id: str, at: dt.datetime) -> TaskError:
+        return TaskError("norrsken", dag_id, "r", "t", -1, 1, f"{dag_id} failed", at.isoformat())
+
+    renewal = failed("fortnox_tokens", NOW - dt.timedelta(hours=3))
+    record_task_error(engine, renewal)
+    record_task_error(engine, failed("fortnox_sync__norrsken", NOW - dt.timedelta(hours=2)))
+    sync_mended = ClientRuns(run("norrsken", "success", "2026-11"), run("norrsken", "success", "2026-11"))
+    assert client_rows(engine, CLIENTS[1:2], {"norrsken": sync_mended}, now=NOW)[0].last_error is None, (
+        "the sync succeeded after it failed, and the connection works")
+    sync_failed_last = ClientRuns(run("norrsken", "failed", "2026-11"),
+                                  run("norrsken", "success", "2026-10", ended=NOW - dt.timedelta(days=30)))
+    assert client_rows(engine, CLIENTS[1:2], {"norrsken": sync_failed_last}, now=NOW)[0].last_error.dag_id == (
+        "fortnox_sync__norrsken")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE fortnox_tokens SET last_error = 'refused' WHERE client_key = 'norrsken'"))
+    assert client_rows(engine, CLIENTS[1:2], {"norrsken": sync_mended}, now=NOW)[0].last_error == renewal, (
+        "the connection still does not work")
+
+
 def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_may(engine):
-    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10"))}
+    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10", ended=NOW - dt.timedelta(days=30)))}
     rows = client_rows(engine, CLIENTS, runs, now=NOW)
     context = PageContext(user_name="anna", prefix="/fortnox", ui="/", csrf="tok", may_run=True, may_connect=True,
                           clients_file="config/clients.yaml", notice=Notice("Period 2026-11 started for 2 clients."))
@@ -127,7 +147,7 @@ def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_ma
 
 
 def test_a_row_links_the_report_of_its_latest_run_or_else_of_the_last_done(engine, tmp_path):
-    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10")),
+    runs = {"acme": ClientRuns(run("acme", "failed", "2026-11"), run("acme", "success", "2026-10", ended=NOW - dt.timedelta(days=30))),
             "norrsken": ClientRuns(run("norrsken", "success", "2026-11"), run("norrsken", "success", "2026-11"))}
     out = tmp_path / "out"
     for key, period_end in (("acme", dt.date(2026, 10, 31)), ("acme", dt.date(2026, 11, 30)),

@@ -19,6 +19,7 @@ DAY = 24 * 3600
 # Airflow's daily upkeep renews a connection 10 days before its refresh token expires; from then on it shows.
 EXPIRY_WARNING_DAYS = 10
 SYNC_DAG_PREFIX = "fortnox_sync__"
+TOKENS_DAG_ID = "fortnox_tokens"
 
 CONNECTED, RECONNECT, NEVER, SERVICE_ACCOUNT, RENEWAL_FAILED = (
     "connected", "reconnect", "never", "service_account", "renewal_failed")
@@ -127,10 +128,28 @@ def client_rows(engine: Engine, clients: list[Client], runs: dict[str, ClientRun
             client=client, company_name=company_names.get(client.key), connection=state, connection_reason=reason,
             days_left=days_left, import_source=_current_source(client, sources.get(client.key, []), today),
             runs=client_runs, checks=_period_checks(client.key, client_runs, check_counts, failed),
-            outbox=outbox.get(client.key, {}), last_error=(errors.get(client.key) or [None])[0],
+            outbox=outbox.get(client.key, {}), last_error=_current_error(errors.get(client.key, []), client_runs, state),
             report=_report(out_dir, client.key, client_runs)))
         rows[-1].flags = _flags(rows[-1])
     return rows
+
+
+def _current_error(errors: list[TaskError], runs: ClientRuns, connection: str) -> TaskError | None:
+    """The newest failure that still applies: not a sync failure a later successful sync run has mended, nor a
+    failed renewal of a connection that works again (reconnected or confirmed since)."""
+    mended_by_sync = runs.latest_success.ended_at if runs.latest_success else None
+    for error in errors:
+        if error.dag_id.startswith(SYNC_DAG_PREFIX) and mended_by_sync and _utc(error.failed_at) <= _utc(mended_by_sync):
+            continue
+        if error.dag_id == TOKENS_DAG_ID and connection in (CONNECTED, SERVICE_ACCOUNT):
+            continue
+        return error
+    return None
+
+
+def _utc(moment: dt.datetime | str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _report(out_dir: Path, client_key: str, runs: ClientRuns) -> Period | None:
