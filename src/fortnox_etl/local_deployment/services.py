@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -88,23 +87,26 @@ def running(paths: DemoPaths) -> list[Service]:
 
 
 def stop_all(paths: DemoPaths, grace_seconds: float = STOP_GRACE_SECONDS) -> list[str]:
-    """Every recorded service's process group ended (SIGTERM, then SIGKILL after the grace period); the record
-    removed. Returns the names of the services that were still running."""
+    """Every recorded service's process group ended, with the processes they started in groups of their own
+    (Airflow's task supervisors leave the scheduler's group): SIGTERM, then SIGKILL after the grace period; the
+    record removed. Returns the names of the services that were still running."""
     services = recorded(paths)[0]
-    stopped = []
+    stopped, processes = [], []
     for service in services:
-        processes = members(service)
-        if processes:
+        members_now = members(service)
+        if members_now:
             stopped.append(service.name)
-        for process in processes:
+        for process in members_now:
             with contextlib.suppress(psutil.Error):
-                process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    while any(members(service) for service in services) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for service in services:
-        for process in members(service):
-            with contextlib.suppress(psutil.Error):
-                process.kill()
+                processes += [process, *process.children(recursive=True)]
+    processes = list({process.pid: process for process in processes}.values())
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.send_signal(signal.SIGTERM)
+    _, alive = psutil.wait_procs(processes, timeout=grace_seconds)
+    for process in alive + [process for service in services for process in members(service)]:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=5)
     _record_file(paths).unlink(missing_ok=True)
     return stopped
