@@ -265,7 +265,7 @@ def replay_invoicepayments_list_doc(replay):
 
 def replay_customers_list(replay):
     replay("customers_list")
-    parties = [ledgers._party(record, "CustomerNumber") for record in listed("/3/customers", "Customers")]
+    parties = [ledgers._party(record, "CustomerNumber", "/3/customers") for record in listed("/3/customers", "Customers")]
     assert len(parties) == 7 and parties[0] == {"party_number": "1", "name": "Updated name",
                                                  "organisation_number": None, "city": "New York"}
 

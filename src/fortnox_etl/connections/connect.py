@@ -57,7 +57,7 @@ def finish_connect(tokens: TokenStore, app: oauth.FortnoxApp, client: Client, re
     if service_account:
         grant = _service_account_grant(app, client, grant)
     api = FortnoxApi(app.api_url, FixedToken(grant.access_token, grant.tenant_id))
-    company = api.get("/3/companyinformation")["CompanyInformation"]
+    company = api.single("/3/companyinformation", "CompanyInformation")
     number = str(company.get("OrganizationNumber") or "").strip()
     if not same_organisation(number, client.organisation_number):
         raise WrongCompany(

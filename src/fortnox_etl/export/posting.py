@@ -31,7 +31,17 @@ from fortnox_etl.config import same_organisation
 from fortnox_etl.export.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox, OutboxVoucher, now
 from fortnox_etl.fortnox.api import FortnoxApi
 from fortnox_etl.fortnox.client_context import ClientContext
-from fortnox_etl.fortnox.errors import FortnoxUnavailable, InvalidData, NotFound, OutcomeUnknown, WrongCompany
+from fortnox_etl.fortnox.errors import (
+    YEAR_FIELDS,
+    FortnoxUnavailable,
+    InvalidData,
+    MissingField,
+    NotFound,
+    OutcomeUnknown,
+    WrongCompany,
+    each_required,
+    required,
+)
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source
 from fortnox_etl.staging.database import run_sql, sql
 
@@ -106,8 +116,8 @@ class FortnoxFacts:
         self.api = api
         self._series: dict[int, dict[str, bool]] = {}
         self._accounts: dict[int, dict[int, bool]] = {}
-        self.company = api.get("/3/companyinformation")["CompanyInformation"]
-        self.years = list(api.list("/3/financialyears", "FinancialYears"))
+        self.company = api.single("/3/companyinformation", "CompanyInformation")
+        self.years = each_required(api.list("/3/financialyears", "FinancialYears"), YEAR_FIELDS, "GET /3/financialyears")
         end = (api.get("/3/settings/lockedperiod").get("LockedPeriod") or {}).get("EndDate")
         self.locked_until = dt.date.fromisoformat(end) if end else None
 
@@ -118,18 +128,20 @@ class FortnoxFacts:
     def year_of(self, day: dt.date) -> dict | None:
         return next((y for y in self.years if y["FromDate"] <= day.isoformat() <= y["ToDate"]), None)
 
-    def series(self, year_id: int) -> dict[str, bool]:
-        """Series code -> whether it allows manual vouchers."""
+    def series(self, year_id: int) -> dict[str, bool | None]:
+        """Series code -> whether it allows manual vouchers; None when the list does not say (no recorded answer
+        shows that it does), and then Fortnox's own refusal of the post is the check."""
         if year_id not in self._series:
-            self._series[year_id] = {s["Code"]: _bool(s.get("Manual")) for s in self.api.list(
-                "/3/voucherseries", "VoucherSeriesCollection", financialyear=year_id)}
+            listed = each_required(self.api.list("/3/voucherseries", "VoucherSeriesCollection", financialyear=year_id),
+                                   ("Code",), "GET /3/voucherseries")
+            self._series[year_id] = {s["Code"]: None if s.get("Manual") is None else _bool(s["Manual"]) for s in listed}
         return self._series[year_id]
 
     def accounts(self, year_id: int) -> dict[int, bool]:
         """Account number -> active."""
         if year_id not in self._accounts:
-            self._accounts[year_id] = {int(a["Number"]): _bool(a.get("Active", True)) for a in self.api.list(
-                "/3/accounts", "Accounts", financialyear=year_id)}
+            self._accounts[year_id] = {int(a["Number"]): _bool(a.get("Active", True)) for a in each_required(
+                self.api.list("/3/accounts", "Accounts", financialyear=year_id), ("Number",), "GET /3/accounts")}
         return self._accounts[year_id]
 
 
@@ -274,10 +286,10 @@ class _Poster:
 
     def _fortnox_problems(self, voucher: OutboxVoucher, year_id: int) -> list[str]:
         problems = []
-        manual = self.facts.series(year_id).get(voucher.voucher_series)
-        if manual is None:
+        series = self.facts.series(year_id)
+        if voucher.voucher_series not in series:
             problems.append(f"voucher series {voucher.voucher_series!r} does not exist in Fortnox")
-        elif not manual:
+        elif series[voucher.voucher_series] is False:
             problems.append(f"voucher series {voucher.voucher_series!r} does not allow manual vouchers in Fortnox")
         accounts = self.facts.accounts(year_id)
         for account in dict.fromkeys(row.account for row in voucher.rows):
@@ -303,7 +315,11 @@ class _Poster:
                 self.outbox.move(connection, voucher.outbox_id, POSTING, APPROVED, self.actor,
                                  f"not posted: {error}")
             raise
-        booked = answer["Voucher"]
+        try:
+            booked = _booked(required(answer, "Voucher", "POST /3/vouchers"), "POST /3/vouchers")
+        except MissingField as error:  # booked, but under which number: the search by its outbox id tells
+            self._unknown(voucher, str(error))
+            return
         self._posted(voucher, booked, "posted to Fortnox")
         self.summary.posted.append(voucher.outbox_id)
         log.info("client %s: voucher %s posted to Fortnox as %s %s", self.key, voucher, booked["VoucherSeries"],
@@ -383,7 +399,8 @@ class _Poster:
     def _voucher_at(self, series: str, number: int, year_id: int) -> dict | None:
         """The single voucher (it carries Comments, which list answers do not); None past the series' end."""
         try:
-            return self.api.get(f"/3/vouchers/{quote(series, safe='')}/{number}", financialyear=year_id)["Voucher"]
+            path = f"/3/vouchers/{quote(series, safe='')}/{number}"
+            return _booked(self.api.single(path, "Voucher", financialyear=year_id), f"GET {path}")
         except NotFound:
             return None
 
@@ -407,6 +424,11 @@ class _Search:
     searched_through: int  # the last number read that is another voucher
     complete: bool  # reached the series' end (a number Fortnox does not have)
     found: dict | None
+
+
+def _booked(voucher: dict, resource: str) -> dict:
+    """A voucher Fortnox answered with, checked to carry what recording it as posted needs."""
+    return each_required([voucher], ("VoucherSeries", "VoucherNumber", "Year"), resource)[0]
 
 
 def _fortnox_voucher(voucher: OutboxVoucher) -> dict:

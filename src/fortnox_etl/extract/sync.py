@@ -18,7 +18,7 @@ from fortnox_etl.config import same_organisation
 from fortnox_etl.extract.load_stats import FULL, INCREMENTAL, LoadStats, cursor_at, voucher_cursor
 from fortnox_etl.fortnox.api import PAGE_LIMIT, FortnoxApi
 from fortnox_etl.fortnox.client_context import ClientContext
-from fortnox_etl.fortnox.errors import MissingScopeOrLicence, WrongCompany, required
+from fortnox_etl.fortnox.errors import YEAR_FIELDS, MissingScopeOrLicence, WrongCompany, each_required, required
 from fortnox_etl.period import Period, PeriodError
 from fortnox_etl.sie.import_source import FORTNOX, active_import_source, record_import_source
 from fortnox_etl.sie.reader import SieFile, SieStream
@@ -35,7 +35,7 @@ INCREMENTAL_MIN_REQUESTS = 3
 def extract_company(ctx: ClientContext, period: Period) -> dict:
     """Load the company and its financial years; return the year that holds the period, and the one before."""
     api = ctx.api()
-    company = api.get("/3/companyinformation")["CompanyInformation"]
+    company = api.single("/3/companyinformation", "CompanyInformation")
     organisation_number = str(company.get("OrganizationNumber") or "").strip()
     if not same_organisation(organisation_number, ctx.client.organisation_number):
         raise WrongCompany(
@@ -43,10 +43,7 @@ def extract_company(ctx: ClientContext, period: Period) -> dict:
             f"{company.get('CompanyName')!r} ({organisation_number or 'no organisation number'}). Nothing was loaded. "
             f"Reconnect the client with the right company, or correct config/clients.yaml"
         )
-    years = list(api.list("/3/financialyears", "FinancialYears"))
-    for year in years:
-        for name in ("Id", "FromDate", "ToDate"):
-            required(year, name, "GET /3/financialyears")
+    years = each_required(api.list("/3/financialyears", "FinancialYears"), YEAR_FIELDS, "GET /3/financialyears")
     load = _new_load()
     with ctx.engine.begin() as connection:
         run_sql(connection, "load/delete_raw_company", client_key=ctx.client.key)
@@ -283,9 +280,10 @@ def _objects_lists(ctx: ClientContext, api: FortnoxApi, financial_year_id: int,
 def _load_objects_lists(connection, client_rows: dict, cost_centers: list[dict], projects: list[dict]) -> None:
     run_sql(connection, "load/delete_raw_cost_centers_projects", client_key=client_rows["client_key"])
     for statement, batch in (
-        ("insert_raw_cost_centers", [{**client_rows, "code": str(c["Code"]), "description": c.get("Description") or "",
-                                      "active": _bool(c.get("Active", True))} for c in cost_centers]),
-        ("insert_raw_projects", [{**client_rows, "project_number": str(p["ProjectNumber"]),
+        ("insert_raw_cost_centers", [{**client_rows, "code": str(required(c, "Code", "GET /3/costcenters")),
+                                      "description": c.get("Description") or "", "active": _bool(c.get("Active", True))}
+                                     for c in cost_centers]),
+        ("insert_raw_projects", [{**client_rows, "project_number": str(required(p, "ProjectNumber", "GET /3/projects")),
                                   "description": p.get("Description") or "", "status": p.get("Status")}
                                  for p in projects]),
     ):

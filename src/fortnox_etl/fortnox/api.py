@@ -16,6 +16,7 @@ from fortnox_etl.fortnox.errors import (
     RateLimited,
     ReconnectNeeded,
     error_for_response,
+    required,
 )
 from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 
@@ -67,6 +68,10 @@ class FortnoxApi:
     def get(self, path: str, **params) -> dict:
         """GET a JSON answer, with retries on what a retry can fix: 429, 5xx, timeouts, resets, broken answers."""
         return self._retrying(self._fetch, path, params, _json_body)
+
+    def single(self, path: str, wrapper: str, **params) -> dict:
+        """GET one record out of its wrapper (`{"Voucher": {...}}`); an answer without it is an error naming both."""
+        return required(self.get(path, **params), wrapper, f"GET {path}")
 
     def download(self, path: str, parse: Callable[[bytes], T], **params) -> T:
         """GET a file (a SIE export) and parse it; a file that does not parse is retried like a broken answer."""

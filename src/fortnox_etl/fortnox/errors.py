@@ -4,6 +4,8 @@ Messages never contain tokens, codes or secrets: only what Fortnox said and what
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class FortnoxError(Exception):
     """Base class: the message is written for an operator."""
@@ -48,6 +50,19 @@ def required(record: dict, field: str, resource: str) -> object:
         raise MissingField(f"{resource}: Fortnox's answer has no {field!r}, which this step needs; nothing was "
                            "changed. Fortnox may have changed its answers: report this message to the developers")
     return value
+
+
+# What every financial year of /3/financialyears must carry for us to place a date in a year.
+YEAR_FIELDS = ("Id", "FromDate", "ToDate")
+
+
+def each_required(records: Iterable[dict], fields: tuple[str, ...], resource: str) -> list[dict]:
+    """The records of a list, each checked to carry `fields` (see `required`)."""
+    records = list(records)
+    for record in records:
+        for field in fields:
+            required(record, field, resource)
+    return records
 
 
 class RateLimited(FortnoxError):

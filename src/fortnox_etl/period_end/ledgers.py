@@ -112,8 +112,10 @@ def extract_ledgers(ctx: ClientContext, period_end: dt.date) -> dict:
     api = ctx.api()
     stats = LoadStats(api)
     parties = {
-        CUSTOMERS: stats.fetch("customers", lambda: [_party(c, "CustomerNumber") for c in api.list("/3/customers", "Customers")]),
-        SUPPLIERS: stats.fetch("suppliers", lambda: [_party(s, "SupplierNumber") for s in api.list("/3/suppliers", "Suppliers")]),
+        CUSTOMERS: stats.fetch("customers", lambda: [_party(c, "CustomerNumber", "/3/customers")
+                                                     for c in api.list("/3/customers", "Customers")]),
+        SUPPLIERS: stats.fetch("suppliers", lambda: [_party(s, "SupplierNumber", "/3/suppliers")
+                                                     for s in api.list("/3/suppliers", "Suppliers")]),
     }
     with ctx.engine.connect() as connection:
         known_dates = {kind: _KnownPaymentDates.read(connection, key, year["financial_year_id"], kind) for kind in LEDGERS}
@@ -209,8 +211,8 @@ def _fetch_payments(api: FortnoxApi, kind: LedgerKind, invoices: dict[int, dict]
     return _date_payments(api, kind, payments, invoices, known_dates)
 
 
-def _party(record: dict, number_field: str) -> dict:
-    return {"party_number": str(record[number_field]), "name": record.get("Name") or "",
+def _party(record: dict, number_field: str, path: str) -> dict:
+    return {"party_number": str(required(record, number_field, f"GET {path}")), "name": record.get("Name") or "",
             "organisation_number": record.get("OrganisationNumber") or None, "city": record.get("City") or None}
 
 
