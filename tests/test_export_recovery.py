@@ -3,6 +3,7 @@ Comments, and its clock is not ours. Fortnox here runs 10 minutes behind our clo
 which made the old search (`lastmodified` from our clock minus 5 minutes) miss and post twice."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -10,6 +11,7 @@ import requests
 
 from fortnox_etl.export import posting as export
 from fortnox_etl.export.outbox import POSTED, POSTING, Outbox
+from fortnox_etl.fortnox.rate_limit import SharedRateLimiter
 from fortnox_etl.sandbox.running import RunningSandbox
 from test_export import approve, draft, in_fortnox, synced  # noqa: F401 (synced: a fixture, here with the skewed sandbox)
 
@@ -135,10 +137,18 @@ def test_a_search_is_bounded_and_goes_on_where_it_stopped(synced, sandbox, monke
             "Description": f"Manuell {n}", "TransactionDate": "2025-12-15", "VoucherSeries": "A",
             "VoucherRows": [{"Account": 1930, "Debit": 10 + n}, {"Account": 3001, "Credit": 10 + n}]}})
     posts.deliver()  # ours is booked last, after the five
+    sent, budgeted = [], []
+    monkeypatch.setattr(requests.Session, "request", lambda session, method, url, **kwargs: (
+        sent.append(url), posts.original(session, method, url, **kwargs))[1])
+    acquire = SharedRateLimiter.acquire
+    monkeypatch.setattr(SharedRateLimiter, "acquire", lambda limiter, tenant: (
+        budgeted.append(tenant), acquire(limiter, tenant))[1])
     with pytest.raises(export.ExportIncomplete):
         export.export_approved(synced)
     waiting = Outbox(synced.engine, "acme").voucher(voucher)
     assert waiting.state == POSTING and "the next search starts" in waiting.reason
+    assert len([url for url in sent if re.search(r"/3/vouchers/A/\d+", url)]) == export.MAX_SEARCH_READS
+    assert len(budgeted) == len(sent), "every read took its place in the shared rate limit"
     summaries = []
     for _ in range(3):
         try:
