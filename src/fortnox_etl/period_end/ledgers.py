@@ -17,8 +17,8 @@ years ago can still be open, so the lists are cut where nothing open can be lost
 - older invoices only when they can be open at the balance date: those unpaid today (`filter=unpaid`)
   and those changed after the balance date (`lastmodified`: a payment after the date changes the
   invoice), both with `todate` the day before the year starts. /3/supplierinvoices takes none of
-  these but `filter` and `lastmodified` (the OpenAPI file): its whole list is read and chosen from
-  in the same way;
+  these but `filter` (the OpenAPI file) and Fortnox's global `lastmodified`: its whole list is read
+  and chosen from in the same way;
 - payments changed since a month before the year's start (`lastmodified`; the payment endpoints take
   no dates), including those after the balance date; an invoice whose Fortnox balance is not
   explained by those payments had payments before, and its payments are then fetched
