@@ -15,7 +15,7 @@ from sqlalchemy import text
 from fortnox_etl.connections import token_upkeep
 from fortnox_etl.connections.connect import finish_connect
 from fortnox_etl.export import posting as export
-from fortnox_etl.export.outbox import APPROVED, POSTED, POSTING, Outbox
+from fortnox_etl.export.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox
 from fortnox_etl.extract import sync
 from fortnox_etl.fortnox import oauth
 from fortnox_etl.fortnox.errors import MissingField
@@ -111,10 +111,13 @@ def test_an_export_whose_answer_lacks_a_needed_field_posts_nothing_and_says_whic
 def test_a_voucher_series_list_without_manual_leaves_that_check_to_fortnox(synced, sandbox, monkeypatch):
     """No recorded voucher series list shows Manual: without it the voucher is posted, and Fortnox refuses a
     series that takes no manual vouchers itself."""
-    (voucher,) = approve(synced, draft())
+    voucher, automatic = approve(synced, draft(), draft("Årets resultat", 500, series="B", debit=8999, credit=2099))
     without(monkeypatch, "GET", "/3/voucherseries", "Manual")
-    assert export.export_approved(synced).posted == [voucher]
-    assert len(in_fortnox(sandbox, voucher)) == 1
+    summary = export.export_approved(synced)
+    assert (summary.posted, summary.failed) == ([voucher], [automatic])
+    assert len(in_fortnox(sandbox, voucher)) == 1 and in_fortnox(sandbox, automatic) == []
+    refused = Outbox(synced.engine, "acme").voucher(automatic)
+    assert refused.state == FAILED and "Fortnox refused it" in refused.reason and "inte manuell" in refused.reason
 
 
 def test_a_booked_voucher_whose_answer_lacks_it_is_found_by_its_outbox_id_and_recorded(synced, sandbox, monkeypatch):
