@@ -109,7 +109,8 @@ def seed_staging(engine, keys: list[str]) -> None:
             " :service_account, :scope, :access_token_enc, :access_expires_at, :refresh_token_enc, :refresh_expires_at,"
             " :connected_at, :last_error)"), tokens)
         connection.execute(text(
-            "INSERT INTO check_results VALUES (:client_key, :financial_year_id, :period_end, :check_name, :severity,"
+            "INSERT INTO check_results (client_key, financial_year_id, period_end, check_name, severity, status, passed,"
+            " message, details, checked_at) VALUES (:client_key, :financial_year_id, :period_end, :check_name, :severity,"
             " :status, :passed, :message, :details, :checked_at)"), checks)
         connection.execute(text(
             "INSERT INTO outbox_vouchers (outbox_id, client_key, voucher_series, transaction_date, description, source,"

@@ -65,10 +65,10 @@ def engine(staging):
                 ("closing_balances", "error", "passed", "closing balances agree")]:
             run_sql(connection, "checks/insert_result", client_key="acme", financial_year_id=7, period_end=dt.date(2026, 11, 30),
                     check_name=name, severity=severity, status=status, passed=status == "passed", message=message,
-                    details="", checked_at="2026-12-06T07:00:00+00:00")
+                    details="", facts=None, checked_at="2026-12-06T07:00:00+00:00")
         run_sql(connection, "checks/insert_result", client_key="norrsken", financial_year_id=3,
                 period_end=dt.date(2026, 11, 30), check_name="closing_balances", severity="error", status="passed",
-                passed=True, message="ok", details="", checked_at="2026-12-06T07:00:00+00:00")
+                passed=True, message="ok", details="", facts=None, checked_at="2026-12-06T07:00:00+00:00")
     Outbox(engine, "acme").add(read_drafts(CLOSING_FILE), "anna")
     record_task_error(engine, TaskError("acme", "fortnox_sync__acme", "manual__acme", "check_period", -1, 2,
                                         "client acme: 1 error for the period ending 2026-11-30: voucher A 12 does not balance",

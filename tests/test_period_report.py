@@ -2,9 +2,11 @@
 tables' numbers (checked against the SIE file of the same run), and a page that opens in a real browser."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from html import escape as escape_html
 from html import unescape
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from sqlalchemy import text
 
 from fortnox_etl.period import Period
 from fortnox_etl.period_end import client_steps
-from fortnox_etl.period_end.checks import PeriodChecksFailed
+from fortnox_etl.period_end.checks import CHECKS, PeriodChecksFailed
+from fortnox_etl.period_report import check_words
 from fortnox_etl.period_report.amounts import kr
 from fortnox_etl.sie.reader import read_sie
 
@@ -75,7 +78,7 @@ def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(ma
     assert page.count("<svg") == 3  # the monthly result and one chart per ledger
 
 
-def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_context, clients):
+def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_context, clients, caplog):
     acme = clients[0]
     ctx = make_context(acme)
     company = run_period(ctx, "2025-12")["extract_from_fortnox"]
@@ -91,9 +94,28 @@ def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_c
     page = report.read_text(encoding="utf-8")
     badges = re.findall(r"<span class='badge (\w+)'>", page)
     assert badges[0] == "error" and badges.index("ok") > badges.index("error")
-    assert "Utgående balans = ingående + rörelser" in page and "account 1930: closing balance (UB)" in page
     assert page.count("Gör så här:") == sum(badge in ("error", "warning") for badge in badges)
+    # Each finding in the accountant's Swedish, its amounts as she writes them; the task log keeps the operator's English.
+    with ctx.engine.connect() as db:
+        stored = db.execute(text("SELECT check_name, message, facts FROM check_results WHERE client_key = 'acme' "
+                                 "AND period_end = '2025-12-31'")).all()
+    closing = json.loads(next(facts for name, _, facts in stored if name == "closing_balances"))["found"][0]
+    assert closing["account"] == "1930"
+    assert (f"Konto 1930: utgående balans (UB) {kr(closing['closing'])} är inte ingående balans (IB) "
+            f"{kr(closing['opening'])} plus årets transaktioner") in unescape(page)
+    assert f"enligt verifikationerna, {kr(closing['closing'] - 100)} enligt Fortnox: skillnad {kr(100)}" in unescape(page)
+    assert "account 1930: closing balance (UB)" in caplog.text
+    assert not [message for _, message, _ in stored if escape_html(message) in page]  # no check speaks English
 
+
+
+def test_every_check_has_its_swedish_words_and_a_result_stored_without_facts_keeps_its_own():
+    assert set(check_words.WORDS) == {check.name for check in CHECKS}
+    assert check_words.in_swedish("unbalanced_vouchers", "failed", None) is None  # the page shows the stored words
+    facts = json.dumps({"found": [{"series": "A", "number": 12, "day": "2025-03-04", "off": -4820000}]})
+    assert check_words.in_swedish("unbalanced_vouchers", "failed", facts) == (
+        "Verifikation A 12 (2025-03-04) balanserar inte: kredit överstiger debet med 48\u00a0200,00\u00a0kr.",
+        ["Verifikation A 12 (2025-03-04) balanserar inte: kredit överstiger debet med 48\u00a0200,00\u00a0kr"])
 
 
 @pytest.mark.parametrize("staging", ["sqlite"], indirect=True)  # the page is the same from either database

@@ -17,6 +17,7 @@ every later step read the whole year.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class CheckResult:
     status: str  # "passed" | "failed" | "not_run"
     message: str
     details: list[str] = field(default_factory=list)
+    # What was found, as data (amounts in öre, dates ISO): the period report words it for the accountant.
+    facts: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -91,7 +94,7 @@ class _Scope:
 class _Check:
     name: str
     severity: str
-    run: Callable[[_Scope], tuple[str, str, list[str]]]  # -> status, message, details
+    run: Callable[[_Scope], tuple[str, str, list[str], dict]]  # -> status, message, details, facts
 
 
 def run_checks(ctx: ClientContext, financial_year_id: int, period_end: dt.date) -> list[CheckResult]:
@@ -112,7 +115,8 @@ def check_staged_year(engine: Engine, client: Client, financial_year_id: int, pe
         run_sql(db, "checks/delete_results", **where)
         db.execute(text(sql("checks/insert_result")), [{
             **where, "check_name": r.check, "severity": r.severity, "status": r.status, "passed": r.passed,
-            "message": r.message, "details": "\n".join(r.details), "checked_at": checked_at,
+            "message": r.message, "details": "\n".join(r.details), "facts": json.dumps(r.facts),
+            "checked_at": checked_at,
         } for r in results])
     for result in results:
         _log(f"client {key}, period {Period.containing(period_end)}", result)
@@ -150,11 +154,12 @@ def _log(prefix: str, result: CheckResult) -> None:
                 len(result.details) - MAX_DETAILS_LOGGED)
 
 
-def _verdict(details: list[str], passed: str, failure: str, action: str) -> tuple[str, str, list[str]]:
+def _verdict(details: list[str], passed: str, failure: str, action: str,
+             facts: dict) -> tuple[str, str, list[str], dict]:
     """Passed when the check found nothing; else failed, with a summary and what to do."""
     if not details:
-        return PASSED, passed, []
-    return FAILED, _summary(details, failure, action), details
+        return PASSED, passed, [], facts
+    return FAILED, _summary(details, failure, action), details, facts
 
 
 def _summary(details: list[str], noun: str, action: str) -> str:
@@ -166,34 +171,42 @@ def _summary(details: list[str], noun: str, action: str) -> str:
 
 
 # --- errors ---
+# Each check returns its status, its message and details in the log's words, and the facts they word
+# (found: one dict per detail), from which the period report words the same finding for the accountant.
 
 def _unbalanced_vouchers(scope: _Scope):
+    found = [{"series": series, "number": int(number), "day": _day(day), "off": int(off)}
+             for series, number, day, off in scope.rows("unbalanced_vouchers")]
     details = [
-        f"voucher {series} {number} ({_day(day)}) does not balance: "
-        f"{'debits exceed credits' if off > 0 else 'credits exceed debits'} by {_kr(abs(off))}"
-        for series, number, day, off in scope.rows("unbalanced_vouchers")
+        f"voucher {f['series']} {f['number']} ({f['day']}) does not balance: "
+        f"{'debits exceed credits' if f['off'] > 0 else 'credits exceed debits'} by {_kr(abs(f['off']))}"
+        for f in found
     ]
     return _verdict(details, "every voucher balances",
-                    "vouchers do not balance", f"correct them in Fortnox and {RERUN}")
+                    "vouchers do not balance", f"correct them in Fortnox and {RERUN}", {"found": found})
 
 
 def _closing_balances(scope: _Scope):
+    found = [{"account": account, "opening": int(opening), "movement": int(movement), "closing": int(closing)}
+             for account, opening, movement, closing in scope.rows("closing_balances")]
     details = [
-        f"account {account}: closing balance (UB) {_kr(closing)} is not the opening balance (IB) {_kr(opening)} "
-        f"plus the year's transactions {_kr(movement)} = {_kr(opening + movement)}"
-        for account, opening, movement, closing in scope.rows("closing_balances")
+        f"account {f['account']}: closing balance (UB) {_kr(f['closing'])} is not the opening balance (IB) "
+        f"{_kr(f['opening'])} plus the year's transactions {_kr(f['movement'])} = {_kr(f['opening'] + f['movement'])}"
+        for f in found
     ]
+    imported = bool(found) and _imported(scope)
     return _verdict(details, "every balance account's closing balance is its opening balance plus the year's transactions",
-                    "balance accounts do not add up", _inconsistent(scope))
+                    "balance accounts do not add up", _inconsistent(imported), {"found": found, "imported": imported})
 
 
 def _result_balances(scope: _Scope):
-    details = [
-        f"account {account}: result (RES) {_kr(result)} is not the year's transactions {_kr(movement)}"
-        for account, result, movement in scope.rows("result_balances")
-    ]
+    found = [{"account": account, "result": int(result), "movement": int(movement)}
+             for account, result, movement in scope.rows("result_balances")]
+    details = [f"account {f['account']}: result (RES) {_kr(f['result'])} is not the year's transactions "
+               f"{_kr(f['movement'])}" for f in found]
+    imported = bool(found) and _imported(scope)
     return _verdict(details, "every result account's total is the year's transactions",
-                    "result accounts do not add up", _inconsistent(scope))
+                    "result accounts do not add up", _inconsistent(imported), {"found": found, "imported": imported})
 
 
 def _imported(scope: _Scope) -> bool:
@@ -201,8 +214,8 @@ def _imported(scope: _Scope) -> bool:
     return scope.db.execute(text(sql("import_source/select_active_source")), scope.params).scalar() == FILE
 
 
-def _inconsistent(scope: _Scope) -> str:
-    if _imported(scope):
+def _inconsistent(imported: bool) -> str:
+    if imported:
         return ("the imported file states its balances so: correct the books in the program that keeps them "
                 "and import the file again")
     return f"the SIE tables are inconsistent: {RERUN}, and report it if it persists"
@@ -211,168 +224,198 @@ def _inconsistent(scope: _Scope) -> str:
 def _fortnox_balances(scope: _Scope):
     rows = scope.rows("fortnox_balances")
     if all(stated is None for *_, stated in rows):
-        return NOT_RUN, f"no balances from Fortnox's SIE export are staged for this year; {RERUN} to load them", []
-    source, whose = ("the imported file", "the imported file's") if _imported(scope) else ("Fortnox", "Fortnox's")
+        return NOT_RUN, f"no balances from Fortnox's SIE export are staged for this year; {RERUN} to load them", [], {}
+    imported = _imported(scope)
+    source, whose = ("the imported file", "the imported file's") if imported else ("Fortnox", "Fortnox's")
+    found = [{"kind": kind, "account": account, "ours": int(ours), "stated": int(stated or 0)}
+             for kind, account, ours, stated in rows if ours != (stated or 0)]
     details = [
-        f"account {account}: our {BALANCE_NAMES[kind]} {_kr(ours)} is not {whose} {_kr(stated or 0)}: "
-        f"off by {_kr(ours - (stated or 0))}"
-        for kind, account, ours, stated in rows if ours != (stated or 0)
+        f"account {f['account']}: our {BALANCE_NAMES[f['kind']]} {_kr(f['ours'])} is not {whose} {_kr(f['stated'])}: "
+        f"off by {_kr(f['ours'] - f['stated'])}"
+        for f in found
     ]
     return _verdict(details, f"every opening balance, closing balance and result is the one {source} states",
                     f"balances differ from {whose}",
                     f"the staged vouchers do not add up to {whose} balances: {RERUN}, "
-                    "and report it if it persists")
+                    "and report it if it persists", {"found": found, "imported": imported})
 
 
 def _period_balances(scope: _Scope):
-    rows = scope.rows("period_balances")
+    found = [{"period": f"{period[:4]}-{period[4:]}", "account": account, "dimension": int(dimension),
+              "object": object_id, "objects": _object_list(scope, dimension, object_id), "stated": int(stated),
+              "computed": int(computed)}
+             for period, account, dimension, object_id, stated, computed in scope.rows("period_balances")]
     details = [
-        f"account {account}{_objects(scope, dimension, object_id)}, period "
-        f"{period[:4]}-{period[4:]}: the source's #PSALDO states a change of {_kr(stated)}, its vouchers "
-        f"give {_kr(computed)}: off by {_kr(stated - computed)}"
-        for period, account, dimension, object_id, stated, computed in rows
+        f"account {f['account']}{_objects(f)}, period {f['period']}: the source's #PSALDO states a change of "
+        f"{_kr(f['stated'])}, its vouchers give {_kr(f['computed'])}: off by {_kr(f['stated'] - f['computed'])}"
+        for f in found
     ]
     return _verdict(details, "every period's change the source states (#PSALDO) is the one its vouchers give",
                     "period balances differ from the vouchers",
                     f"the source's period balances do not add up to its vouchers: {RERUN} after correcting "
-                    "the books where they are kept (for an imported file, in the program that wrote it)")
+                    "the books where they are kept (for an imported file, in the program that wrote it)", {"found": found})
 
 
-def _objects(scope: _Scope, dimension: int, object_id: str) -> str:
+def _object_list(scope: _Scope, dimension: int, object_id: str) -> str | None:
+    """The objects of a period balance stated for a list of several, as the SIE file writes them."""
+    return object_list(scope.rows("object_list", list_key=object_id)) if dimension == OBJECT_LIST_DIMENSION else None
+
+
+def _objects(found: dict) -> str:
     """A period balance's object as a detail names it: none, one object, or a list of several."""
-    if dimension == OBJECT_LIST_DIMENSION:
-        return f" objects {object_list(scope.rows('object_list', list_key=object_id))}"
-    return f" object {object_id} of dimension {dimension}" if dimension else ""
+    if found["objects"] is not None:
+        return f" objects {found['objects']}"
+    return f" object {found['object']} of dimension {found['dimension']}" if found["dimension"] else ""
 
 
 def _opening_balances(scope: _Scope):
     previous = scope.rows("previous_year")
     if not previous:
-        return PASSED, "this is the first financial year in Fortnox: there is no previous closing balance to match", []
+        return (PASSED, "this is the first financial year in Fortnox: there is no previous closing balance to match", [],
+                {"first_year": True})
     previous_id, start, end, loaded = previous[0]
     years = f"{_day(start)}..{_day(end)}"
+    facts = {"start": _day(start), "end": _day(end)}
     if not loaded:
-        return NOT_RUN, f"the previous financial year {years} is not loaded; {RERUN} to load it", []
+        return NOT_RUN, f"the previous financial year {years} is not loaded; {RERUN} to load it", [], facts
+    found = [{"account": account, "opening": int(opening), "closing": int(closing)}
+             for account, opening, closing in scope.rows("opening_balances", previous_year_id=previous_id)]
     details = [
-        f"account {account}: opening balance (IB) {_kr(opening)} is not the previous year's closing balance (UB) "
-        f"{_kr(closing)}: off by {_kr(opening - closing)}"
-        for account, opening, closing in scope.rows("opening_balances", previous_year_id=previous_id)
+        f"account {f['account']}: opening balance (IB) {_kr(f['opening'])} is not the previous year's closing balance "
+        f"(UB) {_kr(f['closing'])}: off by {_kr(f['opening'] - f['closing'])}"
+        for f in found
     ]
     return _verdict(details, f"every opening balance is the closing balance of {years}",
                     f"opening balances differ from the closing balances of {years}",
-                    f"check the year-end closing of {years} and the opening balances in Fortnox, then {RERUN}")
+                    f"check the year-end closing of {years} and the opening balances in Fortnox, then {RERUN}",
+                    {**facts, "found": found})
 
 
 def _organisation_number(scope: _Scope):
     client = scope.client
-    details = []
-    for source, name, number in scope.rows("organisation_number"):
-        if number is not None and same_organisation(number, client.organisation_number):
-            continue  # the same number written otherwise (without the hyphen, with the century)
-        if number is None:
-            details.append(f"no company information from Fortnox is staged for client {client.key}")
-        else:
-            details.append(f"{source} has company {name!r} with organisation number {number}, "
-                           f"but client {client.key} is {client.organisation_number}")
+    found = [{"source": source, "name": name, "number": number}
+             for source, name, number in scope.rows("organisation_number")
+             # the same number written otherwise (without the hyphen, with the century) is the client's
+             if number is None or not same_organisation(number, client.organisation_number)]
+    details = [f"no company information from Fortnox is staged for client {client.key}" if f["number"] is None
+               else f"{f['source']} has company {f['name']!r} with organisation number {f['number']}, "
+                    f"but client {client.key} is {client.organisation_number}"
+               for f in found]
     return _verdict(details, f"the staged company is the client's, {client.organisation_number}",
                     "companies differ from the client",
                     "reconnect the client with the right Fortnox company or correct config/clients.yaml, "
-                    f"then {RERUN}")
+                    f"then {RERUN}", {"found": found, "client": client.key, "organisation_number": client.organisation_number})
 
 
 def _loaded_counts(scope: _Scope):
     rows = scope.rows("loaded_counts")
     if not rows:
-        return FAILED, f"no load of this financial year matches the staged chart of accounts; {RERUN}", []
+        return FAILED, f"no load of this financial year matches the staged chart of accounts; {RERUN}", [], {"no_load": True}
     row = rows[0]._mapping
-    details = []
-    for what, loaded, staged in (("accounts", "accounts", ("raw_accounts", "sie_accounts")),
-                                 ("vouchers", "vouchers", ("raw_vouchers", "sie_vouchers")),
-                                 ("voucher rows", "voucher_rows", ("raw_voucher_rows", "sie_transactions"))):
-        raw_table, sie_table = staged
-        if not row[loaded] == row[raw_table] == row[sie_table]:
-            details.append(f"the load of {row['finished_at']} staged {_count(row[loaded])} {what}, "
-                           f"but staging holds {_count(row[raw_table])} and the SIE tables {_count(row[sie_table])}")
-    return _verdict(details, (f"staging holds all {_count(row['vouchers'])} vouchers, {_count(row['voucher_rows'])} rows and "
-                        f"{_count(row['accounts'])} accounts the load staged"),
-                    "counts differ", f"{RERUN} to load the year again")
+    found = [{"what": what, "loaded": int(row[loaded]), "staged": int(row[raw_table]), "sie": int(row[sie_table])}
+             for what, loaded, raw_table, sie_table in (
+                 ("accounts", "accounts", "raw_accounts", "sie_accounts"),
+                 ("vouchers", "vouchers", "raw_vouchers", "sie_vouchers"),
+                 ("voucher rows", "voucher_rows", "raw_voucher_rows", "sie_transactions"))
+             if not row[loaded] == row[raw_table] == row[sie_table]]
+    details = [f"the load of {row['finished_at']} staged {_count(f['loaded'])} {f['what']}, "
+               f"but staging holds {_count(f['staged'])} and the SIE tables {_count(f['sie'])}" for f in found]
+    counts = {name: int(row[name]) for name in ("accounts", "vouchers", "voucher_rows")}
+    return _verdict(details, (f"staging holds all {_count(counts['vouchers'])} vouchers, {_count(counts['voucher_rows'])} "
+                              f"rows and {_count(counts['accounts'])} accounts the load staged"),
+                    "counts differ", f"{RERUN} to load the year again",
+                    {"found": found, "finished_at": str(row["finished_at"]), **counts})
 
 
 def _fortnox_totals(scope: _Scope):
     rows = scope.rows("fortnox_totals")
     if not rows:
-        return NOT_RUN, f"no load of this financial year matches the staged chart of accounts; {RERUN}", []
+        return NOT_RUN, f"no load of this financial year matches the staged chart of accounts; {RERUN}", [], {"no_load": True}
     finished_at, accounts, accounts_reported, vouchers, vouchers_reported = rows[0]
     if accounts_reported is None and vouchers_reported is None:
         return NOT_RUN, (f"not recorded: the load of {finished_at} did not keep Fortnox's own totals "
-                         f"(@TotalResources); {RERUN} to record them"), []
+                         f"(@TotalResources); {RERUN} to record them"), [], {"finished_at": str(finished_at)}
     # Fewer is a loss; more is not: a voucher booked between Fortnox's list and its SIE export is in the file.
-    details = [
-        f"Fortnox reported {_count(reported)} {what} for the year, but after the load of {finished_at} staging holds {_count(got)}"
-        for what, got, reported in (("accounts", accounts, accounts_reported), ("vouchers", vouchers, vouchers_reported))
-        if reported is not None and got < reported
-    ]
+    found = [{"what": what, "got": int(got), "reported": int(reported)}
+             for what, got, reported in (("accounts", accounts, accounts_reported), ("vouchers", vouchers, vouchers_reported))
+             if reported is not None and got < reported]
+    details = [f"Fortnox reported {_count(f['reported'])} {f['what']} for the year, but after the load of {finished_at} "
+               f"staging holds {_count(f['got'])}" for f in found]
     return _verdict(details, "the load received every account and voucher Fortnox reported",
                     "totals fall short of Fortnox's",
-                    f"{RERUN}; if it persists, pages of Fortnox's lists were lost")
+                    f"{RERUN}; if it persists, pages of Fortnox's lists were lost",
+                    {"found": found, "finished_at": str(finished_at)})
 
 
 # --- warnings ---
 
 def _voucher_number_gaps(scope: _Scope):
+    found = [{"series": series, "first": int(first), "last": int(last)}
+             for series, first, last in scope.rows("voucher_number_gaps")]
     details = [
-        f"series {series}: voucher {first} is missing" if first == last
-        else f"series {series}: vouchers {first} to {last} are missing ({last - first + 1} numbers)"
-        for series, first, last in scope.rows("voucher_number_gaps")
+        f"series {f['series']}: voucher {f['first']} is missing" if f["first"] == f["last"]
+        else f"series {f['series']}: vouchers {f['first']} to {f['last']} are missing ({f['last'] - f['first'] + 1} numbers)"
+        for f in found
     ]
     return _verdict(details, "every voucher series is numbered without gaps",
                     "gaps in voucher numbering",
-                    f"check in Fortnox whether the vouchers exist; if they do, {RERUN}")
+                    f"check in Fortnox whether the vouchers exist; if they do, {RERUN}", {"found": found})
 
 
 def _vouchers_without_rows(scope: _Scope):
-    details = [f"voucher {series} {number} ({_day(day)}) has no rows"
-               for series, number, day in scope.rows("vouchers_without_rows")]
+    found = [{"series": series, "number": int(number), "day": _day(day)}
+             for series, number, day in scope.rows("vouchers_without_rows")]
+    details = [f"voucher {f['series']} {f['number']} ({f['day']}) has no rows" for f in found]
     return _verdict(details, "every voucher has rows", "vouchers without rows",
-                    "remove them, or book their rows, where the books are kept")
+                    "remove them, or book their rows, where the books are kept", {"found": found})
 
 
 def _ledger_control_accounts(scope: _Scope):
     rows = scope.rows("ledger_control_accounts")
+    facts = {"period_end": scope.period_end.isoformat()}
     if not rows:
         return NOT_RUN, (f"the customer and supplier ledgers were not reconciled for {scope.period_end}; "
-                         "run the ledger steps of the period first"), []
+                         "run the ledger steps of the period first"), [], facts
     names = {"customer": "customer ledger", "supplier": "supplier ledger"}
+    found = [{"ledger": ledger, "account": int(account), "items": int(items), "ledger_ore": int(ledger_ore),
+              "account_ore": int(account_ore), "difference": int(difference), "explained": int(explained)}
+             for ledger, account, items, ledger_ore, account_ore, difference, explained in rows if difference]
     differences = [
-        f"{names.get(ledger, ledger)} {_kr(ledger_ore)} ({_count(items)} open invoices) differs from account "
-        f"{account} {_kr(account_ore)} by {_kr(difference)}"
-        + (f"; {_kr(explained)} of it explained below" if explained else "; nothing found to explain it")
-        for ledger, account, items, ledger_ore, account_ore, difference, explained in rows if difference
+        f"{names.get(f['ledger'], f['ledger'])} {_kr(f['ledger_ore'])} ({_count(f['items'])} open invoices) differs "
+        f"from account {f['account']} {_kr(f['account_ore'])} by {_kr(f['difference'])}"
+        + (f"; {_kr(f['explained'])} of it explained below" if f["explained"] else "; nothing found to explain it")
+        for f in found
     ]
     if not differences:
-        return PASSED, f"the customer and supplier ledgers agree with their control accounts at {scope.period_end}", []
-    explanations = [f"{names.get(ledger, ledger)}: {explanation}"
-                    for ledger, explanation, _ in scope.rows("ledger_differences")]
+        return (PASSED, f"the customer and supplier ledgers agree with their control accounts at {scope.period_end}",
+                [], facts)
+    # The ledger step words its explanations in Swedish already (the ledger appendix is the accountant's).
+    explained = [{"ledger": ledger, "explanation": explanation}
+                 for ledger, explanation, _ in scope.rows("ledger_differences")]
+    explanations = [f"{names.get(e['ledger'], e['ledger'])}: {e['explanation']}" for e in explained]
     message = _summary(differences, "ledgers differ from their control accounts",
                        f"correct the invoices or vouchers in Fortnox (see the ledger appendix) and {RERUN}")
-    return FAILED, message, differences + explanations
+    return FAILED, message, differences + explanations, {**facts, "found": found, "explanations": explained}
 
 
 def _year_end_closing(scope: _Scope):
     start, end, result, closed, booked_2099 = scope.rows("year_end_closing")[0]
     end = dt.date.fromisoformat(_day(end))
     year = f"{_day(start)}..{end}"
+    facts = {"start": _day(start), "end": end.isoformat(), "result": int(result), "closed": int(closed),
+             "booked_2099": int(booked_2099)}
     if scope.period_end < end:
-        return PASSED, f"not due: the financial year {year} has not ended", []
+        return PASSED, f"not due: the financial year {year} has not ended", [], {**facts, "due": False}
     if result == 0 or (result + closed == 0 and booked_2099 == result):
-        return PASSED, f"the result of {year} is booked to 2099", []
+        return PASSED, f"the result of {year} is booked to 2099", [], {**facts, "due": True}
     outcome = f"{'profit' if result < 0 else 'loss'} of {_kr(abs(result))}"
     if closed == 0:
         finding = f"the year {year} has ended but its result, a {outcome}, is not booked: no voucher books 8999 against 2099"
     else:
         finding = (f"the year {year} has ended but its closing does not match its result, a {outcome}: "
                    f"8999 carries {_kr(closed)} and 2099 {_kr(booked_2099)} in the closing vouchers")
-    return FAILED, f"{finding}; book the year's result (8999 against 2099) in Fortnox and {RERUN}", [finding]
+    return (FAILED, f"{finding}; book the year's result (8999 against 2099) in Fortnox and {RERUN}", [finding],
+            {**facts, "due": True})
 
 
 def _dimension_objects(scope: _Scope):
@@ -380,26 +423,31 @@ def _dimension_objects(scope: _Scope):
     # Objects declared (#OBJEKT) but not used still reach the closing tool.
     for dimension, objects in scope.rows("declared_objects"):
         counts[dimension] = max(counts.get(dimension, 0), objects)
+    found = [{"dimension": dimension, "objects": int(counts[dimension])}
+             for dimension in sorted(DIMENSION_NAMES) if counts.get(dimension, 0) > MAX_OBJECTS_PER_DIMENSION]
     details = [
-        f"the year has {_count(counts[dimension])} {DIMENSION_NAMES[dimension]} (dimension {dimension}), "
+        f"the year has {_count(f['objects'])} {DIMENSION_NAMES[f['dimension']]} (dimension {f['dimension']}), "
         f"more than {MAX_OBJECTS_PER_DIMENSION}"
-        for dimension in sorted(DIMENSION_NAMES) if counts.get(dimension, 0) > MAX_OBJECTS_PER_DIMENSION
+        for f in found
     ]
     used = ", ".join(f"{_count(counts.get(d, 0))} {DIMENSION_NAMES[d]}" for d in sorted(DIMENSION_NAMES))
     return _verdict(details, f"{used}, within {MAX_OBJECTS_PER_DIMENSION} each",
                     "dimensions with too many objects",
                     "that many is unusual for one company: check in Fortnox that they are not created by "
-                    "mistake (for example one per invoice)")
+                    "mistake (for example one per invoice)",
+                    {"found": found, "objects": {str(d): int(counts.get(d, 0)) for d in sorted(DIMENSION_NAMES)},
+                     "limit": MAX_OBJECTS_PER_DIMENSION})
 
 
 def _undeclared(scope: _Scope):
     words = {"account": lambda _, item: f"account {item} is used but not declared (#KONTO); it was created without a name",
              "dimension": lambda dimension, _: f"dimension {dimension} is used but not declared (#DIM)",
              "object": lambda dimension, item: f"object {item!r} of dimension {dimension} is used but not declared (#OBJEKT)"}
-    details = [words[kind](dimension, item) for kind, dimension, item in scope.rows("undeclared")]
+    found = [{"kind": kind, "dimension": int(dimension), "item": item} for kind, dimension, item in scope.rows("undeclared")]
+    details = [words[f["kind"]](f["dimension"], f["item"]) for f in found]
     return _verdict(details, "every account, dimension and object used is declared",
                     "accounts, dimensions or objects used but not declared",
-                    "name them in the books' source (or in Fortnox) if the closing needs their names")
+                    "name them in the books' source (or in Fortnox) if the closing needs their names", {"found": found})
 
 
 CHECKS: tuple[_Check, ...] = (

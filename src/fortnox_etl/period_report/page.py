@@ -8,6 +8,7 @@ from html import escape
 
 from fortnox_etl.period_report import charts
 from fortnox_etl.period_report.amounts import count, day, kr, month
+from fortnox_etl.period_report.check_words import in_swedish
 from fortnox_etl.period_report.figures import (BALANCE_CLASSES, RESULT_CLASSES, Ledger, PeriodFigures,
                                                class_total, unbooked_result)
 
@@ -21,7 +22,7 @@ CHECK_TITLES = {
     "year_end_closing": "Årets resultat bokat mot 2099", "dimension_objects": "Antal kostnadsställen och projekt",
     "undeclared": "Konton, dimensioner och objekt som inte deklarerats",
 }
-# What to do when a check finds something (the stored message says what it found, in the log's words).
+# What to do when a check finds something (check_words says what it found).
 CHECK_ACTIONS = {
     "unbalanced_vouchers": "Rätta verifikationerna i Fortnox och kör om perioden.",
     "closing_balances": "Saldona stämmer inte med verifikationerna: kontrollera bokföringen i källan (Fortnox eller "
@@ -220,15 +221,17 @@ def _checks(f: PeriodFigures) -> str:
     rows = []
     for check in f.checks:
         word, css = STATUS_WORDS[(check["status"], check["severity"])]
+        message, details = in_swedish(check["check_name"], check["status"], check["facts"]) or (
+            check["message"], (check["details"] or "").split("\n"))  # stored before the checks kept their facts
         # A detail the message already quotes (a single finding) is not repeated under it.
-        found = [line for line in (check["details"] or "").split("\n") if line and line not in check["message"]]
-        details = found[:MAX_DETAILS]
-        more = len(found) - len(details)
-        listed = "".join(f"<li>{escape(line)}</li>" for line in details) + (
+        found = [line for line in details if line and line not in message]
+        shown = found[:MAX_DETAILS]
+        more = len(found) - len(shown)
+        listed = "".join(f"<li>{escape(line)}</li>" for line in shown) + (
             f"<li>… och {count(more)} till (alla i check_results)</li>" if more > 0 else "")
         rows.append(f"<tr><td><span class='badge {css}'>{word}</span></td>"
                     f"<td><strong>{escape(CHECK_TITLES.get(check['check_name'], check['check_name']))}</strong>"
-                    f"<div>{escape(check['message'])}</div>"
+                    f"<div>{escape(message)}</div>"
                     + (f"<ul class='details'>{listed}</ul>" if listed and check["status"] != "passed" else "")
                     + (f"<div class='action'><strong>Gör så här:</strong> {escape(CHECK_ACTIONS[check['check_name']])}</div>"
                        if check["status"] == "failed" and check["check_name"] in CHECK_ACTIONS else "")
