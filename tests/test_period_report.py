@@ -33,10 +33,10 @@ class TaskInstance:
         return self.results[task_ids]
 
 
-def run_period(ctx, period: str) -> dict[str, object]:
+def run_period(ctx, period: str, run_id: str = "manual__2026-12-06T03:00:00+00:00") -> dict[str, object]:
     """The sync DAG's four tasks in order, as Airflow runs them, without Airflow."""
     ti = TaskInstance()
-    context = {"params": {"period": period}, "data_interval_start": None, "ti": ti}
+    context = {"params": {"period": period}, "data_interval_start": None, "ti": ti, "run_id": run_id}
     for step in (client_steps.extract_from_fortnox, client_steps.build_sie_file, client_steps.build_ledger_appendices,
                  client_steps.check_period):
         ti.results[step.__name__] = step(ctx, context)
@@ -76,6 +76,24 @@ def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(ma
     # Opens offline: nothing to load (an SVG's xmlns names a namespace, it fetches nothing), no script.
     assert not re.search(r"""(src|href)=["']?(https?:|//)|url\((?!#)|@import|<link|<script""", page)
     assert page.count("<svg") == 3  # the monthly result and one chart per ledger
+
+
+@pytest.mark.parametrize("staging", ["sqlite"], indirect=True)  # counted from the sandbox, not from staging
+def test_the_report_counts_the_fortnox_requests_of_the_run_that_wrote_it(make_context, clients, companies, sandbox):
+    ctx = make_context(clients[0])
+    tenant = companies[0].spec.tenant_id
+
+    def requests_so_far() -> int:
+        return sum(count for path, count in sandbox.requests(tenant).items() if path.startswith("/3/"))
+
+    run_period(ctx, "2025-12", run_id="scheduled__2026-01-01")  # an earlier run's requests are not this run's
+    before = requests_so_far()
+    report = Path(run_period(ctx, "2025-12", run_id="manual__2026-12-06T03:00:00+00:00")["check_period"])
+    made = requests_so_far() - before
+    page = unescape(report.read_text(encoding="utf-8"))
+    assert "Körning manual__2026-12-06T03:00:00+00:00" in page and "scheduled__2026-01-01" not in page
+    total = re.search(r"<td colspan='2'>Summa för körningen</td><td class='num'>([^<]*)</td>", page)
+    assert made > 3 and total.group(1) == f"{made:,}".replace(",", "\u00a0")
 
 
 def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_context, clients, caplog):

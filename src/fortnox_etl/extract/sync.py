@@ -78,6 +78,7 @@ def extract_company(ctx: ClientContext, period: Period) -> dict:
         "period": str(period),
         "years": [{"id": int(y["Id"]), "from_date": y["FromDate"], "to_date": y["ToDate"]}
                   for y in (previous, current) if y is not None],
+        "requests": api.requests_made,  # the company and its years: no load of its own records them
     }
 
 
@@ -144,8 +145,8 @@ def _load_financial_year(ctx: ClientContext, year: dict, lease: BooksLease) -> d
         record_import_source(connection, key, financial_year_id, FORTNOX, recorded_by=f"sync of client {key}")
         staged = connection.execute(text(sql("load/count_staged_year")),
                                     {"client_key": key, "financial_year_id": financial_year_id}).one()
-        counts = {"requests": api.requests_made, "accounts": staged.accounts, "vouchers": staged.vouchers,
-                  "voucher_rows": staged.voucher_rows,
+        counts = {"load_id": load["load_id"], "requests": api.requests_made, "accounts": staged.accounts,
+                  "vouchers": staged.vouchers, "voucher_rows": staged.voucher_rows,
                   "fortnox_accounts_reported": api.reported_totals.get("/3/accounts"),
                   "fortnox_vouchers_reported": vouchers_reported}
         connection.execute(text(sql("load/insert_load_run")), {

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
     """Everything the period needs from the client's Fortnox, into staging: the company, its financial
     years, chart of accounts, vouchers and balances, then the customer and supplier ledgers at the
-    period's end. Keeps the client's Fortnox access alive on the way."""
+    period's end. Keeps the client's Fortnox access alive on the way. What it returns names the run's loads,
+    so that the period report counts the Fortnox requests of this run."""
     from fortnox_etl.period_end import ledgers  # loads pandas: imported by the steps that use it
 
     run = context.get("dag_run")
@@ -34,10 +35,9 @@ def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
                             backfill=getattr(run, "run_type", None) == "backfill")
     keep_tokens_alive(ctx)
     company = sync.extract_company(ctx, period)
-    for year in company["years"]:
-        sync.extract_financial_year(ctx, year)
-    ledgers.extract_ledgers(ctx, period.last_day)
-    return company
+    loads = [sync.extract_financial_year(ctx, year)["load_id"] for year in company["years"]]
+    loads.append(ledgers.extract_ledgers(ctx, period.last_day)["load_id"])
+    return {**company, "run": {"run_id": context.get("run_id"), "load_ids": loads}}
 
 
 def build_sie_file(ctx: ClientContext, context: Mapping) -> str:
@@ -67,7 +67,7 @@ def check_period(ctx: ClientContext, context: Mapping) -> str:
     period_end = _period_end(company)
     results = checks.run_checks(ctx, company["years"][-1]["id"], period_end)
     try:
-        report = write_period_report(ctx.engine, ctx.client, ctx.out_dir, period_end)
+        report = write_period_report(ctx.engine, ctx.client, ctx.out_dir, period_end, _run_requests(company))
     except Exception:
         log.exception("client %s: the period report for the period ending %s could not be written; this is a fault "
                       "of ours, the details follow; the checks' verdict comes first", ctx.client.key, period_end)
@@ -80,6 +80,15 @@ def check_period(ctx: ClientContext, context: Mapping) -> str:
 def _company(context: Mapping) -> dict:
     """What extract_from_fortnox returned in this run: the period and its financial years."""
     return context["ti"].xcom_pull(task_ids=EXTRACT)
+
+
+def _run_requests(company: dict):
+    """The Fortnox requests of this run's extract task (its try that succeeded), as the period report counts them;
+    None for a run whose extract task kept no record of its loads."""
+    from fortnox_etl.period_report.figures import RunRequests
+
+    run = company.get("run")
+    return RunRequests(run["run_id"], company["requests"], run["load_ids"]) if run else None
 
 
 def _period_end(company: dict) -> dt.date:

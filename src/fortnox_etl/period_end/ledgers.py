@@ -122,7 +122,7 @@ def extract_ledgers(ctx: ClientContext, period_end: dt.date) -> dict:
     fetched = {kind: _fetch_ledger(api, stats, kind, period_end, complete_from, known_dates[kind]) for kind in LEDGERS}
     load = {"load_id": str(uuid.uuid4()), "loaded_at": now()}
     counts = {
-        "customers": len(parties[CUSTOMERS]), "suppliers": len(parties[SUPPLIERS]),
+        "load_id": load["load_id"], "customers": len(parties[CUSTOMERS]), "suppliers": len(parties[SUPPLIERS]),
         "invoices": len(fetched[CUSTOMERS][0]), "invoice_payments": len(fetched[CUSTOMERS][1]),
         "supplier_invoices": len(fetched[SUPPLIERS][0]), "supplier_invoice_payments": len(fetched[SUPPLIERS][1]),
         "requests": api.requests_made,

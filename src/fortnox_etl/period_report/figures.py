@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from fortnox_etl.staging.database import sql
 
@@ -20,6 +20,15 @@ RESULT_CLASSES = ((("3",), "Intäkter"), (("4",), "Material och varor"), (("5", 
 
 class NoBooksForPeriod(LookupError):
     """Staging holds no financial year with the period in it: the SIE tables were not built for it."""
+
+
+@dataclass(frozen=True)
+class RunRequests:
+    """The sync run that writes the report: its Airflow run id, the requests its extract task made for the
+    company and its financial years, and the loads it staged (each load's requests are in load_resources)."""
+    run_id: str | None
+    company_requests: int
+    load_ids: list[str]
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,8 @@ class PeriodFigures:
     source: dict | None
     previous_source: dict | None
     posted_vouchers: list[dict]
-    loads: list[dict]  # the Fortnox requests of the loads that built the period
+    run: RunRequests | None  # None: written outside a sync run, no requests counted
+    loads: list[dict]  # the Fortnox requests of the run's loads
 
     @property
     def result_ore(self) -> int:
@@ -77,7 +87,8 @@ class PeriodFigures:
 
     @property
     def requests(self) -> int:
-        return sum(load["requests"] for load in self.loads)
+        """The Fortnox requests of the run that wrote the report."""
+        return (self.run.company_requests if self.run else 0) + sum(load["requests"] for load in self.loads)
 
 
 RESULT_TRANSFER = "899"  # 8999 Årets resultat: the year's result booked to equity (2099), not a cost
@@ -97,7 +108,7 @@ def unbooked_result(closing: dict[str, int]) -> int:
 
 
 def read_figures(engine: Engine, client_key: str, company_name: str, organisation_number: str,
-                 period_end: dt.date) -> PeriodFigures:
+                 period_end: dt.date, run: RunRequests | None = None) -> PeriodFigures:
     """Everything the report on the client's period shows, from staging as the sync left it."""
     with engine.connect() as db:
         years = [Year(row.financial_year_id, _date(row.start_date), _date(row.end_date))
@@ -126,13 +137,13 @@ def read_figures(engine: Engine, client_key: str, company_name: str, organisatio
         sources = [_source(db, client_key, y) for y in (year, previous)]
         posted = [row._asdict() for row in _rows(db, "period_report/posted_vouchers", client_key=client_key,
                                                   year_start=year.start.isoformat(), period_end=period_end.isoformat())]
-        loads = [row._asdict() for row in _rows(
-            db, "period_report/load_requests", **scope, period_end=period_end.isoformat(),
-            previous_year_id=previous.financial_year_id if previous else -1)]
+        loads = [row._asdict() for row in db.execute(
+            text(sql("period_report/load_requests")).bindparams(bindparam("load_ids", expanding=True)),
+            {"client_key": client_key, "load_ids": run.load_ids})] if run and run.load_ids else []
         return PeriodFigures(
             client_key, company_name, organisation_number, period_end, year, previous, months,
             {month: monthly.get(month, 0) for month in months}, previous_monthly, _closing(db, scope, months[-1]),
-            previous_closing, ledgers, checks, *sources, posted, loads)
+            previous_closing, ledgers, checks, *sources, posted, run, loads)
 
 
 def _closing(db: Connection, scope: dict, last_period: str) -> dict[str, int]:

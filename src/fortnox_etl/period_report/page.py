@@ -252,20 +252,30 @@ def _origin(f: PeriodFigures) -> str:
         when = f", {_utc(found['recorded_at'])}" if found else ""
         return f"<tr><td>Räkenskapsår {_year_label(year)}</td><td>{where}{when}</td></tr>"
 
-    loads = "".join(_load_row(f, load) for load in f.loads)
     posted = "".join(
         f"<tr><td>{escape(str(v['transaction_date'])[:10])}</td><td>{escape(v['description'])}</td>"
         f"<td>{escape(str(v['fortnox_series'] or ''))} {escape(str(v['fortnox_number'] or ''))}</td>"
         f"<td class='num'>{_amount(int(v['amount_ore'] or 0))}</td></tr>" for v in f.posted_vouchers)
     return ("<section><h2>Underlag</h2><div class='grid'><div><h3>Bokföringens källa</h3><table>"
             + source(f.year, f.source) + source(f.previous_year, f.previous_source) + "</table>"
-            + "<h3 style='margin-top:14px'>Anrop till Fortnox</h3><table>"
-            + "<tr><th>Laddning</th><th>Hur</th><th class='num'>Anrop</th></tr>" + loads
-            + f"<tr class='total'><td colspan='2'>Summa för körningen</td><td class='num'>{count(f.requests)}</td></tr>"
-            + "</table></div><div><h3>Verifikationer bokade av exporten</h3>"
+            + _requests(f) + "</div><div><h3>Verifikationer bokade av exporten</h3>"
             + ("<table><tr><th>Datum</th><th>Text</th><th>Nr i Fortnox</th><th class='num'>Belopp</th></tr>"
                + posted + "</table>" if posted else "<p class='sub'>Inga under räkenskapsåret t.o.m. perioden.</p>")
             + "</div></div></section>")
+
+
+def _requests(f: PeriodFigures) -> str:
+    """The Fortnox requests of the sync run that wrote the report: the company's, then each load's."""
+    heading = "<h3 style='margin-top:14px'>Anrop till Fortnox i körningen</h3>"
+    if f.run is None:
+        return heading + "<p class='sub'>Rapporten skrevs utanför en synkkörning: inga anrop räknade.</p>"
+    run = f"Körning {escape(f.run.run_id)}" if f.run.run_id else "Körningen"
+    return (heading + f"<p class='sub'>{run}; räknat är hämtningens lyckade försök.</p><table>"
+            + "<tr><th>Hämtning</th><th>Hur</th><th class='num'>Anrop</th></tr>"
+            + f"<tr><td>Företag och räkenskapsår</td><td></td><td class='num'>{count(f.run.company_requests)}</td></tr>"
+            + "".join(_load_row(f, load) for load in f.loads)
+            + f"<tr class='total'><td colspan='2'>Summa för körningen</td><td class='num'>{count(f.requests)}</td></tr>"
+            + "</table>")
 
 
 def _load_row(f: PeriodFigures, load: dict) -> str:

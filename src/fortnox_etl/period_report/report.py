@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from fortnox_etl.config import Client
-from fortnox_etl.period_report.figures import read_figures
+from fortnox_etl.period_report.figures import RunRequests, read_figures
 from fortnox_etl.period_report.page import render
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,11 @@ def report_path(out_dir: Path, client_key: str, period_end: dt.date) -> Path:
     return Path(out_dir) / client_key / report_file_name(client_key, period_end)
 
 
-def write_period_report(engine: Engine, client: Client, out_dir: Path, period_end: dt.date) -> Path:
-    """Write (or replace) the report on the client's period from what staging holds for it."""
-    figures = read_figures(engine, client.key, client.name, client.organisation_number, period_end)
+def write_period_report(engine: Engine, client: Client, out_dir: Path, period_end: dt.date,
+                        run: RunRequests | None = None) -> Path:
+    """Write (or replace) the report on the client's period from what staging holds for it; `run` names the
+    sync run writing it, whose Fortnox requests the report counts (None: written outside a run, none counted)."""
+    figures = read_figures(engine, client.key, client.name, client.organisation_number, period_end, run)
     page = render(figures, dt.datetime.now(dt.UTC))
     path = report_path(out_dir, client.key, period_end)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,6 +40,7 @@ def write_period_report(engine: Engine, client: Client, out_dir: Path, period_en
     except OSError:
         os.unlink(handle.name)  # no half-way file left beside the reports
         raise
-    log.info("client %s: period report for the period ending %s written to %s (result so far %s, %d Fortnox requests)",
-             client.key, period_end, path, f"{-figures.result_ore / 100:,.2f} kr", figures.requests)
+    log.info("client %s: period report for the period ending %s written to %s (result so far %s%s)",
+             client.key, period_end, path, f"{-figures.result_ore / 100:,.2f} kr",
+             f", {figures.requests:,} Fortnox requests in this run" if run else "")
     return path
