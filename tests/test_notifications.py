@@ -1,7 +1,8 @@
 """Word to a person: each of the four events arrives by mail (a local SMTP server) and webhook (a local HTTP
 receiver) with the client, the period, the operator's words and the link; without channels nothing is sent
 and nothing fails; a connection close to expiry is told once a day; under Airflow the failure callback tells
-a client task's final failure."""
+a client task's final failure; under a real scheduler a failure its retry mends is not told, one that stays is
+told once after its last try, and a sync whose checks found an error is told once, linking its report."""
 from __future__ import annotations
 
 import html
@@ -21,10 +22,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
+from airflow_services import acme_for_airflow, airflow, running_airflow
 from fortnox_etl.airflow_support import NOTIFY_ON_FAILURE, tell_if_expiring
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow
 from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
 from fortnox_etl.period_end.checks import PeriodChecksFailed
+from fortnox_etl.sandbox import sie_export
 
 LOG_URL = "http://airflow.byran.se/dags/fortnox_sync__acme/runs/scheduled__2025-12/tasks/extract_from_fortnox?try_number=4"
 
@@ -203,3 +206,91 @@ def test_under_airflow_a_client_that_must_reconnect_is_told_once_by_the_failure_
     assert "/dags/fortnox_tokens/runs/" in post["link"] and "/tasks/renew/mapped/1" in post["link"]
     [mail] = mailbox[1]
     assert mail["subject"] == post["subject"] and "fortnox-etl connect norrsken" in mail.get_body(("html",)).get_content()
+
+
+# A client's task in a DAG of the test's own: Airflow's callbacks on a failure that a retry mends and on one that
+# stays, with a retry after one second instead of the sync's thirty.
+PROBE_DAG = '''
+import datetime as dt
+
+from airflow.sdk import DAG, BaseOperator
+
+from fortnox_etl.airflow_support import NOTIFY_ON_FAILURE
+from fortnox_etl.config import Client
+from fortnox_etl.fortnox.errors import FortnoxUnavailable
+
+
+class ClientTask(BaseOperator):
+    """Fails its first `failing_tries` tries as a sync's task fails when Fortnox does not answer."""
+
+    def __init__(self, client, failing_tries, **kwargs):
+        super().__init__(**kwargs)
+        self.client, self.failing_tries = client, failing_tries
+
+    def execute(self, context):
+        if context["ti"].try_number <= self.failing_tries:
+            raise FortnoxUnavailable(f"client acme: Fortnox did not answer (503) after 5 tries, try "
+                                     f"{context['ti'].try_number} of {self.task_id}; the run is retried later")
+
+
+with DAG("notify_probe", schedule=None, start_date=dt.datetime(2026, 1, 1), catchup=False,
+         is_paused_upon_creation=False,
+         default_args={"retries": 1, "retry_delay": dt.timedelta(seconds=1), "on_failure_callback": NOTIFY_ON_FAILURE}):
+    acme = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
+    ClientTask(task_id="mended_by_its_retry", client=acme, failing_tries=1)
+    ClientTask(task_id="failing_for_good", client=acme, failing_tries=2)
+'''
+
+
+def test_under_a_real_scheduler_only_final_failures_are_told_and_a_period_with_errors_once_with_its_report(
+        tmp_path, metadata_database, mailbox, hook_receiver, monkeypatch):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "fortnox_sync.py").symlink_to(Path(__file__).resolve().parents[1] / "dags" / "fortnox_sync.py")
+    (dags / "notify_probe.py").write_text(PROBE_DAG, encoding="utf-8")
+    with acme_for_airflow(tmp_path, metadata_database) as (sandbox, paths, env):
+        # Fortnox's SIE export of 2026 states a closing balance of 1930 one krona off what its vouchers give: the
+        # SIE file (built from the vouchers) is sound, and the scheduled month's checks find the error.
+        company = next(iter(sandbox.state.companies.values()))
+        year_2026 = next(year["Id"] for year in company.financial_years if year["FromDate"].startswith("2026"))
+        balances = sie_export._balances
+
+        def stated_one_krona_off(company, year_id, index, *rest):
+            lines = balances(company, year_id, index, *rest)
+            if year_id != year_2026:
+                return lines
+            return [f"#UB 0 1930 {float(line.split()[3]) + 1:.2f}" if line.startswith("#UB 0 1930 ") else line
+                    for line in lines]
+
+        monkeypatch.setattr(sie_export, "_balances", stated_one_krona_off)
+        env = {**env, **channel_variables(mailbox, hook_receiver), "AIRFLOW__CORE__DAGS_FOLDER": str(dags)}
+        with running_airflow(env, tmp_path / "airflow-processes.log"):
+            airflow(env, "dags", "trigger", "notify_probe")
+            deadline = time.monotonic() + 240
+            while len(hook_receiver[1]) < 2 and time.monotonic() < deadline:
+                time.sleep(1)
+            time.sleep(2)  # a third notice, were one wrongly sent with these, would have arrived by now
+
+    posts = sorted(hook_receiver[1], key=lambda post: post["dag_id"])
+    log = (tmp_path / "airflow-processes.log").read_text(errors="replace")[-3000:]
+    assert [(post["dag_id"], post["task_id"], post["event"]) for post in posts] == [
+        ("fortnox_sync__acme", "check_period", "period_checks_failed"),
+        ("notify_probe", "failing_for_good", "task_failed")], log
+    told_period, told_failure = posts
+
+    # The task that failed for good is told once, after its retry, with the log of that last try.
+    assert "try 2 of failing_for_good" in told_failure["words"] and "try_number=2" in told_failure["link"]
+
+    # The period whose checks found an error: client, period, the operator's words and the report beside the SIE file.
+    period = told_period["period"]
+    assert (told_period["client_key"], told_period["client_name"]) == ("acme", "Acme Bygg & Montage AB")
+    assert period.startswith("2026-")
+    assert "account 1930: our closing balance (UB)" in told_period["words"] and "Fortnox's" in told_period["words"]
+    report = Path(told_period["link"].removeprefix("file://"))
+    assert report.parent == paths.out_dir.resolve() / "acme" and report.name.startswith(f"acme_rapport_{period}-")
+    assert "Konto 1930: utgående balans (UB)" in html.unescape(report.read_text(encoding="utf-8"))
+
+    mails = sorted(mailbox[1], key=lambda mail: mail["subject"])
+    assert [mail["subject"] for mail in mails] == sorted(post["subject"] for post in posts)
+    assert all(post["link"] in html.unescape(mail.get_body(("html",)).get_content())
+               for mail, post in zip(mails, sorted(posts, key=lambda post: post["subject"])))
