@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from fortnox_etl.export.outbox import Outbox
+from fortnox_etl.export.posting import export_approved
+from fortnox_etl.export.voucher_files import read_drafts
 from fortnox_etl.period import Period
 from fortnox_etl.period_end import client_steps
 from fortnox_etl.period_end.checks import CHECKS, PeriodChecksFailed
@@ -21,6 +24,7 @@ from fortnox_etl.period_report.amounts import kr
 from fortnox_etl.sie.reader import read_sie
 
 CHROMIUM = Path("/usr/bin/chromium")
+CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
 
 
 class TaskInstance:
@@ -125,6 +129,33 @@ def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_c
     assert "account 1930: closing balance (UB)" in caplog.text
     assert not [message for _, message, _ in stored if escape_html(message) in page]  # no check speaks English
 
+
+
+@pytest.mark.parametrize("staging", ["sqlite"], indirect=True)
+def test_the_report_names_the_invoices_behind_a_ledger_difference_and_the_vouchers_the_export_posted(
+        make_context, clients):
+    ctx = make_context(clients[0])
+    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
+    outbox = Outbox(ctx.engine, "acme")  # the closing voucher an accountant adds, approved and posted by the export
+    approved = outbox.add(read_drafts(CLOSING_FILE), "anna")
+    outbox.approve(approved, "bertil")
+    assert export_approved(ctx).posted == approved
+    posted = outbox.voucher(approved[0])
+    with ctx.engine.begin() as db:  # the largest open customer invoice gone from the ledger Fortnox gave
+        lost, open_ore = db.execute(text("SELECT invoice_number, open_ore FROM ledger_open_items WHERE client_key = "
+                                         "'acme' AND ledger = 'customer' ORDER BY open_ore DESC LIMIT 1")).one()
+        db.execute(text("DELETE FROM raw_invoices WHERE client_key = 'acme' AND invoice_number = :n"), {"n": lost})
+    ti = TaskInstance()
+    ti.results["extract_from_fortnox"] = company
+    client_steps.build_ledger_appendices(ctx, {"params": {}, "ti": ti})
+    page = unescape(Path(client_steps.check_period(ctx, {"params": {}, "ti": ti})).read_text(encoding="utf-8"))
+
+    assert f"Differens mot konto 1510: {kr(-open_ore)}" in page
+    row = re.search(rf"<tr><td>{lost}</td><td>[^<]*</td><td class='num'>(.*?)</td><td>([^<]*)</td></tr>", page)
+    assert row and kr(-open_ore) in row.group(1) and f"faktura {lost}" in row.group(2)
+    assert f"Kundreskontran {kr(0)}" not in page and "skiljer sig från konto 1510" in page  # the check, in Swedish
+    assert re.search(rf"<td>2025-12-31</td><td>{re.escape(posted.description)}</td>"
+                     rf"<td>{posted.fortnox_series} {posted.fortnox_number}</td>", page)
 
 
 def test_every_check_has_its_swedish_words_and_a_result_stored_without_facts_keeps_its_own():
