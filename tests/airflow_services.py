@@ -3,6 +3,7 @@ server and the scheduler with the LocalExecutor, and the `airflow` command again
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import requests
 
 from fortnox_etl.config import Client
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
+from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -108,11 +109,12 @@ def stop(service: subprocess.Popen, grace_seconds: float = 20) -> None:
 
 @contextlib.contextmanager
 def acme_for_airflow(tmp_path: Path, metadata_database: str):
-    """Acme alone in the client file, its books through 2026 in a running sandbox (so the sync's own
-    latest scheduled month, 2026-10, succeeds beside whatever a test runs), acme connected; yields the
-    sandbox, the demo-like paths under tmp_path and the environment for running_airflow."""
+    """Acme alone in the client file, its books from 2025 to the year holding today in a running sandbox (so the
+    sync's own latest scheduled month succeeds beside whatever a test runs, whenever the tests run), acme
+    connected; yields the sandbox, the demo-like paths under tmp_path and the environment for running_airflow."""
     company = generate_company(CompanySpec(tenant_id=1001, organisation_number=ACME.organisation_number,
-                                           name=ACME.name, first_year=2025, years=2))
+                                           name=ACME.name, first_year=2025,
+                                           years=years_through(2025, 1, datetime.date.today())))
     clients_file = tmp_path / "clients.yaml"
     clients_file.write_text(f"clients:\n  - {{key: acme, name: {ACME.name!r}, organisation_number: "
                             f"'{ACME.organisation_number}'}}\n", encoding="utf-8")

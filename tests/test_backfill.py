@@ -41,7 +41,7 @@ def test_a_three_month_backfill_gives_three_periods_and_a_rerun_changes_nothing(
             states = wait_for(env, backfill_runs=3)
             assert set(states.values()) == {"success"}, states
 
-            # The DAG's own latest month (2026-10) runs too and writes its own file; these are the backfill's.
+            # The DAG's own latest month (last month) runs too and writes its own file; these are the backfill's.
             files = sorted(p.name for p in (paths.out_dir / "acme").glob("acme_sie4_20250101-20251231_per_*.se"))
             assert files == [f"acme_sie4_20250101-20251231_per_{end.replace('-', '')}.se" for end in PERIOD_ENDS]
             before = staging_snapshot(staging)

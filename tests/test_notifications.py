@@ -5,6 +5,7 @@ a client task's final failure; under a real scheduler a failure its retry mends 
 told once after its last try, and a sync whose checks found an error is told once, linking its report."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import socket
@@ -249,15 +250,17 @@ def test_under_a_real_scheduler_only_final_failures_are_told_and_a_period_with_e
     (dags / "fortnox_sync.py").symlink_to(Path(__file__).resolve().parents[1] / "dags" / "fortnox_sync.py")
     (dags / "notify_probe.py").write_text(PROBE_DAG, encoding="utf-8")
     with acme_for_airflow(tmp_path, metadata_database) as (sandbox, paths, env):
-        # Fortnox's SIE export of 2026 states a closing balance of 1930 one krona off what its vouchers give: the
-        # SIE file (built from the vouchers) is sound, and the scheduled month's checks find the error.
+        # Fortnox's SIE export of the scheduled month's year (last month's) states a closing balance of 1930 one
+        # krona off what its vouchers give: the SIE file (built from the vouchers) is sound, and the scheduled
+        # month's checks find the error.
         company = next(iter(sandbox.state.companies.values()))
-        year_2026 = next(year["Id"] for year in company.financial_years if year["FromDate"].startswith("2026"))
+        scheduled_year = str((dt.date.today().replace(day=1) - dt.timedelta(days=1)).year)
+        year_off = next(year["Id"] for year in company.financial_years if year["FromDate"].startswith(scheduled_year))
         balances = sie_export._balances
 
         def stated_one_krona_off(company, year_id, index, *rest):
             lines = balances(company, year_id, index, *rest)
-            if year_id != year_2026:
+            if year_id != year_off:
                 return lines
             return [f"#UB 0 1930 {float(line.split()[3]) + 1:.2f}" if line.startswith("#UB 0 1930 ") else line
                     for line in lines]
@@ -284,7 +287,7 @@ def test_under_a_real_scheduler_only_final_failures_are_told_and_a_period_with_e
     # The period whose checks found an error: client, period, the operator's words and the report beside the SIE file.
     period = told_period["period"]
     assert (told_period["client_key"], told_period["client_name"]) == ("acme", "Acme Bygg & Montage AB")
-    assert period.startswith("2026-")
+    assert period.startswith(f"{scheduled_year}-")
     assert "account 1930: our closing balance (UB)" in told_period["words"] and "Fortnox's" in told_period["words"]
     report = Path(told_period["link"].removeprefix("file://"))
     assert report.parent == paths.out_dir.resolve() / "acme" and report.name.startswith(f"acme_rapport_{period}-")
