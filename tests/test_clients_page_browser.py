@@ -4,6 +4,7 @@ sees both runs succeed. And what Airflow's permissions keep from whom: no page w
 but cannot trigger or connect, a form from another site does nothing. Screenshots go to the test's folder."""
 from __future__ import annotations
 
+import datetime
 import time
 
 import requests
@@ -22,7 +23,7 @@ from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.export.outbox import Outbox
 from fortnox_etl.export.voucher_files import read_drafts
 from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company
+from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine
 from test_export_dag import CLOSING_FILE
@@ -36,7 +37,8 @@ PERIOD = "2026-11"
 
 def test_an_operator_connects_a_client_and_runs_a_month_for_two_from_the_clients_page(tmp_path, metadata_database):
     companies = [generate_company(CompanySpec(tenant_id=tenant, organisation_number=client.organisation_number,
-                                              name=client.name, first_year=2025, years=2))
+                                              name=client.name, first_year=2025,
+                                              years=years_through(2025, 1, datetime.date.today())))
                  for tenant, client in enumerate((ACME, NORRSKEN, FJORD), start=1001)]
     clients_file = tmp_path / "clients.yaml"
     clients_file.write_text("clients:\n" + "".join(
