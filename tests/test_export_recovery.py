@@ -1,6 +1,6 @@
 """Finding a voucher whose POST answer never came, as real Fortnox allows: its list answers carry no
-Comments, and its clock is not ours. Fortnox here runs 10 minutes behind our clock (ours is ahead),
-which made the old search (`lastmodified` from our clock minus 5 minutes) miss and post twice."""
+Comments, and its clock is not ours. Fortnox here runs 10 minutes behind our clock (ours is ahead: the
+old search, `lastmodified` from our clock minus 5 minutes, missed and posted twice) and 10 minutes ahead."""
 from __future__ import annotations
 
 import re
@@ -18,10 +18,11 @@ from test_export import approve, draft, in_fortnox, synced  # noqa: F401 (synced
 SKEW_SECONDS = 10 * 60
 
 
-@pytest.fixture
-def sandbox(companies):
-    """Fortnox's clock 10 minutes behind ours, its real list subsets, no rate limit of its own (ours holds)."""
-    with RunningSandbox(companies, rate_limit=False, clock=lambda: time.time() - SKEW_SECONDS) as running:
+@pytest.fixture(params=[-SKEW_SECONDS, SKEW_SECONDS], ids=["fortnox_10_min_behind", "fortnox_10_min_ahead"])
+def sandbox(companies, request):
+    """Fortnox's clock 10 minutes behind or ahead of ours, its real list subsets, no rate limit of its own (ours
+    holds)."""
+    with RunningSandbox(companies, rate_limit=False, clock=lambda: time.time() + request.param) as running:
         yield running
 
 
@@ -66,7 +67,7 @@ def export_twice(ctx) -> None:
             pass
 
 
-def test_a_booked_voucher_whose_answer_was_lost_is_found_with_fortnoxs_clock_10_minutes_behind(
+def test_a_booked_voucher_whose_answer_was_lost_is_found_with_the_clocks_10_minutes_apart(
         synced, sandbox, monkeypatch):
     (voucher,) = approve(synced, draft())
     LostPosts(monkeypatch, booked=1)
