@@ -49,6 +49,18 @@ def in_fortnox(sandbox, outbox_id: str) -> list[dict]:
                 if f"fortnox-etl outbox id {outbox_id}" in (v.get("Comments") or "")]
 
 
+def two_minutes_later(ctx) -> None:
+    """As if an export's LEASE_SECONDS had passed: its lease has run out, and every voucher being posted was last sent
+    that much longer ago."""
+    with ctx.engine.begin() as connection:
+        connection.execute(text("UPDATE outbox_export_leases SET expires_at = 0"))
+        for outbox_id, sent_at in connection.execute(text(
+                "SELECT outbox_id, posting_started_at FROM outbox_vouchers WHERE state = 'posting'")).all():
+            earlier = dt.datetime.fromisoformat(sent_at) - dt.timedelta(seconds=export.LEASE_SECONDS)
+            connection.execute(text("UPDATE outbox_vouchers SET posting_started_at = :sent_at WHERE outbox_id = :id"),
+                               {"sent_at": earlier.isoformat(timespec="microseconds"), "id": outbox_id})
+
+
 @pytest.fixture
 def synced(make_context, clients):
     """Acme connected and its years loaded from Fortnox (their import source), ready to export."""
@@ -195,6 +207,7 @@ def test_an_answer_that_never_came_is_looked_for_before_posting_again(synced, sa
     assert outbox.voucher(booked_but_lost).state == POSTED, "found by its outbox id right away"
     assert outbox.voucher(not_booked).state == POSTING and "outcome unknown" in outbox.voucher(not_booked).reason
     monkeypatch.setattr(requests.Session, "request", original)
+    two_minutes_later(synced)
     summary = export.export_approved(synced)
     assert summary.posted == [not_booked]
     assert [len(in_fortnox(sandbox, v)) for v in (booked_but_lost, not_booked)] == [1, 1]
@@ -265,8 +278,7 @@ def test_an_export_killed_at_every_step_and_run_again_posts_each_approved_vouche
         assert child.exitcode == 17, f"iteration {iteration}: the export did not die {kill_point}"
         with pytest.raises(export.ExportBusy):
             export.export_approved(fast)  # the dead export's lease still holds
-        with ctx.engine.begin() as connection:  # two minutes later: its lease ran out
-            connection.execute(text("UPDATE outbox_export_leases SET expires_at = 0"))
+        two_minutes_later(ctx)
         export.export_approved(fast)
         states = {v.outbox_id: v for v in outbox.vouchers()}
         for outbox_id in added:

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS outbox_vouchers (
     content_sha256      VARCHAR(64) NOT NULL,     -- the same voucher added twice is refused
     state               VARCHAR(10) NOT NULL,
     reason              TEXT,                     -- why it failed, or why its outcome is not yet known
-    posting_started_at  VARCHAR(32),              -- the current posting attempt: where a lookup in Fortnox starts
+    posting_started_at  VARCHAR(32),              -- the current posting attempt: when its POST was last about to be sent
     fortnox_series      VARCHAR(10),
     fortnox_number      INTEGER,
     created_at          VARCHAR(32) NOT NULL,

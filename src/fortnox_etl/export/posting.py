@@ -11,9 +11,10 @@
   outcome is unknown (the answer never came, or the run died) is looked for by reading the series'
   vouchers after that number one by one, `GET /3/vouchers/{series}/{number}` (list answers carry no
   Comments), up to the series' end or a bound; no time filter, so our clock and Fortnox's need not
-  agree. Found, its number is recorded. Not found, it is posted again only by a later run (the
-  earlier one's lease has run out, so its request is over) whose search and a confirming second
-  search both reached the series' end without it; the run that lost the answer never posts it again.
+  agree. Found, its number is recorded. Not found, it is posted again only by a later run whose
+  search and a confirming second search both reached the series' end without it, and no sooner than
+  LEASE_SECONDS after it was sent (both times by our clock), when its request is over whether the
+  run that sent it died or lost the answer; the run that lost the answer never posts it again.
 - Fortnox's own refusals (400) fail that voucher with Fortnox's message; the others go on.
 """
 from __future__ import annotations
@@ -244,6 +245,12 @@ class _Poster:
         if not search.complete:
             self._still_unknown(voucher, search)
             return
+        # The run that lost the answer releases its lease at once, and a retry may come at once: time, not the
+        # lease, says the request is over.
+        resend_from = _sent_at(voucher) + dt.timedelta(seconds=LEASE_SECONDS)
+        if dt.datetime.now(dt.UTC) < resend_from:
+            self._still_unknown(voucher, search, resend_from=resend_from)
+            return
         year = self._checked_year(voucher, POSTING)
         if year is None:
             return
@@ -302,8 +309,8 @@ class _Poster:
     def _send(self, voucher: OutboxVoucher) -> None:
         """POST a voucher this run has just claimed (its state is `posting`, its year known)."""
         try:
-            answer = self.api.post("/3/vouchers", {"Voucher": _fortnox_voucher(voucher)}, before_send=self.lease.renew,
-                                   financialyear=voucher.financial_year_id)
+            answer = self.api.post("/3/vouchers", {"Voucher": _fortnox_voucher(voucher)},
+                                   before_send=lambda: self._sending(voucher), financialyear=voucher.financial_year_id)
         except InvalidData as refusal:
             self._fail(voucher, POSTING, f"Fortnox refused it: {refusal}")
             return
@@ -325,9 +332,17 @@ class _Poster:
         log.info("client %s: voucher %s posted to Fortnox as %s %s", self.key, voucher, booked["VoucherSeries"],
                  booked["VoucherNumber"])
 
+    def _sending(self, voucher: OutboxVoucher) -> None:
+        """Before each attempt: the lease renewed, and the time recorded, from which a lost answer's request is over
+        LEASE_SECONDS later."""
+        self.lease.renew()
+        with self.ctx.engine.begin() as connection:
+            run_sql(connection, "outbox/record_sending", outbox_id=voucher.outbox_id, sent_at=now())
+
     def _unknown(self, voucher: OutboxVoucher, error: str) -> None:
         """The answer to this run's POST never came: look once; not found, it waits for a later run, never posted
         again by this one (Fortnox may still be booking it)."""
+        voucher = self.outbox.voucher(voucher.outbox_id)  # as recorded, with the time it was last sent
         search = self._search(voucher)
         if search.found:
             found = search.found
@@ -338,11 +353,15 @@ class _Poster:
             return
         self._still_unknown(voucher, search, error)
 
-    def _still_unknown(self, voucher: OutboxVoucher, search: "_Search", error: str | None = None) -> None:
+    def _still_unknown(self, voucher: OutboxVoucher, search: "_Search", error: str | None = None,
+                       resend_from: dt.datetime | None = None) -> None:
         where = (f"not found in series {search.series} up to its end ({search.series} {search.searched_through})"
                  if search.complete else
                  f"not found in the {MAX_SEARCH_READS} vouchers read after {search.series} {search.started_after}; "
                  f"the series goes on past {search.series} {search.searched_through}, where the next search starts")
+        if resend_from is not None:
+            where += (f"; sent at {_sent_at(voucher):%H:%M:%S} UTC, it is posted again no sooner than "
+                      f"{resend_from:%H:%M:%S} UTC, when Fortnox can no longer be booking it")
         reason = f"outcome unknown: {error}; {where}" if error else f"outcome unknown: {where}"
         with self.ctx.engine.begin() as connection:
             self.outbox.move(connection, voucher.outbox_id, POSTING, POSTING, self.actor, reason=reason,
@@ -429,6 +448,11 @@ class _Search:
 def _booked(voucher: dict, resource: str) -> dict:
     """A voucher Fortnox answered with, checked to carry what recording it as posted needs."""
     return each_required([voucher], ("VoucherSeries", "VoucherNumber", "Year"), resource)[0]
+
+
+def _sent_at(voucher: OutboxVoucher) -> dt.datetime:
+    """When the voucher's POST was last about to be sent (by our clock)."""
+    return dt.datetime.fromisoformat(voucher.posting_started_at)
 
 
 def _fortnox_voucher(voucher: OutboxVoucher) -> dict:
