@@ -181,6 +181,19 @@ def test_a_sie_row_on_an_account_fortnox_cannot_take_is_refused_as_written(cli, 
     assert cli.outbox().vouchers() == []
 
 
+def test_a_reason_or_name_typed_with_a_control_character_is_refused_and_nothing_changed(cli, tmp_path):
+    cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", TAX_CSV)))
+    tax, _ = cli.outbox().vouchers()
+    code, _, err = cli("vouchers", "reject", "acme", tax.outbox_id, "--reason", "fel\nbelopp")
+    assert code == 2 and "nothing was changed: the reason 'fel\\nbelopp' holds a control character (such as a line " \
+                          "break or tab); write it on one line" in err, err
+    code, _, err = cli("vouchers", "approve", "acme", tax.outbox_id, "--by", "anna\x1b[31m")
+    assert code == 2 and "the name 'anna\\x1b[31m' holds a control character" in err, err
+    assert cli.outbox().voucher(tax.outbox_id).state == DRAFT
+    code, _, err = cli("vouchers", "add", "acme", str(write(tmp_path, "more.csv", TAX_CSV)), "--by", "anna\f")
+    assert code == 2 and "nothing was added: the name" in err, err
+
+
 def test_approving_and_rejecting_only_from_the_right_states(cli, tmp_path):
     cli("vouchers", "add", "acme", str(write(tmp_path, "closing.csv", TAX_CSV)))
     tax, fund = cli.outbox().vouchers()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ ALLOWED_MOVES = {
     (POSTING, APPROVED),
 }
 MAX_TEXT, MAX_ROW_TEXT = 200, 100  # Fortnox's limits for a voucher's Description and a row's TransactionInformation
+# A line break, form feed or other control character: no text typed on one line holds one, and it would break
+# the lines and records the text is shown or written in (a voucher's comes back in Fortnox's SIE export).
+holds_control_character = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").search
 
 
 class OutboxError(ValueError):
@@ -156,6 +160,7 @@ class Outbox:
 
     def add(self, drafts: list[Draft], actor: str) -> list[str]:
         """Add the drafts, all or none; a voucher already in the outbox (same content) is refused, naming it."""
+        _refuse_control_characters("nothing was added", name=actor)
         problems = [draft.located(problem) for draft in drafts
                     for problem in voucher_problems(draft.series, draft.text, draft.rows)]
         if problems:
@@ -213,6 +218,7 @@ class Outbox:
         self._move_all(outbox_ids, (DRAFT, APPROVED, FAILED), REJECTED, actor, note or "rejected")
 
     def _move_all(self, outbox_ids: list[str], from_states: tuple[str, ...], to_state: str, actor: str, note: str) -> None:
+        _refuse_control_characters("nothing was changed", name=actor, reason=note)
         vouchers = [self.voucher(outbox_id) for outbox_id in dict.fromkeys(outbox_ids)]
         wrong = [v for v in vouchers if v.state not in from_states]
         if wrong:
@@ -251,6 +257,14 @@ class Outbox:
             "outbox_id": outbox_id, "at": now(), "from_state": from_state, "to_state": to_state, "actor": actor,
             "note": note,
         })
+
+
+def _refuse_control_characters(outcome: str, **typed: str | None) -> None:
+    """What a person typed for the outbox's history (who, why) is one line of text."""
+    for name, value in typed.items():
+        if value and holds_control_character(value):
+            raise OutboxError(f"{outcome}: the {name} {value!r} holds a control character (such as a line break or "
+                              "tab); write it on one line")
 
 
 def now() -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fortnox_etl.config import Client, NotText, text_of
-from fortnox_etl.export.outbox import Draft, DraftRow
+from fortnox_etl.export.outbox import Draft, DraftRow, holds_control_character
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION, organisation_problem, says_whose_books
 
@@ -44,7 +44,6 @@ COST_CENTER_DIMENSION, PROJECT_DIMENSION = "1", "6"
 MAX_KRONOR_DIGITS = 13
 MAX_AMOUNT = "9 999 999 999 999,99 kr"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").search
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 _ACCOUNT = re.compile(r"[0-9]{1,10}").fullmatch
 # kronor (bare, or in groups of three after a space or non-breaking space), then decimals after . or ,
@@ -149,7 +148,7 @@ def _csv_drafts(name: str, content: str) -> list[Draft]:
                             f"holds a '{delimiter}' (a decimal comma in a comma-separated file: \"100,75\")")
             group.readable = group.first_line != line_no and group.readable
             continue
-        bad = [column for column, value in record.items() if _CONTROL(value)]
+        bad = [column for column, value in record.items() if holds_control_character(value)]
         if bad:
             problems.append(f"{where}: {bad[0]} holds a control character (such as a line break or tab), which a "
                             "voucher cannot carry; remove it")
@@ -258,7 +257,7 @@ def _json_text(value: object, key: str, where: str, problems: list, optional: bo
     if type(value) is not str:
         problems.append(f"{where}: {key} must be a text in quotes, not {_json_shown(value)}")
         return None
-    if _CONTROL(value):
+    if holds_control_character(value):
         problems.append(f"{where}: {key} holds a control character (such as a line break or tab), which a voucher "
                         "cannot carry; remove it")
         return None
