@@ -3,6 +3,7 @@ Comments, and its clock is not ours. Fortnox here runs 10 minutes behind our clo
 old search, `lastmodified` from our clock minus 5 minutes, missed and posted twice) and 10 minutes ahead."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -164,4 +165,32 @@ def test_a_search_is_bounded_and_goes_on_where_it_stopped(synced, sandbox, monke
         except export.ExportIncomplete:
             continue
     assert summaries and summaries[-1].found == [voucher]
+    assert len(in_fortnox(sandbox, voucher)) == 1
+
+
+def test_a_post_sent_late_after_rate_limit_waits_is_timed_from_its_last_attempt(synced, sandbox, monkeypatch):
+    """Fortnox's 429s held the POST back (as if for two minutes) after the voucher was claimed; its answer is then
+    lost. A retry at once must time the wait from that last attempt, not from the claim."""
+    (voucher,) = approve(synced, draft())
+    posts = LostPosts(monkeypatch, held=1)
+    held_back, later = posts._request, []
+    clock = export.now
+    monkeypatch.setattr(export, "now", lambda: (dt.datetime.fromisoformat(clock()) + sum(later, dt.timedelta())).isoformat())
+
+    def rate_limited_first(session, method, url, **kwargs):
+        if method == "POST" and not later:
+            later.append(dt.timedelta(seconds=export.LEASE_SECONDS + 10))  # the 429s' pauses
+            response = requests.Response()
+            response.status_code, response._content = 429, b'{"message": "Too many requests"}'
+            return response
+        return held_back(session, method, url, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request",
+                        lambda session, method, url, **kwargs: rate_limited_first(session, method, url, **kwargs))
+    for _ in range(2):  # the run that lost the answer, and a retry at once
+        with pytest.raises(export.ExportIncomplete, match=f"Fortnox's answer for {voucher} never came"):
+            export.export_approved(synced)
+    assert in_fortnox(sandbox, voucher) == [], "not posted again within two minutes of its last attempt"
+    posts.deliver()
+    assert export.export_approved(synced).found == [voucher]
     assert len(in_fortnox(sandbox, voucher)) == 1

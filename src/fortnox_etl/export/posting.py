@@ -248,7 +248,7 @@ class _Poster:
         # The run that lost the answer releases its lease at once, and a retry may come at once: time, not the
         # lease, says the request is over.
         resend_from = _sent_at(voucher) + dt.timedelta(seconds=LEASE_SECONDS)
-        if dt.datetime.now(dt.UTC) < resend_from:
+        if dt.datetime.fromisoformat(now()) < resend_from:  # by the clock the sending time was recorded with
             self._still_unknown(voucher, search, resend_from=resend_from)
             return
         year = self._checked_year(voucher, POSTING)
