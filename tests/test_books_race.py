@@ -2,6 +2,7 @@
 the books, and the recorded source is always the one the staged books came from."""
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import logging
@@ -10,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from fortnox_etl.connections import token_upkeep
 from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.period import Period
+from fortnox_etl.period_end import sie_file as period_sie_file
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.sie_export import sie_file
@@ -111,8 +114,8 @@ def test_an_import_during_a_sync_of_the_year_waits_for_it_and_its_books_are_the_
 
     assert syncing.exitcode == 0, "the sync finished"
     assert imported.returncode == 0, imported.stderr
-    assert (f"client medium: the import of supplied.se by {getpass.getuser()} waits for the sync of client medium to finish "
-            "writing the books of the year from 2025-01-01") in imported.stderr, imported.stderr
+    assert (f"client medium: the import of supplied.se by {getpass.getuser()} waits for the sync of client medium to be done "
+            "with the books of the year from 2025-01-01") in imported.stderr, imported.stderr
     # The import came last: the year's books are the file's, whole, and the file is the recorded source.
     assert active_import_source(ctx.engine, CLIENT.key, CURRENT_YEAR) == FILE
     staged = _staged_texts(ctx.engine)
@@ -137,9 +140,44 @@ def test_a_sync_waits_while_an_import_writes_the_year_and_says_for_what(make_con
             "nothing is loaded while the import holds the year"
     syncing.join(timeout=120)
     assert syncing.exitcode == 0
-    assert ("client medium: the sync of client medium waits for the import of supplied.se by anna to finish writing "
+    assert ("client medium: the sync of client medium waits for the import of supplied.se by anna to be done with "
             "the books of the year from 2025-01-01") in log_file.read_text()
     assert active_import_source(ctx.engine, CLIENT.key, CURRENT_YEAR) == FORTNOX
+
+
+def test_no_sie_file_is_read_out_of_the_year_while_an_import_writes_it(make_context, staging, app, tmp_path, caplog):
+    """`sie export` (its own process) and a sync's file (here a thread) wait for the import: neither file can hold
+    half of each."""
+    ctx = make_context(CLIENT)
+    token_upkeep.keep_tokens_alive(ctx)
+    year = sync.extract_company(ctx, Period.parse("2025-12"))["years"][-1]
+    sync.extract_financial_year(ctx, year)
+    period_sie_file.build_sie_tables(ctx, [year])
+    clients_file = tmp_path / "clients.yaml"
+    clients_file.write_text(yaml.safe_dump({"clients": [{"key": CLIENT.key, "name": CLIENT.name,
+                                                         "organisation_number": CLIENT.organisation_number}]}))
+    exported = tmp_path / "exported.se"
+    caplog.set_level(logging.INFO)
+    with BooksLease(ctx.engine, CLIENT.key, year["from_date"], "the import of supplied.se by anna"):
+        exporting = subprocess.Popen([str(FORTNOX_ETL), "sie", "export", CLIENT.key, "--year", "2025", "-o", str(exported)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=_environment(staging, app, ctx.token_key, clients_file))
+        said = ""
+        while "waits for" not in said and (line := exporting.stderr.readline()):
+            said += line
+        writing = threading.Thread(target=period_sie_file.write_sie_file, args=(ctx, year))
+        writing.start()
+        deadline = time.monotonic() + 60
+        while "the SIE file of client medium waits for" not in caplog.text:
+            assert time.monotonic() < deadline and writing.is_alive(), "the sync's file never waited"
+            time.sleep(0.05)
+        time.sleep(1)
+        assert exporting.poll() is None and writing.is_alive() and not exported.exists(), "nothing is read meanwhile"
+    out, err = exporting.communicate(timeout=120)
+    writing.join(timeout=120)
+    assert f"the export of exported.se by {getpass.getuser()} waits for the import of supplied.se by anna" in said, said + err
+    assert exporting.returncode == 0 and exported.exists(), err
+    assert not writing.is_alive() and period_sie_file.sie_path(ctx, dt.date(2025, 1, 1), dt.date(2025, 12, 31)).exists()
 
 
 def test_a_lease_whose_holder_died_is_taken_over_and_the_late_holder_writes_nothing(make_context):

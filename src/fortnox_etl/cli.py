@@ -48,6 +48,7 @@ from fortnox_etl.period_end.sie_import import EMPTY_YEAR_OPTION, SieImportRefuse
 from fortnox_etl.sandbox import serve as serve_sandbox
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION
 from fortnox_etl.sie.writer import SieDataMissing, SieRequestInvalid, staged_financial_year, write_sie4, year_to_date
+from fortnox_etl.staging.books_lease import BooksLease
 from fortnox_etl.staging.database import create_schema, create_staging_engine, staging_url
 
 CLIENTS_FILE_VARIABLE = "FORTNOX_ETL_CLIENTS"
@@ -306,9 +307,11 @@ def _sie_export(args: argparse.Namespace, operator: _Books) -> None:
     if output.is_dir():  # a folder: the file goes into it under the name a sync gives it
         output = output / sie_file_name(client.key, year.start_date, year.end_date,
                                         year_to_date(year.end_date, args.as_of))
-    try:
-        summary = write_sie4(operator.engine, client.key, year.financial_year_id, output, as_of=args.as_of,
-                             checksum=args.checksum)
+    try:  # under the year's books lease, as a sync writes its file: an import cannot rebuild the year meanwhile
+        with BooksLease(operator.engine, client.key, year.start_date.isoformat(),
+                        f"the export of {output.name} by {getpass.getuser()}"):
+            summary = write_sie4(operator.engine, client.key, year.financial_year_id, output, as_of=args.as_of,
+                                 checksum=args.checksum)
     except OSError as error:
         raise SieRequestInvalid(f"{output} cannot be written ({error.strerror}); nothing was written. "
                                 "Give -o a file or folder you may write to") from None

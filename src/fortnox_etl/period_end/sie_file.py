@@ -55,7 +55,9 @@ def write_sie_file(ctx: ClientContext, year: dict, as_of: dt.date | None = None)
     """
     start, end = dt.date.fromisoformat(year["from_date"]), dt.date.fromisoformat(year["to_date"])
     as_of = year_to_date(end, as_of)
-    summary = write_sie4(ctx.engine, ctx.client.key, year["id"], sie_path(ctx, start, end, as_of), as_of=as_of)
+    # Read out of staging under the year's books lease: an import cannot rebuild the year halfway through the file.
+    with BooksLease(ctx.engine, ctx.client.key, year["from_date"], f"the SIE file of client {ctx.client.key}"):
+        summary = write_sie4(ctx.engine, ctx.client.key, year["id"], sie_path(ctx, start, end, as_of), as_of=as_of)
     log.info("client %s: SIE4 file for %s..%s as of %s written to %s: %s accounts, %s vouchers, %s transactions",
              ctx.client.key, start, end, as_of, summary.path, f"{summary.accounts:,}", f"{summary.vouchers:,}",
              f"{summary.transactions:,}")

@@ -1,4 +1,5 @@
-"""One writer at a time for a client-year's books: a sync's load or a `sie import`, never both at once.
+"""One writer at a time for a client-year's books: a sync's load or a `sie import`, never both at once, and no
+SIE file read out of them while one writes them.
 
 A sync plans its load on what staging holds (an incremental load keeps the staged vouchers before a
 date) and commits minutes later; an import that committed in between would leave its vouchers under
@@ -86,7 +87,7 @@ class BooksLease:
             current = connection.execute(text(sql("books_lease/select_lease")), self._key).first()
         if current is None or current.held_by is None:
             return  # freed in the meantime
-        log.info("client %s: %s waits for %s to finish writing the books of the year from %s (it began at %s UTC; "
+        log.info("client %s: %s waits for %s to be done with the books of the year from %s (it began at %s UTC; "
                  "if it died, its lease runs out at %s UTC)", self._key["client_key"], self.held_by, current.held_by,
                  self._key["year_start"], _utc(current.held_since), _utc(current.expires_at))
 
