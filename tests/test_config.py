@@ -131,3 +131,10 @@ def test_organisation_numbers_in_other_scripts_digits_are_refused(tmp_path, numb
     assert organisation_number_normal_form(number) is None
     with pytest.raises(ConfigError, match="is not valid"):
         load_clients(write(tmp_path, f"clients:\n  - {{key: a, name: A, organisation_number: '{number}'}}\n"))
+
+
+def test_a_client_name_with_a_control_character_is_refused(tmp_path):
+    """A YAML escape puts a form feed into a name the file itself holds none of."""
+    with pytest.raises(ConfigError, match=r"\(acme\): name 'Acme\\x0cBygg' holds a control character \(such as a line "
+                                          r"break or tab\); write it on one line"):
+        load_clients(write(tmp_path, 'clients:\n  - {key: acme, name: "Acme\\fBygg", organisation_number: \'556677-8899\'}\n'))

@@ -25,6 +25,9 @@ _ORGNR = re.compile(r"([0-9]{2})?([0-9]{6})[-+]?([0-9]{4})")
 
 # Control characters other than tab and line breaks: no text file holds them, a wrongly decoded one does.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Any control character, line breaks included: no text a person types on one line (a name, a voucher's text, a
+# reason) holds one, and it would break the lines and records the text is shown or written in.
+holds_control_character = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").search
 
 
 class ConfigError(ValueError):
@@ -154,6 +157,9 @@ def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     tenant_id = entry.get("tenant_id")
     if tenant_id is not None and (not _whole_number(tenant_id) or tenant_id <= 0):
         raise ConfigError(f"{where} ({key}): tenant_id must be the Fortnox tenant (database) number, not {tenant_id!r}")
+    if holds_control_character(str(entry["name"])):  # a YAML escape ("\f") puts one there
+        raise ConfigError(f"{where} ({key}): name {str(entry['name'])!r} holds a control character (such as a line "
+                          "break or tab); write it on one line")
     unknown = set(entry) - {"key", "name", "organisation_number", "fiscal_year_start_month", "tenant_id"}
     if unknown:
         raise ConfigError(f"{where} ({key}): unknown field(s) {', '.join(sorted(unknown))}")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
+from fortnox_etl.config import holds_control_character
 from fortnox_etl.staging.database import sql
 
 DRAFT, APPROVED, REJECTED, POSTING, POSTED, FAILED = "draft", "approved", "rejected", "posting", "posted", "failed"
@@ -29,9 +29,6 @@ ALLOWED_MOVES = {
     (POSTING, APPROVED),
 }
 MAX_TEXT, MAX_ROW_TEXT = 200, 100  # Fortnox's limits for a voucher's Description and a row's TransactionInformation
-# A line break, form feed or other control character: no text typed on one line holds one, and it would break
-# the lines and records the text is shown or written in (a voucher's comes back in Fortnox's SIE export).
-holds_control_character = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").search
 
 
 class OutboxError(ValueError):

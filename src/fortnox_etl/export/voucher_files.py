@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fortnox_etl.config import Client, NotText, text_of
-from fortnox_etl.export.outbox import Draft, DraftRow, holds_control_character
+from fortnox_etl.config import Client, NotText, holds_control_character, text_of
+from fortnox_etl.export.outbox import Draft, DraftRow
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.whose_books import WITHOUT_ORGNR_OPTION, organisation_problem, says_whose_books
 
