@@ -99,8 +99,9 @@ def test_an_import_during_a_sync_of_the_year_waits_for_it_and_its_books_are_the_
     clients_file.write_text(yaml.safe_dump({"clients": [{"key": CLIENT.key, "name": CLIENT.name,
                                                          "organisation_number": CLIENT.organisation_number}]}))
 
-    # The sync plans an incremental load, then waits 4 s for Fortnox's SIE file: the import comes in then.
-    sandbox.set_faults(FaultPlan((Fault("slow", next_n=1, path_prefix="/3/sie/4", delay_ms=4000),)))
+    # The sync plans an incremental load, then waits 10 s for Fortnox's SIE file: the import comes in then (its
+    # process starts and reads the file first, which a loaded machine may take several seconds for).
+    sandbox.set_faults(FaultPlan((Fault("slow", next_n=1, path_prefix="/3/sie/4", delay_ms=10_000),)))
     downloads = sandbox.requests(TENANT).get("/3/sie/4", 0)
     syncing = SPAWN.Process(target=_sync_year, args=(staging, app, ctx.token_key, year))
     syncing.start()
