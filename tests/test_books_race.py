@@ -25,6 +25,7 @@ from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.period import Period
 from fortnox_etl.period_end import sie_file as period_sie_file
+from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company
 from fortnox_etl.sandbox.sie_export import sie_file
@@ -194,3 +195,38 @@ def test_a_lease_whose_holder_died_is_taken_over_and_the_late_holder_writes_noth
     with pytest.raises(BooksLeaseLost, match="another run took over the books of the year from 2025-01-01; nothing "
                                              "of this run was written. Run it again"), engine.begin() as connection:
         late.hold(connection)
+
+
+def test_a_file_without_vouchers_is_refused_when_a_sync_stages_the_year_while_the_import_waits(
+        make_context, companies, tmp_path, caplog):
+    """The refusal of a voucherless file as cut short is decided again under the year's lease: the year had no
+    staged vouchers when the import began, and has them by the time it may write."""
+    ctx = make_context(CLIENT)
+    token_upkeep.keep_tokens_alive(ctx)
+    year = sync.extract_company(ctx, Period.parse("2025-12"))["years"][-1]
+    whole = sie_file(companies[0], CURRENT_YEAR).decode("cp437")
+    without_vouchers = tmp_path / "without_vouchers.se"
+    without_vouchers.write_bytes(re.sub(r"^#VER .*?^}\r?\n", "", whole, flags=re.MULTILINE | re.DOTALL).encode("cp437"))
+    outcome = []
+    caplog.set_level(logging.INFO)
+    with BooksLease(ctx.engine, CLIENT.key, year["from_date"], f"the sync of client {CLIENT.key}") as lease:
+        importing = threading.Thread(target=lambda: outcome.append(_import_outcome(ctx, without_vouchers)))
+        importing.start()
+        deadline = time.monotonic() + 60
+        while "the import of without_vouchers.se" not in caplog.text:
+            assert time.monotonic() < deadline and importing.is_alive(), "the import never waited for the sync"
+            time.sleep(0.05)
+        staged = sync._load_financial_year(ctx, year, lease)["vouchers"]
+    importing.join(timeout=120)
+    assert staged and str(outcome[0]).startswith(
+        f"{without_vouchers} holds no vouchers, where the staged year 2025-01-01..2025-12-31 has {staged:,}")
+    assert active_import_source(ctx.engine, CLIENT.key, CURRENT_YEAR) == FORTNOX
+    assert len(_staged_texts(ctx.engine)) == staged
+
+
+def _import_outcome(ctx: ClientContext, path: Path) -> Exception | None:
+    try:
+        import_sie_file(ctx.engine, CLIENT, path)
+    except SieImportRefused as refused:
+        return refused
+    return None

@@ -80,8 +80,10 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
         raise SieImportRefused(f"{path}, line {error.line_no}: {error.reason}. Nothing was imported; "
                                "correct the line or export the file again") from None
     _check_whose_books(client, sie, path, without_orgnr)
-    if not sie.vouchers and not empty_year:
-        _refuse_as_cut_short(engine, client.key, sie, path)
+    refuse_if_cut_short = not sie.vouchers and not empty_year
+    if refuse_if_cut_short:  # named as cut short before anything else the file's contents may fail
+        with engine.connect() as connection:
+            _refuse_as_cut_short(connection, client.key, sie, path)
     _check(client, sie, path)
     sha256 = hashlib.sha256(data).hexdigest()
     without_orgnr = not says_whose_books(sie)
@@ -93,6 +95,8 @@ def import_sie_file(engine: Engine, client: Client, path: Path, imported_by: str
     with BooksLease(engine, key, start.isoformat(), f"the import of {path.name} by {imported_by}") as lease, \
             engine.begin() as connection:
         lease.hold(connection)
+        if refuse_if_cut_short:  # again under the lease: a sync may have staged the year's vouchers meanwhile
+            _refuse_as_cut_short(connection, key, sie, path)
         financial_year_id = _financial_year(connection, key, sie, 0, load, path)
         previous_year_id = _financial_year(connection, key, sie, -1, load, path) if -1 in sie.years else None
         if not _count(connection, "count_staged_company", client_key=key):
@@ -128,18 +132,17 @@ def _record_load(connection: Connection, client_key: str, financial_year_id: int
         "fortnox_vouchers_reported": None})
 
 
-def _refuse_as_cut_short(engine: Engine, client_key: str, sie: SieFile, path: Path) -> None:
+def _refuse_as_cut_short(connection: Connection, client_key: str, sie: SieFile, path: Path) -> None:
     """A file without vouchers is the end of a file cut at a line boundary more often than an empty year:
     refused, before its contents are checked, where the staged year has vouchers, or where the file has
     no balances either."""
     start, end = sie.years.get(0, (None, None))
     staged = 0
     if start is not None:
-        with engine.connect() as connection:
-            for year in connection.execute(text(sql("import_source/select_overlapping_years")), {
-                    "client_key": client_key, "from_date": start.isoformat(), "to_date": end.isoformat()}).mappings():
-                staged += connection.execute(text(sql("load/count_staged_year")), {
-                    "client_key": client_key, "financial_year_id": year["financial_year_id"]}).one().vouchers
+        for year in connection.execute(text(sql("import_source/select_overlapping_years")), {
+                "client_key": client_key, "from_date": start.isoformat(), "to_date": end.isoformat()}).mappings():
+            staged += connection.execute(text(sql("load/count_staged_year")), {
+                "client_key": client_key, "financial_year_id": year["financial_year_id"]}).one().vouchers
     if staged:
         raise SieImportRefused(
             f"{path} holds no vouchers, where the staged year {start}..{end} has {staged:,}: "
