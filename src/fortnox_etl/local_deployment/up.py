@@ -76,30 +76,19 @@ def _start(paths: DemoPaths, sqlite: bool) -> dict:
     sandbox = services.start(paths, SANDBOX, [_command("fortnox-etl"), "sandbox", "serve", "--port", str(sandbox_port),
                                               "--clients", str(clients_file)], dict(os.environ))
     base_url = f"http://127.0.0.1:{sandbox_port}"
-    _wait_for(f"the Fortnox sandbox at {base_url}", base_url + "/", sandbox, SANDBOX_START_TIMEOUT_SECONDS, paths)
+    wait_for(f"the Fortnox sandbox at {base_url}", base_url + "/", sandbox, SANDBOX_START_TIMEOUT_SECONDS, paths)
     print(f"Fortnox sandbox at {base_url}; connecting {', '.join(c.key for c in clients)} through its consent page",
           flush=True)
     app = sandbox_app(base_url)
     prepare_local_airflow(app, clients, paths, chosen.staging)  # the staging schema, the clients' tokens
 
-    port = free_port()
     env = {
-        **_without_connections(airflow_settings(token_key(paths), paths)),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": chosen.metadata_url,
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": chosen.metadata_async_url,
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),  # the connections' passwords, encrypted
-        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        **services_environment(_without_connections(airflow_settings(token_key(paths), paths)), chosen),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
         USERS_VARIABLE: os.environ.get(USERS_VARIABLE) or DEFAULT_USERS,
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "FORTNOX_ETL_CLIENTS": str(clients_file),
     }
+    port = env["AIRFLOW__API__PORT"]
     airflow_home.write_airflow_cfg(env)
     run_airflow(env, "db", "migrate")
     airflow_home.store_connections(env, local_connections(app, paths, chosen.staging))
@@ -107,11 +96,33 @@ def _start(paths: DemoPaths, sqlite: bool) -> dict:
     airflow = _command("airflow")
     started = {name: services.start(paths, name, [airflow, name], env) for name in AIRFLOW_SERVICES}
     ui = f"http://127.0.0.1:{port}/"
-    _wait_for("Airflow's API server", ui + "api/v2/monitor/health", started["api-server"], UI_START_TIMEOUT_SECONDS,
+    wait_for("Airflow's API server", ui + "api/v2/monitor/health", started["api-server"], UI_START_TIMEOUT_SECONDS,
               paths)
     details = {"ui": ui, "users": _users(env), "databases": chosen.description, "sandbox": base_url}
     services.record_details(paths, **details)
     return details
+
+
+def services_environment(settings: dict[str, str], chosen: databases.Databases,
+                         executor: str = "LocalExecutor") -> dict[str, str]:
+    """Airflow's settings (airflow_settings') for running its services as processes of their own: the chosen
+    databases, the executor, the API server on a free port (the tasks' Execution API with it), a signing secret,
+    a Fernet key, the log servers on free ports. `make up` and bench/fleet.py start their services with it."""
+    port = free_port()
+    return {
+        **settings,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": chosen.metadata_url,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": chosen.metadata_async_url,
+        "AIRFLOW__CORE__EXECUTOR": executor,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),  # the connections' passwords, encrypted
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
 
 
 def _command(name: str) -> str:
@@ -123,7 +134,7 @@ def _without_connections(env: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in env.items() if not name.startswith("AIRFLOW_CONN_")}
 
 
-def _wait_for(what: str, url: str, process, timeout: float, paths: DemoPaths) -> None:
+def wait_for(what: str, url: str, process, timeout: float, paths: DemoPaths) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
