@@ -42,6 +42,15 @@ def rows(figures: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         f = figures["period_report"]
         add("period_report", f"M company ({f['vouchers']:,} vouchers): {f['seconds']:.2f} s in a fresh process, "
                              f"{f['warm_seconds']:.2f} s warm", "under 1 s per client-period", f["seconds"] < 1)
+    if "fleet" in figures:
+        f = figures["fleet"]
+        add("fleet", f"{f['clients']:,} clients ({f['executor']}): {f['seconds']:.0f} s, 1,000 clients in "
+                     f"{f['projected_minutes_1000']:.0f} min (linear)", f"under {f['target_minutes_1000']} min",
+            f["projected_minutes_1000"] < f["target_minutes_1000"])
+        add("fleet", f"core-seconds: Airflow {f['airflow_core_seconds']:.0f} + tasks {f['task_core_seconds']:.0f} "
+                     f"against {f['baseline_core_seconds']:.0f} without Airflow; {f['requests']:,} requests, "
+                     f"peak {f['peak_rss_mb']:,} MB", "Airflow's share no larger than the work",
+            f["overhead_core_seconds"] <= f["baseline_core_seconds"])
     if "rate_limit" in figures:
         f = figures["rate_limit"]
         add("rate_limit", f"{f['requests']} requests in {f['seconds']} s, {f['budget_used']:.1%} of the budget, "
