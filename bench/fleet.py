@@ -147,7 +147,8 @@ def run_baseline(args: argparse.Namespace) -> None:
     for client in clients:
         ctx = ClientContext.create(client, ConnectionSettings.from_env)
         results = _Results()
-        context = {"params": {"period": args.period}, "data_interval_start": None, "dag_run": None, "ti": results}
+        context = {"params": {"period": args.period}, "data_interval_start": None, "dag_run": None, "ti": results,
+                   "run_id": f"baseline__{args.period}"}
         for step in ("extract_from_fortnox", "build_sie_file", "build_ledger_appendices", "check_period"):
             try:
                 results.returned[step] = getattr(client_steps, step)(ctx, context)
