@@ -1,5 +1,6 @@
 """Airflow itself for the tests that need its scheduler: a PostgreSQL metadata database, the API
-server and the scheduler with the LocalExecutor, and the `airflow` command against them."""
+server and the scheduler with the LocalExecutor (or the CeleryExecutor and its workers), and the
+`airflow` command against them."""
 from __future__ import annotations
 
 import contextlib
@@ -20,8 +21,11 @@ from fortnox_etl.config import Client
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
+from worker_hostname import WORKER_NAME_VARIABLE
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+TESTS = Path(__file__).resolve().parent
+REDIS_URL = os.environ.get("FORTNOX_ETL_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ACME = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
 
 
@@ -51,8 +55,61 @@ def services_environment(local: dict, metadata_database: str) -> dict:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
 
 
+def celery_environment(env: dict, key_prefix: str) -> dict:
+    """`env` with the CeleryExecutor: the local Redis as the broker, every key of it under `key_prefix` so
+    that test runs side by side share no queue, the metadata database as the result backend, and a
+    worker's task that stops heartbeating (its worker killed) failed and retried within seconds."""
+    return {**env,
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CELERY__BROKER_URL": REDIS_URL,
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": key_prefix,
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN']}",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "12",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "2",
+            # Side by side on one machine, each worker is told apart by the name it records for its tasks.
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_hostname.from_environment",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))}
+
+
+def redis_reachable() -> str | None:
+    """None if the test Redis answers, else why not."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"Redis at {REDIS_URL} is not reachable ({error}); start it to run the CeleryExecutor tests"
+    return None
+
+
+def forget_redis_keys(key_prefix: str) -> None:
+    import redis
+
+    broker = redis.Redis.from_url(REDIS_URL)
+    for key in broker.scan_iter(match=f"{key_prefix}*"):
+        broker.delete(key)
+
+
 def api_url(env: dict) -> str:
     return f"http://127.0.0.1:{env['AIRFLOW__API__PORT']}"
+
+
+def api_session(env: dict) -> requests.Session:
+    session = requests.Session()
+    token = requests.get(f"{api_url(env)}/auth/token", timeout=10).json()["access_token"]
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+def wait_until(probe, what: str, seconds: float = 300):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(2)
+    raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
 
 
 def with_logins(env: dict, folder: Path, users: dict[str, tuple[str, str]]) -> dict:
@@ -72,15 +129,18 @@ def bearer_token(env: dict, user: str, password: str) -> str:
 
 
 @contextlib.contextmanager
-def running_airflow(env: dict, log_file: Path):
+def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] = ()):
     """The metadata database migrated and the DAGs serialized, then the API server (with the plugins of the
-    environment's plugins folder) and the scheduler."""
+    environment's plugins folder) and the scheduler, and with the CeleryExecutor the named Celery workers
+    (each logging to <name>.log beside log_file); yields the workers' processes by name."""
     airflow(env, "db", "migrate")
     airflow(env, "dags", "reserialize")
     with open(log_file, "w") as log:
         # Each service leads its own process group, so that stopping it stops its workers and tasks too.
         services = [subprocess.Popen([AIRFLOW, command], env=env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True) for command in ("api-server", "scheduler")]
+        workers = {name: celery_worker(env, name, log_file.with_name(f"{name}.log")) for name in celery_workers}
+        services += workers.values()
         try:
             for _ in range(120):
                 try:
@@ -88,12 +148,22 @@ def running_airflow(env: dict, log_file: Path):
                         break
                 except requests.RequestException:
                     time.sleep(0.5)
-            yield
+            yield workers
         finally:
             for service in services:
                 service.terminate()
             for service in services:
                 stop(service)
+
+
+def celery_worker(env: dict, name: str, log_file: Path) -> subprocess.Popen:
+    """`airflow celery worker` as the machine `name` would run it: two tasks at a time, its own process group
+    (killing the group is the machine going away), no log server (the tasks' logs are files here)."""
+    with open(log_file, "w") as log:
+        return subprocess.Popen([AIRFLOW, "celery", "worker", "--celery-hostname", f"{name}@%h", "--concurrency", "2",
+                                 "--without-mingle", "--without-gossip", "--skip-serve-logs"],
+                                env={**env, WORKER_NAME_VARIABLE: name}, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
 
 def stop(service: subprocess.Popen, grace_seconds: float = 20) -> None:

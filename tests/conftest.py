@@ -1,12 +1,13 @@
 """Shared fixtures: a staging database of each kind, a running Fortnox sandbox, and connected clients."""
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import URL, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from fortnox_etl.config import APP_CONN_ID, DEFAULT_CLIENTS_FILE, STAGING_CONN_ID, ConnectionSettings, load_clients
@@ -95,14 +96,34 @@ def make_context(staging, app, tmp_path):
     return make
 
 
+@contextlib.contextmanager
+def fresh_databases():
+    """make(prefix) creates a fresh PostgreSQL database and gives its URL; all are dropped at the end."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    names = []
+
+    def make(prefix: str) -> URL:
+        names.append(f"{prefix}_{uuid.uuid4().hex[:12]}")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{names[-1]}"'))
+        return admin.url.set(database=names[-1])
+
+    yield make
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def metadata_database():
     """A fresh PostgreSQL database for Airflow's metadata, dropped afterwards (the scheduler needs one)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"airflow_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin.url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_databases() as make:
+        yield make("airflow_test").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def postgres_databases():
+    """Fresh PostgreSQL databases for a module's tests (make(prefix) gives one's URL), dropped after them."""
+    with fresh_databases() as make:
+        yield make

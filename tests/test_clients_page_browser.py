@@ -5,7 +5,6 @@ but cannot trigger or connect, a form from another site does nothing. Screenshot
 from __future__ import annotations
 
 import datetime
-import time
 
 import requests
 from playwright.sync_api import expect
@@ -15,6 +14,7 @@ from airflow_services import (
     bearer_token,
     running_airflow,
     services_environment,
+    wait_until,
     with_logins,
 )
 from browser import chromium_page
@@ -216,14 +216,4 @@ def run_states(env: dict, base: str, runs: dict[str, dict]) -> list[str]:
                            timeout=30).json()["state"] for dag_id, run in runs.items()]
     assert "failed" not in states, states
     return states
-
-
-def wait_until(probe, what: str, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(3)
-    raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
 

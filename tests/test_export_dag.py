@@ -11,7 +11,7 @@ from pathlib import Path
 import requests
 from airflow.dag_processing.dagbag import DagBag
 
-from airflow_services import acme_for_airflow, api_url, running_airflow
+from airflow_services import acme_for_airflow, api_session, api_url, running_airflow, wait_until
 from fortnox_etl.airflow_support import VoucherExportOperator
 from fortnox_etl.connections import token_upkeep
 from fortnox_etl.export import approval
@@ -197,20 +197,3 @@ def approve_once_parked(api: requests.Session, env: dict, question: dict, per_dr
                          json={"chosen_options": ["Approve"],
                                "params_input": {key: per_draft[key] for key in question["params"]}})
     assert response.status_code == 200, response.text
-
-
-def api_session(env: dict) -> requests.Session:
-    session = requests.Session()
-    token = requests.get(f"{api_url(env)}/auth/token", timeout=10).json()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    return session
-
-
-def wait_until(probe, what: str, seconds: float = 300):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(2)
-    raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
