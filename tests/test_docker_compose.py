@@ -1,5 +1,6 @@
-"""docker-compose.yaml, read as Compose reads it (no Docker engine runs here): real logins, and the UI and
-the sandbox reachable from this machine only unless a bureau chooses an address."""
+"""docker-compose.yaml, read as Compose reads it (no Docker engine runs here): real logins, the UI and the
+sandbox reachable from this machine only unless a bureau chooses an address, the CeleryExecutor with its
+workers by default, the LocalExecutor on one machine, and workers on more machines."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer")
+                    "airflow-triggerer", "airflow-worker", "flower")
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:+replacement}, ${NAME:?error}: Compose's interpolation.
 _VARIABLE = re.compile(r"\$\{(\w+)(?:(:?[-+?])([^}]*))?\}")
 
@@ -31,9 +32,33 @@ def interpolated(value: str, environment: dict[str, str]) -> str:
     return _VARIABLE.sub(replace, value)
 
 
+def read(name: str) -> dict:
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yaml").read_text(encoding="utf-8"))
+    return read("docker-compose.yaml")
+
+
+def merged(base: dict, override: dict) -> dict:
+    """`docker compose -f base -f override`: mappings merged key by key, ports and extra hosts added to,
+    anything else replaced."""
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            result[key] = merged(base[key], value)
+        elif key in ("ports", "extra_hosts") and key in base:
+            result[key] = base[key] + value
+        else:
+            result[key] = value
+    return result
+
+
+def started(compose: dict, profiles: tuple[str, ...] = ()) -> dict[str, dict]:
+    """The services `docker compose up` starts with these profiles."""
+    return {name: service for name, service in compose["services"].items()
+            if not service.get("profiles") or set(service["profiles"]) & set(profiles)}
 
 
 def published(compose: dict, environment: dict[str, str]) -> dict[str, list[str]]:
@@ -43,10 +68,13 @@ def published(compose: dict, environment: dict[str, str]) -> dict[str, list[str]
 
 
 def test_the_ui_and_the_sandbox_listen_on_this_machine_only_unless_the_bureau_chooses_an_address(compose):
-    assert published(compose, {}) == {"airflow-apiserver": ["127.0.0.1"], "fortnox-sandbox": ["127.0.0.1"]}
+    assert published(compose, {}) == {"airflow-apiserver": ["127.0.0.1"], "fortnox-sandbox": ["127.0.0.1"],
+                                      "flower": ["127.0.0.1"]}
     assert published(compose, {"FORTNOX_ETL_BIND_ADDRESS": "192.168.1.20"}) == {
-        "airflow-apiserver": ["192.168.1.20"], "fortnox-sandbox": ["192.168.1.20"]}
-    assert "postgres" not in published(compose, {}), "the databases are not published at all"
+        "airflow-apiserver": ["192.168.1.20"], "fortnox-sandbox": ["192.168.1.20"],
+        "flower": ["127.0.0.1"]}, "Flower has no logins: this machine only, whatever the address"
+    assert "postgres" not in published(compose, {}) and "redis" not in published(compose, {}), \
+        "the databases and the broker are not published at all"
 
 
 def test_every_airflow_service_has_real_logins_and_nobody_is_an_admin_by_default(compose):
@@ -90,3 +118,60 @@ def test_every_airflow_service_has_an_async_driver_and_swedish_time(compose):
         assert async_.split("://", 1)[1] == sync.split("://", 1)[1], f"{name}: one database, two drivers"
         assert environment["AIRFLOW__CORE__DEFAULT_TIMEZONE"] == "Europe/Stockholm", name
     assert "asyncpg==" in (ROOT / "requirements.txt").read_text()
+
+
+def test_the_celery_executor_is_the_default_with_redis_and_workers_that_scale(compose):
+    services = started(compose)
+    assert {"redis", "airflow-worker"} <= set(services) and "flower" not in services, "Flower only when asked for"
+    assert set(started(compose, ("flower",))) - set(services) == {"flower"}
+    for name in AIRFLOW_SERVICES:
+        environment = {key: interpolated(str(value), {}) for key, value in compose["services"][name]["environment"].items()
+                       if key.startswith(("AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CELERY__", "AIRFLOW__DATABASE__",
+                                          "AIRFLOW__SCHEDULER__"))}
+        assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert environment["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0", name
+        assert environment["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+" + environment["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], \
+            f"{name}: the results in Airflow's own database"
+        assert int(environment["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"]) <= 120, \
+            f"{name}: a dead worker's tasks are retried within two minutes, not Airflow's default five"
+    worker = compose["services"]["airflow-worker"]
+    assert worker["command"] == ["celery", "worker"]
+    assert "container_name" not in worker and "ports" not in worker and "hostname" not in worker, \
+        "--scale airflow-worker=N starts N of them"
+    assert worker["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert worker["environment"]["DUMB_INIT_SETSID"] == "0", "a stopped worker finishes its tasks first"
+    assert "volumes" not in compose["services"]["redis"], "nothing in the broker needs keeping"
+
+
+def test_one_machine_runs_the_local_executor_without_redis_or_workers(compose):
+    one_machine = merged(compose, read("docker-compose.one-machine.yaml"))
+    services = started(one_machine)
+    assert not {"redis", "airflow-worker", "flower"} & set(services)
+    for name in set(AIRFLOW_SERVICES) & set(services):
+        assert services[name]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        assert services[name]["environment"]["AIRFLOW__CORE__AUTH_MANAGER"] == (
+            compose["services"][name]["environment"]["AIRFLOW__CORE__AUTH_MANAGER"]), "the rest as in docker-compose.yaml"
+    assert all("redis" not in service.get("depends_on", {}) for service in services.values())
+    assert {name: hosts for name, hosts in published(one_machine, {}).items() if name in services} == {
+        "airflow-apiserver": ["127.0.0.1"], "fortnox-sandbox": ["127.0.0.1"]}
+
+
+def test_workers_on_more_machines_reach_the_main_one_with_passwords_only(compose):
+    more = merged(compose, read("docker-compose.more-machines.yaml"))
+    settings = {"FORTNOX_ETL_BIND_ADDRESS": "10.0.0.5", "POSTGRES_PASSWORD": "Långt-lösenord-7", "REDIS_PASSWORD": "r3dis-l0ng"}
+    text = (ROOT / "docker-compose.more-machines.yaml").read_text(encoding="utf-8")
+    for missing in settings:
+        with pytest.raises(KeyError, match=missing):
+            interpolated(text, {name: value for name, value in settings.items() if name != missing})
+    assert published(more, settings) == {
+        "postgres": ["10.0.0.5"], "redis": ["10.0.0.5"], "airflow-apiserver": ["10.0.0.5"],
+        "fortnox-sandbox": ["10.0.0.5"], "flower": ["127.0.0.1"]}
+    worker = more["services"]["airflow-worker"]
+    assert sorted(interpolated(host, settings) for host in worker["extra_hosts"]) == [
+        "airflow-apiserver:10.0.0.5", "fortnox-sandbox:10.0.0.5", "postgres:10.0.0.5", "redis:10.0.0.5"]
+    for name in ("airflow-scheduler", "airflow-worker", "flower"):
+        environment = more["services"][name]["environment"]
+        assert interpolated(environment["AIRFLOW__CELERY__BROKER_URL"], settings) == "redis://:r3dis-l0ng@redis:6379/0"
+        for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACKEND", "AIRFLOW_CONN_FORTNOX_STAGING"):
+            assert ":Långt-lösenord-7@postgres:5432/" in interpolated(environment[key], settings), (name, key)
+    assert interpolated(" ".join(more["services"]["redis"]["command"]), settings) == "redis-server --requirepass r3dis-l0ng"
