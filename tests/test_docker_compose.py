@@ -101,12 +101,13 @@ def test_the_first_admin_is_created_only_with_a_password_the_bureau_chose(compos
     assert init["_AIRFLOW_DB_MIGRATE"] == "true", "the database is migrated before the user is created"
 
 
-def test_the_readme_says_how_to_log_in_create_users_and_publish(compose):
+def test_the_readme_says_how_to_log_in_create_users_publish_and_add_workers(compose):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## docker-compose.yaml"):]
     section = section[:section.index("\n## ", 1)]
     for words in ("AIRFLOW_ADMIN_PASSWORD", "airflow users create", "--role User", "FORTNOX_ETL_BIND_ADDRESS",
-                  "127.0.0.1"):
+                  "127.0.0.1", "--scale airflow-worker=", "docker-compose.one-machine.yaml",
+                  "docker-compose.more-machines.yaml", "TASK_INSTANCE_HEARTBEAT_TIMEOUT", "REDIS_PASSWORD"):
         assert words in section, words
 
 
