@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from airflow_services import (
-    airflow,
     api_session,
     api_url,
     celery_environment,
@@ -149,34 +148,37 @@ def test_a_worker_killed_in_the_middle_of_a_sync_costs_a_try_run_again_on_the_ot
     outbox.approve([approved], "bertil")
     # Every request of this client slow, so that its sync is surely still running when its worker dies.
     fleet.sandbox.set_faults(FaultPlan((Fault("slow", share=1.0, delay_ms=700, tenant_id=fleet.tenants[client.key]),)))
-    airflow(fleet.env, "tasks", "clear", sync_dag, "--yes")  # the month again, as an operator reruns it
+    # The month again, as an operator runs it from the trigger form.
+    triggered = fleet.api.post(f"{api_url(fleet.env)}/api/v2/dags/{sync_dag}/dagRuns",
+                               json={"logical_date": None, "conf": {"period": "2026-11"}})
+    assert triggered.status_code == 200, triggered.text
+    run_url = f"{api_url(fleet.env)}/api/v2/dags/{sync_dag}/dagRuns/{triggered.json()['dag_run_id']}"
 
-    def extracting() -> dict | None:
-        [extract] = [instance for instance in task_instances(fleet.api, fleet.env, sync_dag)
-                     if instance["task_id"] == "extract_from_fortnox"]
-        return extract if extract["state"] == "running" and extract["hostname"] else None
+    def extract() -> dict:
+        return fleet.api.get(f"{run_url}/taskInstances/extract_from_fortnox").json()
 
-    killed = wait_until(extracting, "the rerun's extract to start")
+    def running_extract() -> dict | None:
+        found = extract()
+        return found if found["state"] == "running" and found["hostname"] else None
+
+    killed = wait_until(running_extract, "the rerun's extract to start")
     time.sleep(1.5)  # a few requests into the sync
     os.killpg(fleet.workers[killed["hostname"]].pid, signal.SIGKILL)  # the machine is gone: worker, pool, task
     fleet.sandbox.set_faults(None)
 
     def rerun_done() -> bool:
-        [run] = [run for run in dag_runs(fleet.api, fleet.env) if run["dag_id"] == sync_dag]
         exports = [run for run in dag_runs(fleet.api, fleet.env) if run["dag_id"] == f"{EXPORT_PREFIX}{client.key}"]
-        return run["state"] in FINISHED and len(exports) == 2 and all(r["state"] in FINISHED for r in exports)
+        return (fleet.api.get(run_url).json()["state"] in FINISHED
+                and len(exports) == 2 and all(run["state"] in FINISHED for run in exports))
 
-    wait_until(rerun_done, "the rerun and its export to finish", seconds=300)
-    [run] = [run for run in dag_runs(fleet.api, fleet.env) if run["dag_id"] == sync_dag]
-    assert run["state"] == "success"
-    [extract] = [instance for instance in task_instances(fleet.api, fleet.env, sync_dag)
-                 if instance["task_id"] == "extract_from_fortnox"]
-    tries = fleet.api.get(f"{api_url(fleet.env)}/api/v2/dags/{sync_dag}/dagRuns/{run['dag_run_id']}"
-                          f"/taskInstances/extract_from_fortnox/tries").json()["task_instances"]
+    wait_until(rerun_done, "the rerun and the export it starts to finish", seconds=300)
+    assert fleet.api.get(run_url).json()["state"] == "success"
+    tries = fleet.api.get(f"{run_url}/taskInstances/extract_from_fortnox/tries").json()["task_instances"]
     killed_try = next(t for t in tries if t["try_number"] == killed["try_number"])
     assert killed_try["hostname"] == killed["hostname"] and killed_try["state"] in ("failed", "up_for_retry"), killed_try
     [survivor] = set(WORKERS) - {killed["hostname"]}
-    assert (extract["state"], extract["hostname"], extract["try_number"]) == (
+    retried = extract()
+    assert (retried["state"], retried["hostname"], retried["try_number"]) == (
         "success", survivor, killed["try_number"] + 1), "retried once, on the other worker"
     assert staging_snapshot(fleet.staging) == uninterrupted, "staging as after the uninterrupted run"
     assert outbox.voucher(approved).state == POSTED
