@@ -45,7 +45,11 @@ PERIOD = Param("", title="Period (YYYY-MM)",
                **{"$schema": "http://json-schema.org/draft-07/schema#"})
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY,
-                "on_failure_callback": NOTIFY_ON_FAILURE}  # told once a task has failed for good
+                "on_failure_callback": NOTIFY_ON_FAILURE,  # told once a task has failed for good
+                # At month-end, of the tasks waiting for a slot a started client's next step goes first (its
+                # weight is the steps done before it), so clients finish one by one; the token upkeep and
+                # the exports (fortnox_tokens.py, fortnox_export.py) outrank every sync step.
+                "priority_weight": 1, "weight_rule": "upstream"}
 
 
 def fortnox_sync(client: Client) -> DAG:

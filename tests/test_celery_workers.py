@@ -130,6 +130,13 @@ def test_ten_clients_month_succeeds_with_its_tasks_spread_over_both_workers(flee
     ran = {name: sum(instance["hostname"] == name for instance in instances) for name in WORKERS}
     assert sum(ran.values()) == len(instances), f"every task ran on one of the workers: {ran}"
     assert min(ran.values()) >= len(instances) // 4, f"both workers took a share of the month: {ran}"
+    # Which waiting task gets the next free slot: the token upkeep, then the exports, then the syncs' later steps.
+    weights = {(instance["dag_id"].split("__")[0], instance["task_id"]): instance["priority_weight"]
+               for instance in instances}
+    assert {name: weight for (dag, name), weight in weights.items() if dag == "fortnox_sync"} == {
+        "extract_from_fortnox": 1, "build_sie_file": 2, "build_ledger_appendices": 3, "check_period": 4}
+    assert weights["fortnox_export", "approve_and_post_vouchers"] == 10
+    assert weights["fortnox_tokens", "list_clients"] == weights["fortnox_tokens", "renew"] == 20
     for client in fleet.clients:
         assert list((Path(fleet.env["FORTNOX_ETL_OUT"]) / client.key).glob(f"{client.key}_sie4_*_per_20261130.se")), \
             f"{client.key}: the month's SIE4 file"
