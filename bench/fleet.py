@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import resource
@@ -270,10 +269,6 @@ def core_seconds(start: Snapshot, end: Snapshot) -> tuple[float, float, int]:
 # --- the run ---
 
 def celery_settings(chosen: databases.Databases, parallelism: int) -> dict[str, str]:
-    if importlib.util.find_spec("airflow.providers.celery") is None:
-        raise SystemExit("--executor celery needs Airflow's Celery provider (apache-airflow-providers-celery, with "
-                         "celery and redis), which this virtualenv lacks: it comes with branch i17-celery's "
-                         "requirements.txt; run `make .venv/.installed` there, or use --executor local")
     backend = make_url(chosen.metadata_url).set(drivername="postgresql+psycopg")
     return {"AIRFLOW__CELERY__BROKER_URL": os.environ.get("FLEET_CELERY_BROKER", "redis://127.0.0.1:6379/7"),
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + backend.render_as_string(hide_password=False),
