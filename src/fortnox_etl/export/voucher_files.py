@@ -271,7 +271,22 @@ def _json_shown(value: object) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return repr(value)
-    return json.dumps(value, ensure_ascii=False)[:40]
+    return _as_written(value)[:40]
+
+
+def _as_written(value: object, depth: int = 0) -> str:
+    """A JSON value as the file writes it: its numbers unquoted (they are read as text to keep their digits),
+    and only its first levels (the answer shows 40 characters of it)."""
+    if depth > 3:
+        return "…"
+    if isinstance(value, _JsonNumber):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_written(item, depth + 1) for item in value[:10]) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(key, ensure_ascii=False)}: {_as_written(item, depth + 1)}"
+                               for key, item in list(value.items())[:10]) + "}"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _json_row(record: dict, where: str, problems: list) -> DraftRow | None:
