@@ -138,3 +138,24 @@ def test_a_client_name_with_a_control_character_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"\(acme\): name 'Acme\\x0cBygg' holds a control character \(such as a line "
                                           r"break or tab\); write it on one line"):
         load_clients(write(tmp_path, 'clients:\n  - {key: acme, name: "Acme\\fBygg", organisation_number: \'556677-8899\'}\n'))
+
+
+@pytest.mark.parametrize("body, answer", [
+    ("clients:\n  - key: acme\n\tname: A\n", "line 3 is not valid YAML: found a tab character that violates "
+                                             "indentation (while scanning a plain scalar)"),
+    ("clients: [\n", "line 2 is not valid YAML: did not find expected node content (while parsing a flow node)"),
+    ("clients:\n  - key: a\u0080b\n", "line 2 is not valid YAML: unacceptable character #x0080: control characters "
+                                      "are not allowed"),
+])
+def test_a_yaml_mistake_is_one_line_naming_its_line(tmp_path, body, answer):
+    path = write(tmp_path, body)
+    with pytest.raises(ConfigError) as refused:
+        load_clients(path)
+    assert str(refused.value) == (f"{path}: {answer}; see config/clients.yaml in the project for how entries are "
+                                  "written")
+
+
+@pytest.mark.parametrize("name", ["[Acme, Bygg]", "{a: 1}", "true"])
+def test_a_name_that_yaml_reads_as_something_else_than_a_text_is_refused(tmp_path, name):
+    with pytest.raises(ConfigError, match=r"client #1 \(acme\): name must be a text"):
+        load_clients(write(tmp_path, f"clients:\n  - {{key: acme, name: {name}, organisation_number: '556677-8899'}}\n"))

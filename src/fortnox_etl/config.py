@@ -108,12 +108,13 @@ def load_clients(path: str | Path = DEFAULT_CLIENTS_FILE) -> list[Client]:
         raise ConfigError(f"{path}: client file not found; create it (see config/clients.yaml in the project)") from None
     except OSError as error:
         raise ConfigError(f"{path}: the client file cannot be read ({error.strerror})") from None
+    text = _client_file_text(path, data)
     try:
-        document = yaml.load(_client_file_text(path, data), Loader=_ClientFileLoader) or {}
+        document = yaml.load(text, Loader=_ClientFileLoader) or {}
     except _DuplicateKey as error:
         raise ConfigError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+        raise ConfigError(f"{path}: {_yaml_problem(error, text)}") from None
     entries = document.get("clients") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a top-level 'clients:' list")
@@ -136,6 +137,18 @@ def _client_file_text(path: Path, data: bytes) -> str:
     return text
 
 
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """YAML's words on one line with the line they are about (its own message spans lines and calls the
+    file "<unicode string>")."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        line, words = error.problem_mark.line + 1, error.problem + (f" ({error.context})" if error.context else "")
+    elif isinstance(error, yaml.reader.ReaderError):
+        line, words = text.count("\n", 0, error.position) + 1, str(error).split("\n")[0]
+    else:
+        return f"not valid YAML: {' '.join(str(error).split())}"
+    return f"line {line} is not valid YAML: {words}; see config/clients.yaml in the project for how entries are written"
+
+
 def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     where = f"{path}: client #{index}"
     if not isinstance(entry, dict):
@@ -146,6 +159,9 @@ def _client_from_entry(path: Path, index: int, entry: object) -> Client:
     key = str(entry["key"])
     if not _KEY.fullmatch(key):
         raise ConfigError(f"{where}: key {key!r} must be lower-case letters, digits or _ and start with a letter")
+    if not isinstance(entry["name"], str):
+        raise ConfigError(f"{where} ({key}): name must be a text (in quotes if it could be read as something "
+                          f"else), not {entry['name']!r}")
     number = str(entry["organisation_number"])
     if not organisation_number_is_valid(number):
         raise ConfigError(
