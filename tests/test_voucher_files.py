@@ -4,6 +4,7 @@ with nothing added."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,25 @@ def test_an_unexpected_error_is_one_plain_line_naming_the_file_and_where_the_det
     assert code == 3 and out == ""
     [line] = err.splitlines()
     assert line.startswith(f"fortnox-etl: an unexpected error while reading {path}, a fault of fortnox-etl; "
+                           "the details are in "), line
+    details = Path(line.split("the details are in ")[1].split(": send")[0])
+    assert "ZeroDivisionError: a fault of ours" in details.read_text(encoding="utf-8")
+    details.unlink()
+
+
+@pytest.mark.parametrize("command", [("vouchers", "add", "acme", "closing.csv"), ("vouchers", "list", "acme")])
+def test_an_unexpected_error_reading_the_client_file_names_that_file(cli, tmp_path, monkeypatch, command):
+    def fault(*args, **kwargs):
+        raise ZeroDivisionError("a fault of ours")
+
+    (tmp_path / "closing.csv").write_text(TAX_CSV, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("fortnox_etl.config.yaml.load", fault)
+    code, out, err = cli(*command)
+    assert code == 3 and out == ""
+    [line] = err.splitlines()
+    clients_file = os.environ["FORTNOX_ETL_CLIENTS"]
+    assert line.startswith(f"fortnox-etl: an unexpected error while reading {clients_file}, a fault of fortnox-etl; "
                            "the details are in "), line
     details = Path(line.split("the details are in ")[1].split(": send")[0])
     assert "ZeroDivisionError: a fault of ours" in details.read_text(encoding="utf-8")

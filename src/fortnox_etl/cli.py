@@ -92,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             SieRequestInvalid, OutboxError, VoucherFileError) as error:
         print(f"fortnox-etl: {error}", file=sys.stderr)
         return 2
-    except Exception:  # a fault of ours: one plain line for the person, the traceback for whoever mends it
+    except Exception as error:  # a fault of ours: one plain line for the person, the traceback for whoever mends it
         details = _log_details(args)
-        reading = f" while reading {args.file}" if getattr(args, "file", None) else ""
+        file = error.path if isinstance(error, _FaultReadingClients) else getattr(args, "file", None)
+        reading = f" while reading {file}" if file else ""
         print(f"fortnox-etl: an unexpected error{reading}, a fault of fortnox-etl; the details are in {details}: "
               "send that file to whoever looks after fortnox-etl", file=sys.stderr)
         return 3
@@ -226,8 +227,22 @@ class _Operator(_Books):
         return cls(clients, engine, app, TokenStore(engine, key, app))
 
 
+class _FaultReadingClients(Exception):
+    """An unexpected error of ours while the client file was read: the file named to the person is that one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"while reading the client file {path}")
+        self.path = path
+
+
 def _clients(clients_file: Path | None) -> list[Client]:
-    return load_clients(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
+    path = Path(clients_file or os.environ.get(CLIENTS_FILE_VARIABLE) or DEFAULT_CLIENTS_FILE)
+    try:
+        return load_clients(path)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise _FaultReadingClients(path) from error
 
 
 def _connection(conn_id: str) -> ConnectionSettings:
