@@ -3,9 +3,11 @@ clients.yaml (config.load_clients).
 
 Inputs are random bytes, mutations of real SIE files (../shared/corpus/sie/) and of the project's own
 example files, and files made of random amounts, dates and texts. Each reader may accept a file or
-refuse it with the project's own error; anything else escaping is a finding. A refused import must
-leave staging as it was, and an accepted file must come back the same: drafts written out again as
-JSON read back equal, and an imported year's SIE file, written from staging, holds the same vouchers.
+refuse it with the project's own error; anything else escaping is a finding. `vouchers add` is run as
+the command runs it, the file read and its drafts added to an outbox. A refused file must leave staging
+as it was (nothing committed to it at all), and an accepted file must come back the same: the outbox
+holds the drafts as read, drafts written out again as JSON read back equal, an imported year's SIE file,
+written from staging, holds the same vouchers, and the clients read, written out again, read back equal.
 
 The suite runs a bounded number of cases (test_fuzz_readers.py); `make fuzz` runs this file for a long
 run and prints how many inputs each reader got and what escaped:
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sqlite3
 import sys
 import tempfile
 import time
@@ -27,10 +31,10 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from fortnox_etl.config import Client, ConfigError, load_clients
+from fortnox_etl.export.outbox import Outbox, OutboxError
 from fortnox_etl.period_end.sie_import import SieImportRefused, import_sie_file
 from fortnox_etl.sie.reader import SieSyntaxError, parse_sie
 from fortnox_etl.sie.writer import write_sie4
@@ -41,8 +45,6 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 CORPUS = REPOSITORY.parent / "shared" / "corpus" / "sie"
 EXAMPLES = REPOSITORY / "examples"
 ACME = Client("acme", "Acme Bygg & Montage AB", "556677-8899")
-STAGING_TABLES = ("raw_vouchers", "raw_voucher_rows", "raw_accounts", "raw_financial_years", "raw_sie_balances",
-                  "import_sources")
 
 NASTY = [b"Infinity", b"NaN", b"1e30", b"-1e9", b"12345678901234567890", b"12345678901234567890123", b"1.500",
          b"1,500", b"1 234,50", b"\xc2\xa0", b"\f", b"\x0b", b"\x00", b"\x1c", b"\xe2\x80\xa8", b"\x85", b"\r", b"\n",
@@ -101,22 +103,37 @@ dates = st.one_of(st.dates().map(lambda day: day.isoformat()), st.text(max_size=
 texts = st.text(max_size=30)
 
 
+def _mostly(usual, odd):
+    """Three draws in four of the usual kind: the odd kind in every field at once would leave nothing accepted."""
+    return st.one_of(usual, usual, usual, odd)
+
+
 @st.composite
 def voucher_tables(draw) -> tuple[str, bytes]:
-    """A CSV or JSON voucher file made of random amounts, dates and texts, in a random encoding."""
-    rows = draw(st.lists(st.tuples(st.integers(1, 3), st.sampled_from(["A", "B", "", "AB"]), dates, texts,
-                                   st.one_of(st.integers(0, 99999).map(str), texts), amounts, amounts, texts),
-                         min_size=1, max_size=6))
+    """A CSV or JSON voucher file made of random amounts, dates, accounts and texts, in a random encoding; a
+    voucher's second row mostly balances its first, so that some files are added whole."""
+    accounts = _mostly(st.integers(1000, 9999).map(str), st.one_of(st.integers(0, 99999).map(str), texts))
+    words = _mostly(st.sampled_from(["Skatt 2025", "Hyra januari", "Årets resultat"]), texts)
+    row_texts = _mostly(st.just(""), texts)
+    rows = []
+    for number in range(1, draw(st.integers(1, 4)) + 1):
+        amount = draw(amounts)
+        rows.append((str(number), draw(st.sampled_from(["A", "B", "", "AB"])),
+                     draw(_mostly(st.dates().map(lambda day: day.isoformat()), dates)), draw(words), draw(accounts),
+                     amount, "", draw(row_texts)))
+        rows.append((str(number), "", "", "", draw(accounts), "", draw(_mostly(st.just(amount), amounts)),
+                     draw(row_texts)))
     if draw(st.booleans()):
         separator = draw(st.sampled_from([";", ",", "\t"]))
         lines = [separator.join(("voucher", "series", "date", "text", "account", "debit", "credit", "row_text"))]
-        lines += [separator.join(map(str, row)) for row in rows]
+        lines += [separator.join(row) for row in rows]
         content, suffix = "\r\n".join(lines) + "\r\n", ".csv"
     else:
-        vouchers = [{"series": series, "date": date, "text": text_,
-                     "rows": [{"account": account, "debit": debit, "credit": credit, "row_text": row_text}]}
-                    for _, series, date, text_, account, debit, credit, row_text in rows]
-        content, suffix = json.dumps({"vouchers": vouchers}, ensure_ascii=False), ".json"
+        vouchers: dict[str, dict] = {}
+        for number, series, date, text_, account, debit, credit, row_text in rows:
+            voucher = vouchers.setdefault(number, {"series": series, "date": date, "text": text_, "rows": []})
+            voucher["rows"].append({"account": account, "debit": debit, "credit": credit, "row_text": row_text})
+        content, suffix = json.dumps({"vouchers": list(vouchers.values())}, ensure_ascii=False), ".json"
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "cp437", "latin-1"]))
     return suffix, content.encode(encoding, errors="replace")
 
@@ -152,6 +169,9 @@ class Readers:
         self.findings = Findings()
         self.engine = create_staging_engine(make_url(f"sqlite:///{workdir / 'staging.db'}"))
         create_schema(self.engine)
+        # SQLite's data_version, read on a connection of its own, changes with every commit the readers'
+        # connections make: a refusal must leave it as it was, so no table, row or value was touched.
+        self._watcher = sqlite3.connect(workdir / "staging.db")
 
     def vouchers_add(self, suffix: str, data: bytes) -> None:
         path = self.workdir / f"drafts{suffix}"
@@ -164,7 +184,20 @@ class Readers:
         except Exception as error:  # noqa: BLE001 (what escaped is the finding)
             self.findings.escape(f"vouchers add {suffix}", data, error)
             return
+        client_key = f"v{sum(self.findings.tried.values())}"  # an outbox of its own: no draft is a duplicate
+        before = self._staged()
+        try:
+            added = Outbox(self.engine, client_key).add(drafts, "fuzz")
+        except OutboxError:
+            assert self._staged() == before, "a refused vouchers add changed staging"
+            return
+        except Exception as error:  # noqa: BLE001
+            self.findings.escape(f"vouchers add {suffix} (adding)", data, error)
+            return
         self.findings.accepted["vouchers add"] += 1
+        outbox = Outbox(self.engine, client_key).vouchers()
+        assert [v.outbox_id for v in outbox] == added and [_outboxed(v) for v in outbox] == [
+            _content(d) for d in drafts], "the outbox does not hold the drafts as read"
         if suffix in (".csv", ".json"):
             again = self.workdir / "again.json"
             again.write_text(json.dumps({"vouchers": [_as_json(draft) for draft in drafts]}, ensure_ascii=False),
@@ -208,17 +241,20 @@ class Readers:
         path.write_bytes(data)
         self.findings.tried["clients.yaml"] += 1
         try:
-            load_clients(path)
+            clients = load_clients(path)
         except ConfigError:
             return
         except Exception as error:  # noqa: BLE001
             self.findings.escape("clients.yaml", data, error)
             return
         self.findings.accepted["clients.yaml"] += 1
+        path.write_text(yaml.safe_dump({"clients": [
+            {name: value for name, value in vars(client).items() if value is not None} for client in clients]},
+            allow_unicode=True), encoding="utf-8")
+        assert load_clients(path) == clients, "the clients read, written out again, did not read back the same"
 
-    def _staged(self) -> tuple:
-        with self.engine.connect() as connection:
-            return tuple(connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() for table in STAGING_TABLES)
+    def _staged(self) -> int:
+        return self._watcher.execute("PRAGMA data_version").fetchone()[0]
 
 
 def _as_json(draft) -> dict:
@@ -230,6 +266,11 @@ def _as_json(draft) -> dict:
 def _content(draft) -> tuple:
     return (draft.series, draft.date, draft.text,
             [(r.account, r.debit_ore, r.credit_ore, r.cost_center, r.project, r.row_text) for r in draft.rows])
+
+
+def _outboxed(voucher) -> tuple:
+    return (voucher.voucher_series, voucher.transaction_date, voucher.description,
+            [(r.account, r.debit_ore, r.credit_ore, r.cost_center, r.project, r.row_text) for r in voucher.rows])
 
 
 def _vouchers(sie) -> list:
@@ -281,6 +322,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=int, default=100_000, help="inputs in all, shared by the three readers")
     args = parser.parse_args()
+    logging.disable(logging.CRITICAL)  # the checks' findings on the imported books: not what this run reports
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as workdir:
         readers = Readers(Path(workdir))
