@@ -116,6 +116,13 @@ def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path, body, lines, 
     assert str(refused.value) == f"{path}: line {lines[0]} and line {lines[1]} both set '{key}'; keep one of them"
 
 
+def test_a_key_given_twice_on_one_line_is_an_error_naming_it(tmp_path):
+    path = write(tmp_path, "clients:\n  - {key: acme, name: A, organisation_number: '556677-8899', name: B}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_clients(path)
+    assert str(refused.value) == f"{path}: line 2 sets 'name' twice; keep one of them"
+
+
 @pytest.mark.parametrize("entry, message", [
     ('key: "evil\\n"', r"key 'evil\\n' must be lower-case"),
     ("key: acme, fiscal_year_start_month: true", "fiscal_year_start_month must be a month number 1-12, not True"),

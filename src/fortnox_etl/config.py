@@ -36,7 +36,9 @@ class ConfigError(ValueError):
 
 class _DuplicateKey(ValueError):
     def __init__(self, key: object, first_line: int, second_line: int) -> None:
-        super().__init__(f"line {first_line} and line {second_line} both set '{key}'; keep one of them")
+        where = f"line {first_line} sets '{key}' twice" if first_line == second_line else \
+            f"line {first_line} and line {second_line} both set '{key}'"
+        super().__init__(f"{where}; keep one of them")
 
 
 class _ClientFileLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -50,12 +52,13 @@ class _ClientFileLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
                 key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
                 try:
-                    first = lines.setdefault(key, key_node.start_mark.line + 1)
+                    if key in lines:  # on another line, or twice on one: {key: a, name: A, name: B}
+                        raise _DuplicateKey(key, lines[key], line)
+                    lines[key] = line
                 except TypeError:
                     continue  # an unhashable key: the constructor refuses it with YAML's own message
-                if first != key_node.start_mark.line + 1:
-                    raise _DuplicateKey(key, first, key_node.start_mark.line + 1)
         return super().construct_mapping(node, deep=deep)
 
 
