@@ -148,6 +148,14 @@ def test_json_fields_have_exact_types(cli, tmp_path, change, answer):
     assert cli.outbox().vouchers() == []
 
 
+def test_a_json_field_given_twice_is_refused_not_the_last_kept(cli, tmp_path):
+    content = json.dumps({"vouchers": [JSON_VOUCHER]}).replace('"debit": 1000,', '"debit": 1000, "debit": 10,')
+    code, _, err = add(cli, tmp_path, "closing.json", content)
+    assert code == 2 and err == "fortnox-etl: closing.json: an object gives 'debit' more than once (1000 and 10); " \
+                                "keep one of them\n", err
+    assert cli.outbox().vouchers() == []
+
+
 def test_json_amounts_as_numbers_or_texts(cli, tmp_path):
     rows = [{"account": 8999, "debit": 1000.5}, {"account": "2099", "credit": "1 000,50"},
             {"account": 8999, "debit": "-2,25"}, {"account": 2099, "debit": 2.25}]

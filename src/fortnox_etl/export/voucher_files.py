@@ -210,9 +210,12 @@ class _JsonNumber(str):
 
 def _json_drafts(name: str, content: str) -> list[Draft]:
     try:
-        document = json.loads(content, parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber)
+        document = json.loads(content, parse_int=_JsonNumber, parse_float=_JsonNumber, parse_constant=_JsonNumber,
+                              object_pairs_hook=_object_without_duplicates)
     except json.JSONDecodeError as error:
         raise VoucherFileError(f"{name} line {error.lineno}: not valid JSON ({error.msg})") from None
+    except _DuplicateField as error:
+        raise VoucherFileError(f"{name}: {error}") from None
     except RecursionError:
         raise VoucherFileError(f"{name}: nested too deeply to be a voucher file; expected "
                                '{"vouchers": [{"series", "date", "text", "rows": [...]}]}') from None
@@ -243,6 +246,20 @@ def _json_drafts(name: str, content: str) -> list[Draft]:
             drafts.append(Draft(series, date, text, tuple(rows), f"{name} {where}", name))
     problems.raise_any(name)
     return drafts
+
+
+class _DuplicateField(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose fields are each given once: JSON itself would silently keep the last."""
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        twice = next(key for key in document if sum(key == other for other, _ in pairs) > 1)
+        values = " and ".join(_as_written(value)[:40] for key, value in pairs if key == twice)
+        raise _DuplicateField(f"an object gives {twice!r} more than once ({values}); keep one of them")
+    return document
 
 
 def _unknown_keys(record: dict, known: set[str], where: str, problems: list) -> None:
