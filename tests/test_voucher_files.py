@@ -211,3 +211,20 @@ def test_an_unexpected_error_reading_the_client_file_names_that_file(cli, tmp_pa
     details = Path(line.split("the details are in ")[1].split(": send")[0])
     assert "ZeroDivisionError: a fault of ours" in details.read_text(encoding="utf-8")
     details.unlink()
+
+
+def test_the_example_files_are_read_as_the_same_tax_voucher():
+    """The examples are what make fuzz mutates, and what a person copies: both must be read."""
+    from fortnox_etl.config import Client
+    from fortnox_etl.export.voucher_files import read_drafts
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    acme = Client("acme", "Acme Bygg & Montage AB", "556677-8899")
+    [from_csv] = read_drafts(examples / "closing_vouchers_acme.csv", acme)
+    tax, audit = read_drafts(examples / "closing_vouchers_acme.json", acme)
+    assert [(r.account, r.debit_ore, r.credit_ore, r.row_text) for r in from_csv.rows] == [
+        (r.account, r.debit_ore, r.credit_ore, r.row_text) for r in tax.rows] == [
+        (8910, 4_820_000, 0, "Beräknad bolagsskatt 20,6 %"), (2510, 0, 4_820_000, "Skatteskuld")]
+    assert (from_csv.text, from_csv.date) == (tax.text, tax.date)
+    assert [(r.account, r.debit_ore, r.credit_ore, r.cost_center, r.project) for r in audit.rows] == [
+        (6420, 1_850_000, 0, "ADM", "12"), (2990, 0, 1_850_000, None, None)]
