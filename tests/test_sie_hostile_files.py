@@ -221,3 +221,14 @@ def test_a_form_feed_typed_into_fortnox_does_not_break_the_clients_sync(make_con
     sie = parse_sie(written)
     [read] = [v for v in sie.vouchers if (v.series, v.number) == (voucher["VoucherSeries"], str(voucher["VoucherNumber"]))]
     assert read.text == "Hyra januari" and read.transactions[0].text == "rad ett"
+
+
+def test_a_file_whose_previous_year_overlaps_its_year_is_refused_naming_both_years(cli, tmp_path):
+    overlapping = acme().replace("#RAR 0 20250101 20251231", "#RAR 0 20250101 20251231\n#RAR -1 20240101 20250131")
+    path = handed_over(tmp_path, overlapping.encode("cp437"))
+    code, _, err = cli("sie", "import", "acme", str(path))
+    assert code == 2 and err == (
+        f"fortnox-etl: {path}: its previous year 2024-01-01..2025-01-31 (#RAR -1) does not end before its year "
+        "2025-01-01..2025-12-31 (#RAR 0) begins. Nothing was imported; export the file again\n"), err
+    code, out, _ = cli("status")
+    assert "acme.se" not in out

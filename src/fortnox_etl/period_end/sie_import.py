@@ -174,6 +174,10 @@ def _check(client: Client, sie: SieFile, path: Path) -> None:
                                "export a SIE type 4 file and import that")
     if 0 not in sie.years:
         raise SieImportRefused(f"{path} has no #RAR 0, so its financial year is unknown; export the file again")
+    if -1 in sie.years and sie.years[-1][1] >= sie.years[0][0]:
+        raise SieImportRefused(f"{path}: its previous year {sie.years[-1][0]}..{sie.years[-1][1]} (#RAR -1) does not "
+                               f"end before its year {sie.years[0][0]}..{sie.years[0][1]} (#RAR 0) begins. Nothing was "
+                               "imported; export the file again")
     for voucher in sie.vouchers:
         if not voucher.number.isdigit():
             raise SieImportRefused(f"{path}, line {voucher.line_no}: voucher number {voucher.number!r} is not a "
