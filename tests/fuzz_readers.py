@@ -150,6 +150,9 @@ def client_files(draw) -> bytes:
         draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"])), errors="replace")
 
 
+FRESH_STAGING_EVERY = 200  # accepted imports
+
+
 @dataclass
 class Findings:
     """What the readers were given and what escaped them."""
@@ -168,11 +171,26 @@ class Readers:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.findings = Findings()
-        self.engine = create_staging_engine(make_url(f"sqlite:///{workdir / 'staging.db'}"))
+        self._databases = 0
+        self._fresh_staging()
+
+    def _fresh_staging(self) -> None:
+        """A new, empty staging database in place of the last: the accepted imports' books, each under a client of
+        its own, would otherwise pile up and slow every later import (0.9 GB and half the speed by 100,000 inputs)."""
+        if self._databases:
+            self.engine.dispose()
+            self._watcher.close()
+            for file in self.workdir.glob(f"{self._database().name}*"):  # with its write-ahead log
+                file.unlink()
+        self._databases += 1
+        self.engine = create_staging_engine(make_url(f"sqlite:///{self._database()}"))
         create_schema(self.engine)
         # SQLite's data_version, read on a connection of its own, changes with every commit the readers'
         # connections make: a refusal must leave it as it was, so no table, row or value was touched.
-        self._watcher = sqlite3.connect(workdir / "staging.db")
+        self._watcher = sqlite3.connect(self._database())
+
+    def _database(self) -> Path:
+        return self.workdir / f"staging{self._databases}.db"
 
     def vouchers_add(self, suffix: str, data: bytes) -> None:
         path = self.workdir / f"drafts{suffix}"
@@ -240,6 +258,8 @@ class Readers:
         written = self.workdir / "written.se"
         write_sie4(self.engine, client.key, summary.financial_year_id, written)
         assert _vouchers(parse_sie(written.read_bytes())) == _vouchers(sie), "the year did not come back the same"
+        if self.findings.accepted["sie import"] % FRESH_STAGING_EVERY == 0:
+            self._fresh_staging()
 
     def clients_yaml(self, data: bytes) -> None:
         path = self.workdir / "clients.yaml"
