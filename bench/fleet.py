@@ -60,6 +60,7 @@ from pathlib import Path
 
 import psutil
 import requests
+import yaml
 from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,6 +76,7 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 TARGET_MINUTES_1000 = 20
 CELERY_WORKERS = 2
 SAMPLE_SECONDS = 0.5
+COMPOSE_ENVIRONMENT = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())["x-airflow"]["environment"]
 
 
 # --- the sandbox, in a process of its own ---
@@ -187,7 +189,7 @@ class Snapshot:
 
 class ProcessTrees:
     """The process trees of Airflow's services, read from /proc (psutil). A supervisor is a process that forks
-    task processes: the LocalExecutor's worker processes (children of the scheduler) and Celery's pool
+    task processes: the LocalExecutor's worker processes (in the scheduler's tree) and Celery's pool
     processes (children of an `airflow celery worker`); their children are task processes."""
 
     def __init__(self, roots: dict[str, subprocess.Popen]) -> None:
@@ -218,11 +220,9 @@ class ProcessTrees:
 
     @staticmethod
     def _is_supervisor(service: str, top: psutil.Process, process: psutil.Process) -> bool:
-        if process.ppid() != top.pid:
-            return False
-        if service == "scheduler":
+        if service == "scheduler":  # forked by the scheduler, or by its forkserver ([core] mp_start_method)
             return "LocalExecutor" in " ".join(process.cmdline())
-        return service.startswith("celery-worker")
+        return service.startswith("celery-worker") and process.ppid() == top.pid
 
     def peak(self) -> None:
         total, largest = 0, 0
@@ -370,7 +370,10 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
         executor = {"local": "LocalExecutor", "celery": "CeleryExecutor"}[args.executor]
         env = {**up.services_environment(local, chosen, executor),
                "AIRFLOW__CORE__PARALLELISM": str(args.parallelism), "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-               "FORTNOX_ETL_CLIENTS": str(clients_file)}
+               "FORTNOX_ETL_CLIENTS": str(clients_file),
+               # As docker-compose.yaml parses the clients' DAG files: every 5 minutes, not every 30 seconds.
+               "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": COMPOSE_ENVIRONMENT[
+                   "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL"]}
         if args.executor == "celery":
             env.update(celery_settings(chosen, args.parallelism))
         run_airflow(env, "db", "migrate")

@@ -3,11 +3,14 @@ sandbox reachable from this machine only unless a bureau chooses an address, the
 workers by default, the LocalExecutor on one machine, and workers on more machines."""
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+
+from fortnox_etl.demo import TASK_PROCESS_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
@@ -142,6 +145,17 @@ def test_the_celery_executor_is_the_default_with_redis_and_workers_that_scale(co
     assert worker["depends_on"]["redis"] == {"condition": "service_healthy"}
     assert worker["environment"]["DUMB_INIT_SETSID"] == "0", "a stopped worker finishes its tasks first"
     assert "volumes" not in compose["services"]["redis"], "nothing in the broker needs keeping"
+
+
+def test_task_processes_start_with_the_package_imported_as_on_this_machine(compose):
+    for name in AIRFLOW_SERVICES:
+        environment = compose["services"][name]["environment"]
+        assert {key: environment.get(key) for key in TASK_PROCESS_SETTINGS} == TASK_PROCESS_SETTINGS, name
+    for module in TASK_PROCESS_SETTINGS["AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD"].split(","):
+        importlib.import_module(module)  # the forkserver would pass over one it cannot import, unsaid
+    module, name = TASK_PROCESS_SETTINGS["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"].rsplit(".", 1)
+    celery = getattr(importlib.import_module(module), name)
+    assert "fortnox_etl.task_imports" in celery["imports"] and celery["broker_url"], "Airflow's own Celery settings kept"
 
 
 def test_one_machine_runs_the_local_executor_without_redis_or_workers(compose):

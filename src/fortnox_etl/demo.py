@@ -74,6 +74,15 @@ def local_connections(app: oauth.FortnoxApp, paths: DemoPaths, staging: dict | N
     }
 
 
+# Task processes start with the package imported (fortnox_etl.task_imports): the LocalExecutor's workers come
+# from a forkserver that imported it, Celery's pool processes from a worker that did.
+TASK_PROCESS_SETTINGS = {
+    "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+    "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": "airflow.sdk.execution_time.task_runner,fortnox_etl.task_imports",
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "fortnox_etl.celery_settings.CELERY_CONFIG",
+}
+
+
 def airflow_settings(key: str, paths: DemoPaths) -> dict[str, str]:
     """Airflow settings for a laptop with 2 cores, the token key and the output folder, as environment variables."""
     return {
@@ -88,6 +97,7 @@ def airflow_settings(key: str, paths: DemoPaths) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{paths.airflow_home / 'airflow.db'}",
         TOKEN_KEY_VARIABLE: key,
         "FORTNOX_ETL_OUT": str(paths.out_dir),
+        **TASK_PROCESS_SETTINGS,
     }
 
 
