@@ -94,7 +94,7 @@ def seed_staging(engine, keys: list[str]) -> None:
                            "created_by": "bench"})
         if index % 10 == 0:
             errors.append({"client_key": key, "dag_id": f"fortnox_sync__{key}", "run_id": "manual__2026-12-01T06:00:00+00:00",
-                           "task_id": "check_period", "map_index": -1, "try_number": 1,
+                           "task_id": "sync_period", "map_index": -1, "try_number": 1,
                            "message": f"client {key}: 2 errors for the period ending 2026-11-30; correct the books in "
                                       "Fortnox and run the period again", "failed_at": "2026-12-01T06:10:00+00:00"})
         years.append({"client_key": key, "financial_year_id": 2026, "from_date": dt.date(2026, 1, 1),

@@ -25,7 +25,7 @@ Figures (out/bench/fleet.json) and how each is taken:
   Limits: a supervisor that ends during the run hands its tasks' CPU to its parent (counted as Airflow's:
   the bench says so when it happens); a process that leaves the trees without being reaped inside them is
   not counted; PostgreSQL's and Redis's own CPU is not counted at all (servers shared with the machine).
-- `baseline_core_seconds`: the same steps for the same clients (the sync's four steps, the export, the
+- `baseline_core_seconds`: the same steps for the same clients (the sync, the export, the
   token upkeep; the package's functions called as the tasks call them) in one plain Python process
   without Airflow, against the same sandbox and a fresh staging database: that process's CPU from
   getrusage of the waited child, interpreter start and imports included (paid once, not per task).
@@ -120,19 +120,16 @@ def sandbox_requests(base_url: str) -> int:
 
 # --- the baseline: the same steps in one plain process ---
 
-class _Results:
-    """What a task instance hands on (Airflow's XCom), for the steps that read an earlier step's result."""
+class _Period:
+    """Where the sync task hands on its period (Airflow's XCom)."""
 
-    def __init__(self) -> None:
-        self.returned: dict[str, object] = {}
-
-    def xcom_pull(self, task_ids: str):
-        return self.returned[task_ids]
+    def xcom_push(self, key: str, value: object) -> None:
+        pass
 
 
 def run_baseline(args: argparse.Namespace) -> None:
-    """The baseline mode of this script: each client's sync steps, export and token upkeep, one after another,
-    as the tasks call them (airflow_support.ClientStep, VoucherExportOperator, renew_connection)."""
+    """The baseline mode of this script: each client's sync, export and token upkeep, one after another, as the
+    tasks call them (airflow_support.SyncPeriod, VoucherExportOperator, renew_connection)."""
     from fortnox_etl.config import ConnectionSettings
     from fortnox_etl.connections.token_upkeep import renew_and_confirm
     from fortnox_etl.export import posting
@@ -147,14 +144,12 @@ def run_baseline(args: argparse.Namespace) -> None:
     first.engine.dispose()
     for client in clients:
         ctx = ClientContext.create(client, ConnectionSettings.from_env)
-        results = _Results()
-        context = {"params": {"period": args.period}, "data_interval_start": None, "dag_run": None, "ti": results,
+        context = {"params": {"period": args.period}, "data_interval_start": None, "dag_run": None, "ti": _Period(),
                    "run_id": f"baseline__{args.period}"}
-        for step in ("extract_from_fortnox", "build_sie_file", "build_ledger_appendices", "check_period"):
-            try:
-                results.returned[step] = getattr(client_steps, step)(ctx, context)
-            except PeriodChecksFailed:
-                break  # the task fails in Airflow too, and the client's export does not run
+        try:
+            client_steps.sync_period(ctx, context)
+        except PeriodChecksFailed:
+            pass  # the task fails in Airflow too, and the client's export does not run
         else:
             posting.export_approved(ctx)
         renew_and_confirm(ctx)

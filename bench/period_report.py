@@ -1,5 +1,5 @@
 """Writing the period report of an M company's period (≈5,000 vouchers a year; target: under 1 s per
-client-period), as the sync's check_period task writes it: in a fresh process, so the first report pays for
+client-period), as the sync's task writes it last: in a fresh process, so the first report pays for
 importing matplotlib as every task does.
 
 The period is synced first (extract, SIE tables and file, ledgers, checks) into a SQLite staging database, then
@@ -48,16 +48,6 @@ print(json.dumps({"cold": times[0], "warm": statistics.median(times[1:]), "path"
 """
 
 
-class TaskInstance:
-    """The earlier tasks' results of the run, as the steps pull them from Airflow."""
-
-    def __init__(self) -> None:
-        self.results: dict[str, object] = {}
-
-    def xcom_pull(self, task_ids: str):
-        return self.results[task_ids]
-
-
 def main() -> None:
     company = bench_company("M")
     period = last_closed_year_end(company)
@@ -66,14 +56,12 @@ def main() -> None:
     with RunningSandbox([company]) as sandbox:
         app, key = connect_client(sandbox.base_url, staging_file)
         ctx = ClientContext(CLIENT, create_staging_engine(str(staging_file)), app, key, out_dir)
-        ti = TaskInstance()
-        context = {"params": {"period": period}, "data_interval_start": None, "ti": ti}
-        for step in (client_steps.extract_from_fortnox, client_steps.build_sie_file,
-                     client_steps.build_ledger_appendices):
-            ti.results[step.__name__] = step(ctx, context)
-    # check_period's checks, without its report: the report is timed on its own below.
+        synced = client_steps.extract_from_fortnox(ctx, {"params": {"period": period}, "data_interval_start": None})
+        client_steps.build_sie_file(ctx, synced)
+        client_steps.build_ledger_appendices(ctx, synced)
+    # The period's checks, without its report: the report is timed on its own below.
     period_end = Period.parse(period).last_day
-    years = ti.results["extract_from_fortnox"]["years"]
+    years = synced["years"]
     checks.run_checks(ctx, years[-1]["id"], period_end)
     with ctx.engine.connect() as db:
         vouchers = db.execute(text("SELECT COUNT(*) FROM raw_vouchers WHERE client_key = :k AND financial_year_id = :y"),

@@ -35,7 +35,7 @@ START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(minutes=1), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY,
                 "on_failure_callback": NOTIFY_ON_FAILURE,  # told once a task has failed for good
-                # Before any waiting sync step (at most 4, fortnox_sync.py): a month-end does not hold it up.
+                # Before any waiting sync (weight 1, fortnox_sync.py): a month-end does not hold it up.
                 "priority_weight": 10, "weight_rule": "absolute"}
 UNANSWERED_AFTER = dt.timedelta(days=3)  # then nothing is approved and the approved ones are posted
 

@@ -1,13 +1,15 @@
 """
 ### Fortnox sync, one DAG per client: `fortnox_sync__<client>`
 
-One run is one accounting period (a calendar month; a backfill re-imports exactly its months).
-- `extract_from_fortnox`: keeps the client's Fortnox access alive and loads the company, its financial
-  years, chart of accounts, vouchers with rows, and the customer and supplier ledgers into staging;
-- `build_sie_file`: rebuilds the SIE4 tables and writes the SIE4 file as of the period's end under `out/`;
-- `build_ledger_appendices`: the open invoices at the period's end, reconciled with 1510 and 2440 and
-  written as appendices beside the SIE4 file;
-- `check_period`: the period's checks. Red means an error an accountant must look at (its log says which).
+One run is one accounting period (a calendar month; a backfill re-imports exactly its months), one task,
+`sync_period`, whose log tells each step:
+- keeps the client's Fortnox access alive and loads the company, its financial years, chart of accounts,
+  vouchers with rows, and the customer and supplier ledgers into staging;
+- rebuilds the SIE4 tables and writes the SIE4 file as of the period's end under `out/`;
+- the open invoices at the period's end, reconciled with 1510 and 2440 and written as appendices beside
+  the SIE4 file;
+- the period's checks and the period report (the task's button "Periodrapport"). Red means either an error
+  an accountant must look at or a step that could not run: the log's last line says which.
 
 Trigger a run with the period (`YYYY-MM`) to sync that month; leave it empty for the month of the run's
 data interval (a backfill syncs each month of its range).
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_parsing_context
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, ClientStep, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, SyncPeriod, books_asset
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME
 
@@ -35,7 +37,7 @@ CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 # backfill over a date range re-imports exactly those months.
 MONTHLY = CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm")
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=SWEDISH_TIME)
-# Optional, and checked by the run's first task (PeriodError, in words): Airflow's trigger form marks a param
+# Optional, and checked by the run's task first (PeriodError, in words): Airflow's trigger form marks a param
 # with a type that does not admit null as required (and then greys out the Backfill button), and a schema
 # pattern comes back as a raw JSON-schema error. Airflow validates the default against the schema in every
 # client's DAG, checking the schema against its draft's metaschema first: draft 7's is the cheapest.
@@ -46,10 +48,9 @@ PERIOD = Param("", title="Period (YYYY-MM)",
 DEFAULT_ARGS = {"retries": 3, "retry_delay": dt.timedelta(seconds=30), "retry_exponential_backoff": 2.0,
                 "retry_policy": FORTNOX_RETRY_POLICY,
                 "on_failure_callback": NOTIFY_ON_FAILURE,  # told once a task has failed for good
-                # At month-end, of the tasks waiting for a slot a started client's next step goes first (its
-                # weight is the steps done before it), so clients finish one by one; the token upkeep and
-                # the exports (fortnox_tokens.py, fortnox_export.py) outrank every sync step.
-                "priority_weight": 1, "weight_rule": "upstream"}
+                # At month-end the token upkeep and the exports (fortnox_tokens.py, fortnox_export.py) outrank
+                # every waiting sync.
+                "priority_weight": 1, "weight_rule": "absolute"}
 
 
 def fortnox_sync(client: Client) -> DAG:
@@ -70,12 +71,8 @@ def fortnox_sync(client: Client) -> DAG:
         params={"period": PERIOD},
         default_args=DEFAULT_ARGS,
     ) as sync_dag:
-        # Each task is the function of fortnox_etl.period_end.client_steps of its name.
-        (ClientStep.for_client(client, "extract_from_fortnox")
-         >> ClientStep.for_client(client, "build_sie_file")
-         >> ClientStep.for_client(client, "build_ledger_appendices")
-         # The period is done when its checks pass: then the client's export DAG runs (the books asset).
-         >> ClientStep.for_client(client, "check_period", outlets=[books_asset(client.key)]))
+        # One task: the period is done when its checks pass; then the client's export DAG runs (the books asset).
+        SyncPeriod.for_client(client, outlets=[books_asset(client.key)])
     return sync_dag
 
 

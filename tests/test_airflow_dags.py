@@ -16,13 +16,8 @@ from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
-# Each sync task and the tasks it waits for.
-SYNC_TASKS = {
-    "extract_from_fortnox": set(),
-    "build_sie_file": {"extract_from_fortnox"},
-    "build_ledger_appendices": {"build_sie_file"},
-    "check_period": {"build_ledger_appendices"},
-}
+# The sync's one task and the tasks it waits for (none): README, "A thousand clients", says why one.
+SYNC_TASKS = {"sync_period": set()}
 
 
 @pytest.fixture
@@ -92,7 +87,7 @@ def test_every_client_dag_has_the_sync_tasks_schedule_retries_and_validated_peri
 
 
 @pytest.mark.parametrize("bad", ["2025-13", "december", 202512])
-def test_a_bad_period_fails_the_runs_first_task_in_words_before_fortnox_is_asked(bad):
+def test_a_bad_period_fails_the_run_in_words_before_fortnox_is_asked(bad):
     from fortnox_etl.period import PeriodError
     from fortnox_etl.period_end import client_steps
 
@@ -144,11 +139,11 @@ def test_airflow_runs_a_client_sync_and_no_secret_reaches_a_log(sandbox, app, tm
     assert rule_violations(read_sie(sie_file)) == []
     [report] = (paths.out_dir / clients[0].key).glob("*_rapport_*.html")
     assert "period report for the period ending" in output
-    # check_period's extra link, kept by Airflow as its XCom when the task ended: the clients page's report route.
+    # The task's extra link, kept by Airflow as its XCom when the task ended: the clients page's report route.
     with sqlite3.connect(paths.airflow_home / "airflow.db") as metadata:
         links = metadata.execute("SELECT task_id, value FROM xcom WHERE key = '_link_PeriodReportLink'").fetchall()
     assert [(task, json.loads(value)) for task, value in links] == [
-        ("check_period", f"/fortnox/reports/{clients[0].key}/{period}")]
+        ("sync_period", f"/fortnox/reports/{clients[0].key}/{period}")]
     assert "rows now staged" in output and "passes every format check" in output, "operator-readable activity log"
     secrets = sandbox.state.issued_secrets() | {app.client_secret, key}
     assert len(secrets) > 3

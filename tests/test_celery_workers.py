@@ -125,16 +125,15 @@ def test_ten_clients_month_succeeds_with_its_tasks_spread_over_both_workers(flee
         **{f"{prefix}{client.key}": "success" for client in fleet.clients for prefix in (SYNC_PREFIX, EXPORT_PREFIX)},
         "fortnox_tokens": "success"}
     instances = task_instances(fleet.api, fleet.env)
-    assert len(instances) == CLIENTS * 4 + CLIENTS + 1 + CLIENTS  # sync steps, exports, the upkeep and its renewals
+    assert len(instances) == CLIENTS + CLIENTS + 1 + CLIENTS  # syncs, exports, the upkeep and its renewals
     assert {instance["state"] for instance in instances} == {"success"}
     ran = {name: sum(instance["hostname"] == name for instance in instances) for name in WORKERS}
     assert sum(ran.values()) == len(instances), f"every task ran on one of the workers: {ran}"
     assert min(ran.values()) >= len(instances) // 4, f"both workers took a share of the month: {ran}"
-    # Which waiting task gets the next free slot: the token upkeep, then the exports, then the syncs' later steps.
+    # Which waiting task gets the next free slot: the token upkeep, then the exports, then the syncs.
     weights = {(instance["dag_id"].split("__")[0], instance["task_id"]): instance["priority_weight"]
                for instance in instances}
-    assert {name: weight for (dag, name), weight in weights.items() if dag == "fortnox_sync"} == {
-        "extract_from_fortnox": 1, "build_sie_file": 2, "build_ledger_appendices": 3, "check_period": 4}
+    assert weights["fortnox_sync", "sync_period"] == 1
     assert weights["fortnox_export", "approve_and_post_vouchers"] == 10
     assert weights["fortnox_tokens", "list_clients"] == weights["fortnox_tokens", "renew"] == 20
     for client in fleet.clients:
@@ -161,14 +160,14 @@ def test_a_worker_killed_in_the_middle_of_a_sync_costs_a_try_run_again_on_the_ot
     assert triggered.status_code == 200, triggered.text
     run_url = f"{api_url(fleet.env)}/api/v2/dags/{sync_dag}/dagRuns/{triggered.json()['dag_run_id']}"
 
-    def extract() -> dict:
-        return fleet.api.get(f"{run_url}/taskInstances/extract_from_fortnox").json()
+    def sync_task() -> dict:
+        return fleet.api.get(f"{run_url}/taskInstances/sync_period").json()
 
-    def running_extract() -> dict | None:
-        found = extract()
+    def running_sync() -> dict | None:
+        found = sync_task()
         return found if found["state"] == "running" and found["hostname"] else None
 
-    killed = wait_until(running_extract, "the rerun's extract to start")
+    killed = wait_until(running_sync, "the rerun's sync to start")
     time.sleep(1.5)  # a few requests into the sync
     os.killpg(fleet.workers[killed["hostname"]].pid, signal.SIGKILL)  # the machine is gone: worker, pool, task
     fleet.sandbox.set_faults(None)
@@ -180,11 +179,11 @@ def test_a_worker_killed_in_the_middle_of_a_sync_costs_a_try_run_again_on_the_ot
 
     wait_until(rerun_done, "the rerun and the export it starts to finish", seconds=300)
     assert fleet.api.get(run_url).json()["state"] == "success"
-    tries = fleet.api.get(f"{run_url}/taskInstances/extract_from_fortnox/tries").json()["task_instances"]
+    tries = fleet.api.get(f"{run_url}/taskInstances/sync_period/tries").json()["task_instances"]
     killed_try = next(t for t in tries if t["try_number"] == killed["try_number"])
     assert killed_try["hostname"] == killed["hostname"] and killed_try["state"] in ("failed", "up_for_retry"), killed_try
     [survivor] = set(WORKERS) - {killed["hostname"]}
-    retried = extract()
+    retried = sync_task()
     assert (retried["state"], retried["hostname"], retried["try_number"]) == (
         "success", survivor, killed["try_number"] + 1), "retried once, on the other worker"
     assert staging_snapshot(fleet.staging) == uninterrupted, "staging as after the uninterrupted run"
@@ -193,5 +192,5 @@ def test_a_worker_killed_in_the_middle_of_a_sync_costs_a_try_run_again_on_the_ot
         booked = [v for year in fleet.sandbox.state.companies[fleet.tenants[client.key]].vouchers.values()
                   for v in year if approved in (v.get("Comments") or "")]
     assert len(booked) == 1, "the approved voucher is in Fortnox once"
-    print(f"\n{killed['hostname']} killed during {client.key}'s extract (try {killed['try_number']}), "
+    print(f"\n{killed['hostname']} killed during {client.key}'s sync (try {killed['try_number']}), "
           f"which {survivor} ran again")

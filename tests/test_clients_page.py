@@ -70,7 +70,7 @@ def engine(staging):
                 period_end=dt.date(2026, 11, 30), check_name="closing_balances", severity="error", status="passed",
                 passed=True, message="ok", details="", facts=None, checked_at="2026-12-06T07:00:00+00:00")
     Outbox(engine, "acme").add(read_drafts(CLOSING_FILE), "anna")
-    record_task_error(engine, TaskError("acme", "fortnox_sync__acme", "manual__acme", "check_period", -1, 2,
+    record_task_error(engine, TaskError("acme", "fortnox_sync__acme", "manual__acme", "sync_period", -1, 2,
                                         "client acme: 1 error for the period ending 2026-11-30: voucher A 12 does not balance",
                                         "2026-12-06T07:01:00+00:00"))
     return engine
@@ -88,7 +88,7 @@ def test_each_client_shows_its_connection_days_left_source_period_checks_voucher
     assert [c.message for c in acme.checks.errors] == ["voucher A 12 does not balance: 100.00 kr more debit than credit"]
     assert [c.message for c in acme.checks.warnings] == ["series A skips number 14"] and acme.checks.checks == 3
     assert acme.outbox == {"draft": 1}
-    assert acme.last_error.task_id == "check_period" and acme.last_error.try_number == 2
+    assert acme.last_error.task_id == "sync_period" and acme.last_error.try_number == 2
     assert acme.flags == ["run_failed", "check_errors", "drafts"]
 
     assert (rows["norrsken"].days_left, rows["norrsken"].expiring, rows["norrsken"].flags) == (6, True, ["expiring"])
@@ -131,7 +131,7 @@ def test_the_page_shows_every_client_readably_and_offers_actions_only_to_whom_ma
     assert page.count('<tr data-key="') == 5
     assert "Acme Bygg &amp; Montage AB" in page and "556677-8899" in page, "names escaped, organisation numbers shown"
     assert "voucher A 12 does not balance: 100.00 kr more debit than credit" in page
-    assert 'href="/dags/fortnox_sync__acme/runs/manual__acme/tasks/check_period?try_number=2"' in page
+    assert 'href="/dags/fortnox_sync__acme/runs/manual__acme/tasks/sync_period?try_number=2"' in page
     assert ">1 error for the period ending 2026-11-30: voucher A 12 does not balance<" in page, \
         "the last error without the client's key in front, on the client's own row"
     assert 'href="/required_actions"' in page and "1 draft waiting" in page

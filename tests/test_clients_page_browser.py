@@ -162,12 +162,12 @@ def check_who_may_do_what(env: dict, base: str) -> None:
 
 
 def check_the_period_report(env: dict, base: str, runs: dict[str, dict], page, frame, shots) -> None:
-    """Each synced period's report: linked from the client's row and from check_period's extra link, served to a
+    """Each synced period's report: linked from the client's row and from the sync task's extra link, served to a
     user who may read the DAG, to no one else."""
     link = row(frame, "acme").get_by_role("link", name=f"report {PERIOD}")
     assert link.get_attribute("href") == f"/fortnox/reports/acme/{PERIOD}"
     run_id = runs["fortnox_sync__acme"]["dag_run_id"]
-    extra = requests.get(f"{base}/api/v2/dags/fortnox_sync__acme/dagRuns/{run_id}/taskInstances/check_period/links",
+    extra = requests.get(f"{base}/api/v2/dags/fortnox_sync__acme/dagRuns/{run_id}/taskInstances/sync_period/links",
                          headers=admin_api(env), timeout=30)
     assert extra.status_code == 200, extra.text
     assert extra.json()["extra_links"] == {"Periodrapport": f"/fortnox/reports/acme/{PERIOD}"}

@@ -433,7 +433,7 @@ def test_rerunning_a_period_replaces_tables_and_files(make_context, clients, com
     assert paths_again == paths
     assert (ledger_snapshot(ctx.engine), {p.name: p.read_bytes() for p in paths if p.suffix == ".csv"}) == first
     assert sorted(p.name for p in (ctx.out_dir / client.key).iterdir() if "reskontra" in p.name) == sorted(p.name for p in paths)
-    with pytest.raises(ledgers.LedgersNotReady, match="run extract_from_fortnox for 2025-11-30 first"):
+    with pytest.raises(ledgers.LedgersNotReady, match="run the sync of the period ending 2025-11-30 \(its task sync_period\) first"):
         ledger_reconciliation.build_ledgers(ctx, dt.date(2025, 11, 30))
 
 

@@ -30,7 +30,7 @@ from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
 from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.sandbox import sie_export
 
-LOG_URL = "http://airflow.byran.se/dags/fortnox_sync__acme/runs/scheduled__2025-12/tasks/extract_from_fortnox?try_number=4"
+LOG_URL = "http://airflow.byran.se/dags/fortnox_sync__acme/runs/scheduled__2025-12/tasks/sync_period?try_number=4"
 
 
 def free_port() -> int:
@@ -93,7 +93,7 @@ def channels(mailbox, hook_receiver, monkeypatch):
     return mailbox[1], hook_receiver[1]
 
 
-def failed_task_context(client, error, task_id="extract_from_fortnox", dag_id="fortnox_sync__acme", period="2025-12"):
+def failed_task_context(client, error, task_id="sync_period", dag_id="fortnox_sync__acme", period="2025-12"):
     """What Airflow hands on_failure_callback when a client's task has failed for good."""
     ti = SimpleNamespace(dag_id=dag_id, task_id=task_id, run_id="scheduled__2025-12", map_index=-1, try_number=4,
                          log_url=LOG_URL)
@@ -129,14 +129,14 @@ def test_a_client_task_that_failed_for_good_is_told_by_mail_and_webhook(channels
     assert post["subject"] == subject and post["event"] == event
     assert (post["client_key"], post["client_name"], post["period"], post["link"]) == ("acme", acme.name, "2025-12",
                                                                                        LOG_URL)
-    assert words in post["words"] and post["task_id"] == "extract_from_fortnox"
+    assert words in post["words"] and post["task_id"] == "sync_period"
 
 
 def test_a_period_whose_checks_found_errors_links_to_the_periods_report(channels, clients):
     acme = clients[0]
     message = ("client acme, period 2025-12: 1 check found errors: voucher A 12 does not balance (debit 100,00 kr, "
                "credit 90,00 kr); correct it in Fortnox and run the period again")
-    NOTIFY_ON_FAILURE(failed_task_context(acme, PeriodChecksFailed(message, []), task_id="check_period"))
+    NOTIFY_ON_FAILURE(failed_task_context(acme, PeriodChecksFailed(message, [])))
 
     mail, body, post = arrived(channels)
     assert mail["subject"] == f"[fortnox-etl] {acme.name} (acme), period 2025-12: the period's checks found errors"
@@ -277,7 +277,7 @@ def test_under_a_real_scheduler_only_final_failures_are_told_and_a_period_with_e
     posts = sorted(hook_receiver[1], key=lambda post: post["dag_id"])
     log = (tmp_path / "airflow-processes.log").read_text(errors="replace")[-3000:]
     assert [(post["dag_id"], post["task_id"], post["event"]) for post in posts] == [
-        ("fortnox_sync__acme", "check_period", "period_checks_failed"),
+        ("fortnox_sync__acme", "sync_period", "period_checks_failed"),
         ("notify_probe", "failing_for_good", "task_failed")], log
     told_period, told_failure = posts
 

@@ -8,7 +8,7 @@ fortnox, sie -> staging -> config and period, which import nothing of the packag
 the sandbox (the Fortnox imitation). The clients page (clients_page, beside the top like cli and demo)
 may import the stages and below. Airflow is imported only by the Airflow adapter and by the clients
 page's three modules facing Airflow (its app, what it asks of Airflow, what the plugin registers). The period report reads
-staging and config only; period_end (its check_period step), the clients page and the top import it. Read from the source
+staging and config only; period_end (the sync's last step), the clients page and the top import it. Read from the source
 with `ast`: imports inside functions and under TYPE_CHECKING count too.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ BELOW_THE_STAGES = {**BOTTOM, "staging": {*BOTTOM}, "fortnox": {*BOTTOM, "stagin
                     "sandbox": {*BOTTOM, "staging", "fortnox", "sie"}}
 EARLIER_STAGES_IMPORTED = {"connections": set(), "extract": set(), "period_end": {"connections", "extract"},
                            "export": set()}
-# The period report reads what every stage staged, through SQL only; the sync's check_period writes it.
+# The period report reads what every stage staged, through SQL only; the sync's last step writes it.
 REPORT, REPORT_IMPORTS = "period_report", {*BOTTOM, "staging"}
 # What each room may import besides itself.
 MAY_IMPORT = {

@@ -1,4 +1,4 @@
-"""The period report: written by the sync's check_period step beside the SIE file, its numbers the staging
+"""The period report: written by the sync's last step beside the SIE file, its numbers the staging
 tables' numbers (checked against the SIE file of the same run), and a page that opens in a real browser."""
 from __future__ import annotations
 
@@ -27,24 +27,24 @@ CHROMIUM = Path("/usr/bin/chromium")
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
 
 
-class TaskInstance:
-    """What the steps read of Airflow's task instance: the earlier tasks' results of the same run."""
+class HandedOn:
+    """What the sync task hands on through Airflow's XCom."""
 
     def __init__(self) -> None:
-        self.results: dict[str, object] = {}
+        self.pushed: dict[str, object] = {}
 
-    def xcom_pull(self, task_ids: str):
-        return self.results[task_ids]
+    def xcom_push(self, key: str, value: object) -> None:
+        self.pushed[key] = value
 
 
-def run_period(ctx, period: str, run_id: str = "manual__2026-12-06T03:00:00+00:00") -> dict[str, object]:
-    """The sync DAG's four tasks in order, as Airflow runs them, without Airflow."""
-    ti = TaskInstance()
-    context = {"params": {"period": period}, "data_interval_start": None, "ti": ti, "run_id": run_id}
-    for step in (client_steps.extract_from_fortnox, client_steps.build_sie_file, client_steps.build_ledger_appendices,
-                 client_steps.check_period):
-        ti.results[step.__name__] = step(ctx, context)
-    return ti.results
+def period_context(period: str, run_id: str = "manual__2026-12-06T03:00:00+00:00") -> dict:
+    return {"params": {"period": period}, "data_interval_start": None, "ti": HandedOn(), "run_id": run_id}
+
+
+def run_period(ctx, period: str, run_id: str = "manual__2026-12-06T03:00:00+00:00") -> tuple[dict, dict]:
+    """The sync DAG's task without Airflow, its extract apart: what the extract found, what the task returns."""
+    company = client_steps.extract_from_fortnox(ctx, period_context(period, run_id))
+    return company, client_steps.close_period(ctx, company)
 
 
 def cell(page: str, label: str, column: int = 0) -> str:
@@ -58,11 +58,13 @@ def cell(page: str, label: str, column: int = 0) -> str:
 def test_the_report_shows_the_numbers_of_the_sie_file_written_by_the_same_run(make_context, clients, period):
     acme = clients[0]
     ctx = make_context(acme)
-    results = run_period(ctx, period)
+    context = period_context(period)
+    results = client_steps.sync_period(ctx, context)
     report = ctx.out_dir / "acme" / f"acme_rapport_{Period.parse(period).last_day}.html"
-    assert results["check_period"] == str(report) and report.is_file()
+    assert results["period_report"] == str(report) and report.is_file()
+    assert context["ti"].pushed == {"period": period} == {"period": results["period"]}, "the report link's period"
     page = report.read_text(encoding="utf-8")
-    sie = read_sie(results["build_sie_file"])
+    sie = read_sie(results["sie_file"])
 
     # The year's result is the result accounts' total, less its transfer to equity (8999) where booked.
     year_result = -sum(amount for (index, account), amount in sie.results.items()
@@ -92,7 +94,7 @@ def test_the_report_counts_the_fortnox_requests_of_the_run_that_wrote_it(make_co
 
     run_period(ctx, "2025-12", run_id="scheduled__2026-01-01")  # an earlier run's requests are not this run's
     before = requests_so_far()
-    report = Path(run_period(ctx, "2025-12", run_id="manual__2026-12-06T03:00:00+00:00")["check_period"])
+    report = Path(run_period(ctx, "2025-12", run_id="manual__2026-12-06T03:00:00+00:00")[1]["period_report"])
     made = requests_so_far() - before
     page = unescape(report.read_text(encoding="utf-8"))
     assert "Körning manual__2026-12-06T03:00:00+00:00" in page and "scheduled__2026-01-01" not in page
@@ -103,16 +105,14 @@ def test_the_report_counts_the_fortnox_requests_of_the_run_that_wrote_it(make_co
 def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_context, clients, caplog):
     acme = clients[0]
     ctx = make_context(acme)
-    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
+    company, _ = run_period(ctx, "2025-12")
     with ctx.engine.begin() as db:  # a voucher row changed under the books: closing balance and result no longer add up
         db.execute(text("UPDATE sie_balances SET amount_ore = amount_ore + 100 WHERE client_key = 'acme' "
                         "AND balance_type = 'UB' AND account = '1930'"))
-    ti = TaskInstance()
-    ti.results["extract_from_fortnox"] = company
     report = ctx.out_dir / "acme" / "acme_rapport_2025-12-31.html"
     report.unlink()
     with pytest.raises(PeriodChecksFailed):
-        client_steps.check_period(ctx, {"params": {}, "ti": ti})
+        client_steps.check_period(ctx, company)
     page = report.read_text(encoding="utf-8")
     badges = re.findall(r"<span class='badge (\w+)'>", page)
     assert badges[0] == "error" and badges.index("ok") > badges.index("error")
@@ -135,7 +135,7 @@ def test_a_period_with_errors_still_gets_its_report_with_the_errors_first(make_c
 def test_the_report_names_the_invoices_behind_a_ledger_difference_and_the_vouchers_the_export_posted(
         make_context, clients):
     ctx = make_context(clients[0])
-    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
+    company, _ = run_period(ctx, "2025-12")
     outbox = Outbox(ctx.engine, "acme")  # the closing voucher an accountant adds, approved and posted by the export
     approved = outbox.add(read_drafts(CLOSING_FILE), "anna")
     outbox.approve(approved, "bertil")
@@ -145,10 +145,8 @@ def test_the_report_names_the_invoices_behind_a_ledger_difference_and_the_vouche
         lost, open_ore = db.execute(text("SELECT invoice_number, open_ore FROM ledger_open_items WHERE client_key = "
                                          "'acme' AND ledger = 'customer' ORDER BY open_ore DESC LIMIT 1")).one()
         db.execute(text("DELETE FROM raw_invoices WHERE client_key = 'acme' AND invoice_number = :n"), {"n": lost})
-    ti = TaskInstance()
-    ti.results["extract_from_fortnox"] = company
-    client_steps.build_ledger_appendices(ctx, {"params": {}, "ti": ti})
-    page = unescape(Path(client_steps.check_period(ctx, {"params": {}, "ti": ti})).read_text(encoding="utf-8"))
+    client_steps.build_ledger_appendices(ctx, company)
+    page = unescape(Path(client_steps.check_period(ctx, company)).read_text(encoding="utf-8"))
 
     assert f"Differens mot konto 1510: {kr(-open_ore)}" in page
     row = re.search(rf"<tr><td>{lost}</td><td>[^<]*</td><td class='num'>(.*?)</td><td>([^<]*)</td></tr>", page)
@@ -174,7 +172,7 @@ def test_the_report_opens_in_a_real_browser_offline(make_context, clients, tmp_p
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium; .ci/run installs it)")
     ctx = make_context(clients[0])
-    report = Path(run_period(ctx, "2025-12")["check_period"])
+    report = Path(run_period(ctx, "2025-12")[1]["period_report"])
     screenshot = tmp_path / "period-report.png"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
@@ -204,21 +202,19 @@ def test_the_report_opens_in_a_real_browser_offline(make_context, clients, tmp_p
 @pytest.mark.parametrize("staging", ["sqlite"], indirect=True)
 def test_a_report_that_cannot_be_written_leaves_the_checks_verdict_first(make_context, clients, caplog):
     ctx = make_context(clients[0])
-    company = run_period(ctx, "2025-12")["extract_from_fortnox"]
-    ti = TaskInstance()
-    ti.results["extract_from_fortnox"] = company
+    company, _ = run_period(ctx, "2025-12")
     report = ctx.out_dir / "acme" / "acme_rapport_2025-12-31.html"
     report.unlink()
     report.mkdir()  # a folder where the report goes: it cannot be written
     with pytest.raises(IsADirectoryError):  # books without errors: the report's own failure fails the task
-        client_steps.check_period(ctx, {"params": {}, "ti": ti})
+        client_steps.check_period(ctx, company)
     assert "the period report for the period ending 2025-12-31 could not be written" in caplog.text
     assert not list(report.parent.glob("*.tmp"))
     with ctx.engine.begin() as db:
         db.execute(text("UPDATE sie_balances SET amount_ore = amount_ore + 100 WHERE client_key = 'acme' "
                         "AND balance_type = 'UB' AND account = '1930'"))
     with pytest.raises(PeriodChecksFailed):  # books with errors: those come first
-        client_steps.check_period(ctx, {"params": {}, "ti": ti})
+        client_steps.check_period(ctx, company)
 
 
 def test_parsing_the_dag_files_does_not_import_matplotlib():

@@ -17,12 +17,12 @@ from fortnox_etl.staging.task_errors import TaskError, last_task_errors, record_
 def test_a_later_failure_of_the_same_dag_replaces_the_earlier_and_other_dags_keep_theirs(staging):
     staging_engine = create_staging_engine(staging_url(staging))
     create_schema(staging_engine)
-    first = TaskError("acme", "fortnox_sync__acme", "manual__1", "extract_from_fortnox", -1, 1,
+    first = TaskError("acme", "fortnox_sync__acme", "manual__1", "sync_period", -1, 1,
                       "Fortnox refused the refresh token: the client must reconnect", "2026-12-01T08:00:00+00:00")
     record_task_error(staging_engine, first)
     record_task_error(staging_engine, TaskError("acme", "fortnox_tokens", "scheduled__1", "renew", 3, 2,
                                                 "client acme is not connected", "2026-12-02T08:00:00+00:00"))
-    later = TaskError("acme", "fortnox_sync__acme", "manual__2", "check_period", -1, 1, "2 errors for 2026-11",
+    later = TaskError("acme", "fortnox_sync__acme", "manual__2", "sync_period", -1, 1, "2 errors for 2026-11",
                       "2026-12-03T08:00:00+00:00")
     record_task_error(staging_engine, later)
     found = last_task_errors(staging_engine)
@@ -40,7 +40,7 @@ def as_airflow_connection(settings) -> str:
 
 def failed_task(client_key: str, error: Exception, try_number: int = 1) -> Exception:
     """What escapes a client's task that raised `error`, as Airflow's task runner would receive it."""
-    ti = SimpleNamespace(dag_id=f"fortnox_sync__{client_key}", run_id="scheduled__2026-11-01", task_id="check_period",
+    ti = SimpleNamespace(dag_id=f"fortnox_sync__{client_key}", run_id="scheduled__2026-11-01", task_id="sync_period",
                          map_index=-1, try_number=try_number)  # the fields of Airflow's task instance that are read
     with pytest.raises(type(error)) as raised:
         with failures_in_words(client_key, {"ti": ti}):
@@ -58,7 +58,7 @@ def test_a_failing_client_task_keeps_the_operators_words_and_logs_them_last(stag
     assert failed_task("acme", error, try_number=2) is error, "the task's own error goes on, for the retry policy"
     [kept] = last_task_errors(engine)["acme"]
     assert (kept.dag_id, kept.run_id, kept.task_id, kept.map_index, kept.try_number, kept.message) == (
-        "fortnox_sync__acme", "scheduled__2026-11-01", "check_period", -1, 2, str(error))
+        "fortnox_sync__acme", "scheduled__2026-11-01", "sync_period", -1, 2, str(error))
     assert (caplog.records[-1].levelname, caplog.records[-1].getMessage()) == ("ERROR", str(error))
 
 

@@ -46,7 +46,7 @@ from fortnox_etl.fortnox.errors import (
     WrongCompany,
 )
 from fortnox_etl.fortnox.secret_masking import add_masker
-from fortnox_etl.period import LedgersNotReady, PeriodError
+from fortnox_etl.period import PERIOD_XCOM_KEY, LedgersNotReady, PeriodError
 from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.sie.errors import SieSyntaxError
 
@@ -128,11 +128,11 @@ def _record_failure(client_key: str, context, message: str) -> None:
 # The clients page's route that serves a client's period report (out/<client>/<client>_rapport_<period end>.html)
 # to a user who may read the client's sync DAG.
 PERIOD_REPORT_ROUTE = "/fortnox/reports"
-REPORT_TASK = "check_period"
+SYNC_TASK = "sync_period"
 
 
 class PeriodReportLink(BaseOperatorLink):
-    """The check_period task's button "Periodrapport": the report of the run's period. Airflow 3 asks for the
+    """The sync_period task's button "Periodrapport": the report of the run's period. Airflow 3 asks for the
     link on the worker when the task ends (failed too: a period with errors has its report) and keeps it."""
 
     name = "Periodrapport"
@@ -140,41 +140,38 @@ class PeriodReportLink(BaseOperatorLink):
     def get_link(self, operator, *, ti_key) -> str:
         from airflow.configuration import conf
 
-        company = ti_key.xcom_pull(task_ids="extract_from_fortnox")  # the period the run synced
-        if not company:
+        period = ti_key.xcom_pull(task_ids=SYNC_TASK, key=PERIOD_XCOM_KEY)  # the period the run synced
+        if not period:
             return ""  # the run failed before it knew its period: there is no report
         base = conf.get("api", "base_url", fallback="").rstrip("/")
-        return f"{base}{PERIOD_REPORT_ROUTE}/{operator.client.key}/{company['period']}"
+        return f"{base}{PERIOD_REPORT_ROUTE}/{operator.client.key}/{period}"
 
 
 PERIOD_REPORT_LINKS = (PeriodReportLink(),)
 
 
-class ClientStep(BaseOperator):
-    """A task of a client's sync DAG: runs the function of `fortnox_etl.period_end.client_steps` named as the task,
-    with the client's context and the task's context, and hands on what it returns.
+class SyncPeriod(BaseOperator):
+    """The task of a client's sync DAG: runs `fortnox_etl.period_end.client_steps.sync_period` with the client's
+    context and the task's context, and hands on what it returns.
 
-    The DAG processor builds one per task and client at every parse, so it is as cheap as Airflow
-    allows: no `__init__` of its own (each costs another merge of the DAG's defaults and params);
-    `for_client` sets the client afterwards."""
+    The DAG processor builds one per client at every parse, so it is as cheap as Airflow allows: no
+    `__init__` of its own (each costs another merge of the DAG's defaults and params); `for_client` sets the
+    client afterwards."""
 
     client: Client
+    operator_extra_links = PERIOD_REPORT_LINKS
 
     @classmethod
-    def for_client(cls, client: Client, task_id: str, **kwargs) -> "ClientStep":
-        step = cls(task_id=task_id, **kwargs)
-        step.client = client
-        return step
-
-    @property
-    def operator_extra_links(self):
-        return PERIOD_REPORT_LINKS if self.task_id == REPORT_TASK else ()
+    def for_client(cls, client: Client, **kwargs) -> "SyncPeriod":
+        task = cls(task_id=SYNC_TASK, **kwargs)
+        task.client = client
+        return task
 
     def execute(self, context):
         from fortnox_etl.period_end import client_steps
 
         with failures_in_words(self.client.key, context):
-            return getattr(client_steps, self.task_id)(client_context(self.client), context)
+            return client_steps.sync_period(client_context(self.client), context)
 
 
 # Fail at once on what only a person can fix; back off and retry on what time fixes.

@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
+# The sync task hands on its period under this key as soon as it knows it: the period report's link reads it,
+# also when the checks then fail the task.
+PERIOD_XCOM_KEY = "period"
 
 
 class PeriodError(ValueError):

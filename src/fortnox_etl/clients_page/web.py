@@ -160,7 +160,7 @@ def _one(fields: dict[str, list[str]], name: str) -> str:
 
 @app.get("/reports/{client_key}/{period}", response_class=HTMLResponse)
 def period_report(client_key: str, period: str, user=Depends(get_user)) -> Response:
-    """A client's period report (the sync DAG's check_period writes it; its extra link and the page's row point
+    """A client's period report (the sync DAG's task writes it; its extra link and the page's row point
     here), to a user who may read the client's sync DAG."""
     client = _client(client_key)
     dag_id = f"{SYNC_DAG_PREFIX}{client.key}"
@@ -173,7 +173,7 @@ def period_report(client_key: str, period: str, user=Depends(get_user)) -> Respo
     path = report_path(OUT_DIR, client.key, month.last_day)
     if not path.is_file():
         raise HTTPException(404, f"There is no period report of {client.name} for {month} yet: the sync writes it "
-                                 f"when the period's check_period runs; run the period ({dag_id}), then open it again.")
+                                 f"when it syncs the period; run the period ({dag_id}), then open it again.")
     return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
 
 

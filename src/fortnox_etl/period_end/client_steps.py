@@ -1,10 +1,14 @@
-"""The tasks of a client's sync DAG, one function each, named as its task.
+"""The task of a client's sync DAG, `sync_period`, and the four steps it runs one after another.
 
-Each takes the client's context and the task's Airflow context (a mapping: `params`,
-`data_interval_start`, and `ti` for the results of earlier tasks) and returns what the task hands on.
-They only join the steps of `connections.token_upkeep`, `extract.sync`, `sie_file`, the ledger modules
-`checks` and the period report, which do the work. Not imported when the DAG files are parsed: `airflow_support.ClientStep`
+`sync_period` takes the client's context and the task's Airflow context (a mapping: `params`,
+`data_interval_start`, `dag_run`, `run_id`, and `ti` to hand on the period) and returns what the task hands on.
+The steps only join the work of `connections.token_upkeep`, `extract.sync`, `sie_file`, the ledger modules,
+`checks` and the period report. Not imported when the DAG files are parsed: `airflow_support.SyncPeriod`
 imports it when a task runs.
+
+One task, not four: each task costs Airflow and its process about 0.8 core-seconds and a few seconds of
+a worker slot (bench/fleet.py), more than the SIE file, the ledger appendices or the checks cost to make;
+the log names the step that failed (README, "A thousand clients").
 """
 from __future__ import annotations
 
@@ -15,12 +19,24 @@ from collections.abc import Mapping
 from fortnox_etl.connections.token_upkeep import keep_tokens_alive
 from fortnox_etl.extract import sync
 from fortnox_etl.fortnox.client_context import ClientContext
-from fortnox_etl.period import Period, period_for_run
+from fortnox_etl.period import PERIOD_XCOM_KEY, Period, period_for_run
 from fortnox_etl.period_end import checks, sie_file
 
-EXTRACT = "extract_from_fortnox"
-
 log = logging.getLogger(__name__)
+
+
+def sync_period(ctx: ClientContext, context: Mapping) -> dict:
+    """The period from Fortnox to its checked SIE4 file, ledger appendices and report. Returns the period and
+    the files written; fails (after writing the report) when an error check failed."""
+    company = extract_from_fortnox(ctx, context)
+    context["ti"].xcom_push(key=PERIOD_XCOM_KEY, value=company["period"])
+    return close_period(ctx, company)
+
+
+def close_period(ctx: ClientContext, company: dict) -> dict:
+    """The steps after the extract, in order: the SIE4 file, the ledger appendices, the checks and the report."""
+    return {"period": company["period"], "sie_file": build_sie_file(ctx, company),
+            "ledger_appendices": build_ledger_appendices(ctx, company), "period_report": check_period(ctx, company)}
 
 
 def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
@@ -40,30 +56,28 @@ def extract_from_fortnox(ctx: ClientContext, context: Mapping) -> dict:
     return {**company, "run": {"run_id": context.get("run_id"), "load_ids": loads}}
 
 
-def build_sie_file(ctx: ClientContext, context: Mapping) -> str:
+def build_sie_file(ctx: ClientContext, company: dict) -> str:
     """The SIE tables rebuilt, the SIE4 file of the period's year written as of its end and read back."""
-    company = _company(context)
     sie_file.build_sie_tables(ctx, company["years"])
     path = sie_file.write_sie_file(ctx, company["years"][-1], as_of=_period_end(company)).path
     sie_file.check_sie_file(ctx.client.key, path)
     return str(path)
 
 
-def build_ledger_appendices(ctx: ClientContext, context: Mapping) -> list[str]:
+def build_ledger_appendices(ctx: ClientContext, company: dict) -> list[str]:
     """The open items at the period's end, reconciled with the control accounts, written as appendices."""
     from fortnox_etl.period_end import ledger_appendices, ledger_reconciliation
 
-    period_end = _period_end(_company(context))
+    period_end = _period_end(company)
     ledger_reconciliation.build_ledgers(ctx, period_end)
     return [str(path) for path in ledger_appendices.write_ledger_appendices(ctx, period_end)]
 
 
-def check_period(ctx: ClientContext, context: Mapping) -> str:
+def check_period(ctx: ClientContext, company: dict) -> str:
     """The checks stored, then the period report written (a period with errors gets one too, to show them),
     then the task fails if an error check failed. Returns the report's path."""
     from fortnox_etl.period_report.report import write_period_report  # draws with matplotlib: only when run
 
-    company = _company(context)
     period_end = _period_end(company)
     results = checks.run_checks(ctx, company["years"][-1]["id"], period_end)
     try:
@@ -77,14 +91,9 @@ def check_period(ctx: ClientContext, context: Mapping) -> str:
     return str(report)
 
 
-def _company(context: Mapping) -> dict:
-    """What extract_from_fortnox returned in this run: the period and its financial years."""
-    return context["ti"].xcom_pull(task_ids=EXTRACT)
-
-
 def _run_requests(company: dict):
-    """The Fortnox requests of this run's extract task (its try that succeeded), as the period report counts them;
-    None for a run whose extract task kept no record of its loads."""
+    """The Fortnox requests of this try's extract, as the period report counts them; None for a company whose
+    extract kept no record of its loads."""
     from fortnox_etl.period_report.figures import RunRequests
 
     run = company.get("run")

@@ -49,7 +49,7 @@ def write_ledger_appendices(ctx: ClientContext, period_end: dt.date) -> list[Pat
             reconciliation = frame_of(connection, "ledgers/select_reconciliation", **scope)
             if not len(reconciliation):
                 raise LedgersNotReady(f"client {key}: no {kind.name} ledger is built for {period_end}; "
-                                      f"run build_ledger_appendices for {period_end} first")
+                                      f"run the sync of the period ending {period_end} (its task sync_period) first")
             sheet = _appendix(kind, period_end, ctx.client.name,
                               dated(frame_of(connection, "ledgers/select_open_items", **scope),
                                     "invoice_date", "due_date", "last_payment_after_date"),

@@ -64,8 +64,8 @@ def build_ledgers(ctx: ClientContext, period_end: dt.date) -> LedgerSummary:
     with ctx.engine.connect() as connection:
         extract = frame_of(connection, "ledgers/select_ledger_extract", client_key=key, period_end=period_end.isoformat())
         if not len(extract):
-            raise LedgersNotReady(f"client {key}: no ledgers are staged for {period_end}; run extract_from_fortnox "
-                                  f"for {period_end} first")
+            raise LedgersNotReady(f"client {key}: no ledgers are staged for {period_end}; run the sync of "
+                                  f"the period ending {period_end} (its task sync_period) first")
         year = financial_year(connection, key, period_end)
         built = []
         for kind in LEDGERS:

@@ -313,7 +313,7 @@ def financial_year(connection: Connection, key: str, period_end: dt.date) -> dic
     holding = years[(years["from_date"] <= period_end) & (years["to_date"] >= period_end)]
     if not len(holding):
         raise LedgersNotReady(f"client {key}: staging holds no financial year containing {period_end}; "
-                              "run extract_from_fortnox for the period first")
+                              "run the period's sync (its task sync_period) first")
     year = holding.iloc[0]
     return {"financial_year_id": int(year["financial_year_id"]), "from_date": year["from_date"], "to_date": year["to_date"]}
 

@@ -190,7 +190,7 @@ def _ledger(f: PeriodFigures, ledger: Ledger) -> str:
     title, party, account, account_name = LEDGER_WORDS[ledger.name]
     if not ledger.built:
         return (f"<div><h3>{title}</h3><p class='sub'>Reskontran är inte avstämd för {day(f.period_end)}: "
-                "kör build_ledger_appendices för perioden.</p></div>")
+                "kör periodens synk (uppgiften sync_period).</p></div>")
     buckets = [b for b in AGEING_LABELS if b in ledger.ageing] or list(AGEING_LABELS)[:1]
     chart = charts.ageing_chart([AGEING_LABELS[b] for b in buckets], [ledger.ageing.get(b, (0, 0))[1] for b in buckets])
     table = "".join(f"<tr><td>{AGEING_LABELS[b]}</td><td class='num'>{count(ledger.ageing[b][0])}</td>"
@@ -217,7 +217,7 @@ def _ledger(f: PeriodFigures, ledger: Ledger) -> str:
 def _checks(f: PeriodFigures) -> str:
     if not f.checks:
         return ("<section><h2>Kontroller</h2><p class='sub'>Inga kontroller är lagrade för perioden: "
-                "kör check_period för den.</p></section>")
+                "kör periodens synk (uppgiften sync_period).</p></section>")
     rows = []
     for check in f.checks:
         word, css = STATUS_WORDS[(check["status"], check["severity"])]
