@@ -311,6 +311,14 @@ def test_admin_endpoint_sets_faults_and_reports_counts(companies):
         assert counts["rate_limit"] == {"limit": 25, "window_seconds": 5.0}
         assert counts["requests"]["no-token"]["/oauth-v1/token"] == 1
 
+        log = session.get(f"{admin}/tenants/{ACME.tenant_id}/requests", timeout=TIMEOUT).json()
+        assert log["tenant_id"] == ACME.tenant_id
+        assert [(r["method"], r["path"]) for r in log["requests"]] == (  # the refused ones too; no OAuth request
+            [("GET", "/3/financialyears")] * 3 + [("GET", "/3/companyinformation")] * 23)
+        times = [r["at"] for r in log["requests"]]
+        assert times == sorted(times) and time.time() - 60 < times[0]
+        assert session.get(f"{admin}/tenants/999/requests", timeout=TIMEOUT).status_code == 404
+
 
 @pytest.mark.skipif(not hasattr(SandboxState, "revoke_refresh_tokens"), reason="SandboxState.revoke_refresh_tokens has not landed")
 def test_admin_endpoint_revokes_a_tenant(companies):
@@ -335,7 +343,7 @@ def test_admin_endpoint_withdraws_a_licence(companies):
 def test_every_admin_endpoint_the_readme_documents_answers(companies):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| `(GET|POST) (/sandbox-admin/[^`]*)`", readme, flags=re.MULTILINE)
-    assert len(documented) == 5, documented
+    assert len(documented) == 6, documented
     bodies = {"/sandbox-admin/faults": {"seed": 7, "faults": [{"kind": "server_error", "share": 0.05}]},
               "/sandbox-admin/tenants/{tenant_id}/withdraw-licence": {"scope": "bookkeeping"}}
     with RunningSandbox(companies, rate_limit=False) as sandbox:

@@ -1,5 +1,5 @@
 """What stands between a client and the sandbox app: Fortnox's rate limit, injected faults, request
-counts and the /sandbox-admin/ endpoint.
+counts, each tenant's latest API requests and the /sandbox-admin/ endpoint.
 
 `SandboxGateway` wraps the app from outside as ASGI middleware, so the app's routes know nothing
 of it. Faults are chosen deterministically: whether a share-`p` fault hits a request depends only
@@ -14,7 +14,8 @@ import json
 import logging
 import random
 import threading
-from collections import Counter
+import time
+from collections import Counter, defaultdict, deque
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields
 
@@ -54,6 +55,9 @@ BAD_GATEWAY_PAGE = (
     "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 NO_TOKEN = "no-token"  # the admin endpoint's key for requests without a readable token
+# The API requests kept per tenant, oldest forgotten first: enough for a tenant's month-end in a test, bounded for a
+# sandbox that serves a demo for days.
+REQUEST_LOG_LENGTH = 10_000
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ class SandboxGateway:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[int | None, str]] = Counter()
         self._outcomes: Counter[tuple[int | None, str]] = Counter()
+        self._request_log: defaultdict[int, deque[dict]] = defaultdict(lambda: deque(maxlen=REQUEST_LOG_LENGTH))
         self._plan = FaultPlan()
         self._occurrences: Counter[tuple] = Counter()
         self._remaining: list[int] = []
@@ -179,6 +184,12 @@ class SandboxGateway:
         with self._lock:
             return {kind: count for (tenant, kind), count in sorted(self._outcomes.items(), key=str) if tenant == tenant_id}
 
+    def request_log(self, tenant_id: int) -> list[dict]:
+        """The tenant's latest API requests as they arrived, whatever their answer: {"at": seconds since the epoch
+        by this machine's clock (which processes sending the requests share), "method", "path"}."""
+        with self._lock:
+            return list(self._request_log.get(tenant_id, ()))
+
     def tenants(self) -> list[int | None]:
         with self._lock:
             return sorted({tenant for tenant, _ in self._requests}, key=str)
@@ -198,6 +209,8 @@ class SandboxGateway:
         tenant_id = claims.get("tenantId")
         with self._lock:
             self._requests[(tenant_id, path)] += 1
+            if tenant_id is not None and path.startswith(API_PREFIX):  # what Fortnox's rate limit counts
+                self._request_log[tenant_id].append({"at": time.time(), "method": scope["method"], "path": path})
         if self._over_rate_limit(path, claims):
             self._note(tenant_id, "rate_limited")
             await self._answer_instead(authorization, path, send, 429, RATE_LIMITED_BODY)
@@ -336,7 +349,8 @@ def _unverified_claims(authorization: str | None) -> dict:
 
 
 def _admin_app(gateway: SandboxGateway) -> FastAPI:
-    """GET/POST JSON under /sandbox-admin/: the fault plan, request counts, revoke, withdraw a licence."""
+    """GET/POST JSON under /sandbox-admin/: the fault plan, request counts, a tenant's latest requests, revoke,
+    withdraw a licence."""
     admin = FastAPI(title="Fortnox sandbox admin", docs_url=None, redoc_url=None, openapi_url=None)
 
     def tenant_key(tenant_id: int | None) -> str:
@@ -371,6 +385,12 @@ def _admin_app(gateway: SandboxGateway) -> FastAPI:
 
     def known_tenant(tenant_id: int) -> bool:
         return tenant_id in gateway.state.companies
+
+    @admin.get(f"{ADMIN_PREFIX}/tenants/{{tenant_id}}/requests")
+    def tenant_requests(tenant_id: int):
+        if not known_tenant(tenant_id):
+            return refused(f"no company with tenant id {tenant_id}", 404)
+        return {"tenant_id": tenant_id, "requests": gateway.request_log(tenant_id)}
 
     @admin.post(f"{ADMIN_PREFIX}/tenants/{{tenant_id}}/revoke")
     def revoke(tenant_id: int):
