@@ -102,13 +102,13 @@ def api_session(env: dict) -> requests.Session:
     return session
 
 
-def wait_until(probe, what: str, seconds: float = 300):
+def wait_until(probe, what: str, seconds: float = 300, every: float = 2):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = probe()
         if found:
             return found
-        time.sleep(2)
+        time.sleep(every)
     raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
 
 
@@ -132,7 +132,8 @@ def bearer_token(env: dict, user: str, password: str) -> str:
 def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] = ()):
     """The metadata database migrated and the DAGs serialized, then the API server (with the plugins of the
     environment's plugins folder) and the scheduler, and with the CeleryExecutor the named Celery workers
-    (each logging to <name>.log beside log_file); yields the workers' processes by name."""
+    (each logging to <name>.log beside log_file); yields the workers' processes by name. At the end it stops the
+    workers the dictionary then holds: also one a test started again in a killed one's place."""
     airflow(env, "db", "migrate")
     airflow(env, "dags", "reserialize")
     with open(log_file, "w") as log:
@@ -140,7 +141,6 @@ def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] =
         services = [subprocess.Popen([AIRFLOW, command], env=env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True) for command in ("api-server", "scheduler")]
         workers = {name: celery_worker(env, name, log_file.with_name(f"{name}.log")) for name in celery_workers}
-        services += workers.values()
         try:
             for _ in range(120):
                 try:
@@ -150,6 +150,7 @@ def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] =
                     time.sleep(0.5)
             yield workers
         finally:
+            services += workers.values()
             for service in services:
                 service.terminate()
             for service in services:
