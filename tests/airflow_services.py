@@ -167,6 +167,25 @@ def celery_worker(env: dict, name: str, log_file: Path) -> subprocess.Popen:
                                 start_new_session=True)
 
 
+def kill_machine(worker: subprocess.Popen) -> None:
+    """SIGKILL a worker and every process under it, as when its machine goes away. Its process group is not all:
+    Airflow's task supervisor puts each task's process in a group of its own, which would go on posting to Fortnox
+    and writing staging without its worker. Each process is stopped first, so that none starts another meanwhile."""
+    import psutil
+
+    root = psutil.Process(worker.pid)
+    stopped: set = set()
+    while found := [process for process in [root, *root.children(recursive=True)] if process not in stopped]:
+        for process in found:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.suspend()
+            stopped.add(process)
+    for process in stopped:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    worker.wait(timeout=30)
+
+
 def stop(service: subprocess.Popen, grace_seconds: float = 20) -> None:
     """The service's process group ended: gracefully if it ends within the grace period, killed if not.
     (On SIGTERM the scheduler waits for its running tasks, and a period run may still be waiting out
