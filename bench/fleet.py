@@ -67,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox_client import write_figures  # noqa: E402
 
 from fortnox_etl.config import PROJECT_ROOT, load_clients  # noqa: E402
-from fortnox_etl.demo import DemoPaths, prepare_local_airflow, run_airflow, sandbox_app  # noqa: E402
+from fortnox_etl.demo import LOCAL_EXECUTOR, DemoPaths, prepare_local_airflow, run_airflow, sandbox_app  # noqa: E402
 from fortnox_etl.local_deployment import databases, services, up  # noqa: E402
 from fortnox_etl.period import SWEDISH_TIME  # noqa: E402
 
@@ -362,7 +362,7 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
             raise SystemExit("the fleet benchmark needs PostgreSQL (set FORTNOX_ETL_POSTGRES to its address)")
         print(f"{chosen.description}; connecting {len(clients)} clients through the sandbox's consent page", flush=True)
         local = prepare_local_airflow(sandbox_app(base_url), clients, paths, chosen.staging)
-        executor = {"local": "LocalExecutor", "celery": "CeleryExecutor"}[args.executor]
+        executor = {"local": LOCAL_EXECUTOR, "celery": "CeleryExecutor"}[args.executor]
         env = {**up.services_environment(local, chosen, executor),
                "AIRFLOW__CORE__PARALLELISM": str(args.parallelism), "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
                "FORTNOX_ETL_CLIENTS": str(clients_file),

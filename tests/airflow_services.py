@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 from fortnox_etl.config import Client
-from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
+from fortnox_etl.demo import LOCAL_EXECUTOR, DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
 from worker_hostname import WORKER_NAME_VARIABLE
@@ -47,7 +47,7 @@ def services_environment(local: dict, metadata_database: str) -> dict:
     return {**local,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_database,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_database,
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": LOCAL_EXECUTOR,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(port),
             "AIRFLOW__API_AUTH__JWT_SECRET": uuid.uuid4().hex,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fortnox_etl.demo import TASK_PROCESS_SETTINGS
+from fortnox_etl.demo import LOCAL_EXECUTOR, TASK_PROCESS_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
@@ -163,7 +163,7 @@ def test_one_machine_runs_the_local_executor_without_redis_or_workers(compose):
     services = started(one_machine)
     assert not {"redis", "airflow-worker", "flower"} & set(services)
     for name in set(AIRFLOW_SERVICES) & set(services):
-        assert services[name]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        assert services[name]["environment"]["AIRFLOW__CORE__EXECUTOR"] == LOCAL_EXECUTOR, name
         assert services[name]["environment"]["AIRFLOW__CORE__AUTH_MANAGER"] == (
             compose["services"][name]["environment"]["AIRFLOW__CORE__AUTH_MANAGER"]), "the rest as in docker-compose.yaml"
     assert all("redis" not in service.get("depends_on", {}) for service in services.values())

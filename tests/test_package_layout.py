@@ -22,12 +22,12 @@ import fortnox_etl
 
 PACKAGE = Path(fortnox_etl.__file__).resolve().parent
 AIRFLOW_ADAPTER = "fortnox_etl.airflow_support"
-# Celery's settings extend Airflow's own. The clients page runs inside Airflow's API server: these three
+# Our LocalExecutor and Celery's settings extend Airflow's own. The clients page runs inside Airflow's API server: these three
 # modules are all it asks of Airflow.
-IMPORTING_AIRFLOW = {AIRFLOW_ADAPTER, "fortnox_etl.celery_settings", "fortnox_etl.clients_page.airflow_side",
+IMPORTING_AIRFLOW = {AIRFLOW_ADAPTER, "fortnox_etl.airflow_local_executor", "fortnox_etl.celery_settings", "fortnox_etl.clients_page.airflow_side",
                      "fortnox_etl.clients_page.registration", "fortnox_etl.clients_page.web"}
 TOP = {"fortnox_etl.cli", "fortnox_etl.demo", "fortnox_etl.local_deployment", AIRFLOW_ADAPTER,
-       "fortnox_etl.task_imports", "fortnox_etl.celery_settings"}
+       "fortnox_etl.task_imports", "fortnox_etl.celery_settings", "fortnox_etl.airflow_local_executor"}
 BOTTOM = {"config": set(), "period": set()}
 BELOW_THE_STAGES = {**BOTTOM, "staging": {*BOTTOM}, "fortnox": {*BOTTOM, "staging"}, "sie": {*BOTTOM, "staging"},
                     "sandbox": {*BOTTOM, "staging", "fortnox", "sie"}}
@@ -119,12 +119,12 @@ def test_every_module_imports_only_downwards_and_only_the_adapter_imports_airflo
     ("fortnox_etl.connections.status", "from fortnox_etl.sandbox.generator import Company",
      "fortnox_etl.connections.status imports fortnox_etl.sandbox.generator.Company: connections may import config,"),
     ("fortnox_etl.sandbox.serve", "import airflow.sdk",
-     "fortnox_etl.sandbox.serve imports airflow.sdk: only fortnox_etl.airflow_support, "),
+     "fortnox_etl.sandbox.serve imports airflow.sdk: only fortnox_etl.airflow_local_executor, fortnox_etl.airflow_support, "),
     ("fortnox_etl.demo", "from airflow.sdk import DAG",
-     "fortnox_etl.demo imports airflow.sdk.DAG: only fortnox_etl.airflow_support"),
+     "fortnox_etl.demo imports airflow.sdk.DAG: only fortnox_etl.airflow_local_executor, fortnox_etl.airflow_support"),
     ("fortnox_etl.clients_page.page", "from airflow.models import DagRun",
-     "fortnox_etl.clients_page.page imports airflow.models.DagRun: only fortnox_etl.airflow_support, "
-     "fortnox_etl.celery_settings, fortnox_etl.clients_page.airflow_side, fortnox_etl.clients_page.registration, fortnox_etl.clients_page.web "
+     "fortnox_etl.clients_page.page imports airflow.models.DagRun: only fortnox_etl.airflow_local_executor, "
+     "fortnox_etl.airflow_support, fortnox_etl.celery_settings, fortnox_etl.clients_page.airflow_side, fortnox_etl.clients_page.registration, fortnox_etl.clients_page.web "
      "import Airflow"),
     ("fortnox_etl.clients_page.overview", "from fortnox_etl.sandbox.consent import consent",
      "fortnox_etl.clients_page.overview imports fortnox_etl.sandbox.consent.consent: clients_page may import config, "

@@ -74,6 +74,8 @@ def local_connections(app: oauth.FortnoxApp, paths: DemoPaths, staging: dict | N
     }
 
 
+# Airflow's LocalExecutor holding a slot per task, so that priority weights decide at month-end (its module says why).
+LOCAL_EXECUTOR = "fortnox_etl.airflow_local_executor.LocalExecutor"
 # Task processes start with the package imported (fortnox_etl.task_imports): the LocalExecutor's workers come
 # from a forkserver that imported it, Celery's pool processes from a worker that did.
 TASK_PROCESS_SETTINGS = {

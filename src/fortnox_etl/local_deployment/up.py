@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 
 from fortnox_etl.config import DEFAULT_CLIENTS_FILE, load_clients
 from fortnox_etl.demo import (
+    LOCAL_EXECUTOR,
     DemoPaths,
     airflow_settings,
     local_connections,
@@ -104,7 +105,7 @@ def _start(paths: DemoPaths, sqlite: bool) -> dict:
 
 
 def services_environment(settings: dict[str, str], chosen: databases.Databases,
-                         executor: str = "LocalExecutor") -> dict[str, str]:
+                         executor: str = LOCAL_EXECUTOR) -> dict[str, str]:
     """Airflow's settings (airflow_settings') for running its services as processes of their own: the chosen
     databases, the executor, the API server on a free port (the tasks' Execution API with it), a signing secret,
     a Fernet key, the log servers on free ports. `make up` and bench/fleet.py start their services with it."""
