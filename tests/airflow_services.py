@@ -19,7 +19,7 @@ import requests
 
 from fortnox_etl.config import Client
 from fortnox_etl.demo import LOCAL_EXECUTOR, DemoPaths, prepare_local_airflow, sandbox_app
-from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_through
+from fortnox_etl.sandbox.generator import Company, CompanySpec, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
 from worker_hostname import WORKER_NAME_VARIABLE
 
@@ -27,6 +27,9 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 TESTS = Path(__file__).resolve().parent
 REDIS_URL = os.environ.get("FORTNOX_ETL_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ACME = Client(key="acme", name="Acme Bygg & Montage AB", organisation_number="556677-8899")
+SYNC_PREFIX, EXPORT_PREFIX = "fortnox_sync__", "fortnox_export__"
+SYNC_TASK, EXPORT_TASK = "sync_period", "approve_and_post_vouchers"
+FINISHED = ("success", "failed")
 
 
 def free_port() -> int:
@@ -112,6 +115,26 @@ def wait_until(probe, what: str, seconds: float = 300, every: float = 2):
     raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
 
 
+def dag_runs(api: requests.Session, env: dict) -> list[dict]:
+    return api.get(f"{api_url(env)}/api/v2/dags/~/dagRuns", params={"limit": 1000}).json()["dag_runs"]
+
+
+def task_instances(api: requests.Session, env: dict, dag_id: str = "~") -> list[dict]:
+    return api.get(f"{api_url(env)}/api/v2/dags/{dag_id}/dagRuns/~/taskInstances",
+                   params={"limit": 1000}).json()["task_instances"]
+
+
+def month_done(api: requests.Session, env: dict, clients: list[Client]) -> bool:
+    """Every client's sync run of the month finished, the export each successful one started finished too,
+    and the token upkeep's run."""
+    runs = dag_runs(api, env)
+    syncs = [run for run in runs if run["dag_id"].startswith(SYNC_PREFIX)]
+    exports = [run for run in runs if run["dag_id"].startswith(EXPORT_PREFIX)]
+    synced = sum(run["state"] == "success" for run in syncs)
+    return (len(syncs) == len(clients) and len(exports) == synced and any(run["dag_id"] == "fortnox_tokens" for run in runs)
+            and all(run["state"] in FINISHED for run in runs))
+
+
 def with_logins(env: dict, folder: Path, users: dict[str, tuple[str, str]]) -> dict:
     """`env` with Airflow's simple auth manager knowing these users {name: (role, password)} instead of
     making everyone an admin: logins as an operator has them, so permissions are Airflow's own."""
@@ -129,13 +152,16 @@ def bearer_token(env: dict, user: str, password: str) -> str:
 
 
 @contextlib.contextmanager
-def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] = ()):
-    """The metadata database migrated and the DAGs serialized, then the API server (with the plugins of the
-    environment's plugins folder) and the scheduler, and with the CeleryExecutor the named Celery workers
-    (each logging to <name>.log beside log_file); yields the workers' processes by name. At the end it stops the
-    workers the dictionary then holds: also one a test started again in a killed one's place."""
+def running_airflow(env: dict, log_file: Path, celery_workers: tuple[str, ...] = (), paused: tuple[str, ...] = ()):
+    """The metadata database migrated and the DAGs serialized (those named in `paused` paused before the
+    scheduler sees them), then the API server (with the plugins of the environment's plugins folder) and the
+    scheduler, and with the CeleryExecutor the named Celery workers (each logging to <name>.log beside
+    log_file); yields the workers' processes by name. At the end it stops the workers the dictionary then
+    holds: also one a test started again in a killed one's place."""
     airflow(env, "db", "migrate")
     airflow(env, "dags", "reserialize")
+    for dag_id in paused:
+        airflow(env, "dags", "pause", dag_id)
     with open(log_file, "w") as log:
         # Each service leads its own process group, so that stopping it stops its workers and tasks too.
         services = [subprocess.Popen([AIRFLOW, command], env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -195,6 +221,15 @@ def stop(service: subprocess.Popen, grace_seconds: float = 20) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(service.pid, signal.SIGKILL)
     service.wait(timeout=30)
+
+
+def write_clients_file(path: Path, companies: list[Company]) -> Path:
+    """The client file of generated companies, keyed c00, c01, ... in their order."""
+    path.write_text("clients:\n" + "".join(
+        f"  - {{key: c{i:02d}, name: {c.spec.name!r}, organisation_number: '{c.spec.organisation_number}', "
+        f"fiscal_year_start_month: {c.spec.fiscal_year_start_month}}}\n" for i, c in enumerate(companies)),
+        encoding="utf-8")
+    return path
 
 
 @contextlib.contextmanager

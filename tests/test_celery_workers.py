@@ -23,17 +23,26 @@ import pytest
 import requests
 
 from airflow_services import (
+    EXPORT_PREFIX,
+    EXPORT_TASK,
+    FINISHED,
+    SYNC_PREFIX,
+    SYNC_TASK,
     airflow,
     api_session,
     api_url,
     celery_environment,
     celery_worker,
+    dag_runs,
     forget_redis_keys,
     kill_machine,
+    month_done,
     redis_reachable,
     running_airflow,
     services_environment,
+    task_instances,
     wait_until,
+    write_clients_file,
 )
 from fortnox_etl.config import STAGING_CONN_ID, Client, ConnectionSettings, load_clients
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
@@ -50,9 +59,6 @@ from sync_helpers import staging_snapshot
 CLIENTS = 10
 WORKERS = ("worker-a", "worker-b")
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"
-SYNC_PREFIX, EXPORT_PREFIX = "fortnox_sync__", "fortnox_export__"
-SYNC_TASK, EXPORT_TASK = "sync_period", "approve_and_post_vouchers"
-FINISHED = ("success", "failed")
 QUEUE = "default"  # Airflow's queue for every task ([operators] default_queue): both workers take from it
 # The export DAG's own first retry delay (a minute) as the cap of every retry's delay ([core] max_task_retry_delay,
 # Airflow's global setting; the DAG is unchanged): without it the export's exponential back-off would have the
@@ -88,11 +94,7 @@ def fleet(tmp_path_factory, postgres_databases):
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("celery")
     companies = generate_companies(seed=17, count=CLIENTS)
-    clients_file = folder / "clients.yaml"
-    clients_file.write_text("clients:\n" + "".join(
-        f"  - {{key: c{i:02d}, name: {c.spec.name!r}, organisation_number: '{c.spec.organisation_number}', "
-        f"fiscal_year_start_month: {c.spec.fiscal_year_start_month}}}\n" for i, c in enumerate(companies)),
-        encoding="utf-8")
+    clients_file = write_clients_file(folder / "clients.yaml", companies)
     clients = load_clients(clients_file)
     staging_database = postgres_databases("fortnox_etl_test")
     staging = {"conn_type": "postgres", "host": staging_database.host, "port": staging_database.port,
@@ -137,15 +139,6 @@ def listening_workers(env: dict) -> dict[str, str]:
     listed = airflow(env, "celery", "list-workers", "--output", "json")
     return {worker["worker_name"].split("@")[0]: worker["worker_name"]
             for worker in json.loads(listed[listed.index("["):]) if QUEUE in worker["queues"]}
-
-
-def dag_runs(api: requests.Session, env: dict) -> list[dict]:
-    return api.get(f"{api_url(env)}/api/v2/dags/~/dagRuns", params={"limit": 1000}).json()["dag_runs"]
-
-
-def task_instances(api: requests.Session, env: dict, dag_id: str = "~") -> list[dict]:
-    return api.get(f"{api_url(env)}/api/v2/dags/{dag_id}/dagRuns/~/taskInstances",
-                   params={"limit": 1000}).json()["task_instances"]
 
 
 def trigger(fleet: Fleet, dag_id: str, conf: dict | None = None) -> str:
@@ -199,17 +192,6 @@ def times_booked(fleet: Fleet, client: Client, outbox_id: str) -> int:
         return sum(outbox_id in (voucher.get("Comments") or "")
                    for year in fleet.sandbox.state.companies[fleet.tenants[client.key]].vouchers.values()
                    for voucher in year)
-
-
-def month_done(api: requests.Session, env: dict, clients: list[Client]) -> bool:
-    """Every client's sync run of the month finished, the export each successful one started finished too,
-    and the token upkeep's run."""
-    runs = dag_runs(api, env)
-    syncs = [run for run in runs if run["dag_id"].startswith(SYNC_PREFIX)]
-    exports = [run for run in runs if run["dag_id"].startswith(EXPORT_PREFIX)]
-    synced = sum(run["state"] == "success" for run in syncs)
-    return (len(syncs) == len(clients) and len(exports) == synced and any(run["dag_id"] == "fortnox_tokens" for run in runs)
-            and all(run["state"] in FINISHED for run in runs))
 
 
 def test_ten_clients_month_succeeds_with_its_tasks_spread_over_both_workers(fleet):
