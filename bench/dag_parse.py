@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox_client import write_figures  # noqa: E402
 
-from fortnox_etl.sandbox.generator import generate_companies  # noqa: E402
+from fortnox_etl.sandbox.generator import client_file_text, generate_companies  # noqa: E402
 
 CLIENTS = 1000
 DAGS = Path(__file__).resolve().parents[1] / "dags"
@@ -62,10 +62,7 @@ def main() -> None:
     companies = generate_companies(seed=1, count=CLIENTS, size="S", years=1)
     with tempfile.TemporaryDirectory() as folder:
         clients_file = Path(folder) / "clients.yaml"
-        clients_file.write_text("clients:\n" + "".join(
-            f"  - {{key: c{i:04d}, name: {c.spec.name!r}, organisation_number: '{c.spec.organisation_number}', "
-            f"fiscal_year_start_month: {c.spec.fiscal_year_start_month}}}\n" for i, c in enumerate(companies)),
-            encoding="utf-8")
+        clients_file.write_text(client_file_text(companies, key_digits=4), encoding="utf-8")
         env = {**os.environ, "FORTNOX_ETL_CLIENTS": str(clients_file), "AIRFLOW_HOME": folder}
         env.pop("_AIRFLOW_PARSING_CONTEXT_DAG_ID", None)
         results = {dag_file: parse(DAGS / dag_file, env)

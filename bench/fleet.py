@@ -87,7 +87,7 @@ def serve_sandbox(args: argparse.Namespace) -> None:
     import uvicorn
 
     from fortnox_etl.sandbox.faults import SandboxGateway
-    from fortnox_etl.sandbox.generator import generate_companies, generate_company
+    from fortnox_etl.sandbox.generator import client_file_text, generate_companies, generate_company
     from fortnox_etl.sandbox.ratelimit import SlidingWindowRateLimit
     from fortnox_etl.sandbox.server import create_app
 
@@ -104,10 +104,7 @@ def serve_sandbox(args: argparse.Namespace) -> None:
             raise SystemExit(f"the sandbox could not listen on port {args.port}")
         time.sleep(0.05)
     clients_file = Path(args.serve_sandbox)
-    clients_file.with_suffix(".part").write_text("clients:\n" + "".join(
-        f"  - {{key: c{index:04d}, name: {company.spec.name!r}, organisation_number: "
-        f"'{company.spec.organisation_number}', fiscal_year_start_month: {company.spec.fiscal_year_start_month}}}"
-        f"  # {company.spec.size}\n" for index, company in enumerate(companies)), encoding="utf-8")
+    clients_file.with_suffix(".part").write_text(client_file_text(companies, key_digits=4), encoding="utf-8")
     clients_file.with_suffix(".part").rename(clients_file)
     thread.join()
 

@@ -34,7 +34,7 @@ CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve
     tags=["fortnox", "connections"],
     default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "retry_exponential_backoff": 2.0,
                   "retry_policy": FORTNOX_RETRY_POLICY, "on_failure_callback": NOTIFY_ON_FAILURE,
-                  # First of all waiting tasks (exports weigh 10, sync steps at most 4): a month-end of every
+                  # First of all waiting tasks (exports weigh 10, syncs 1): a month-end of every
                   # client cannot keep a connection from being renewed before its refresh token expires.
                   "priority_weight": 20, "weight_rule": "absolute"},
 )

@@ -19,7 +19,7 @@ import requests
 
 from fortnox_etl.config import Client
 from fortnox_etl.demo import LOCAL_EXECUTOR, DemoPaths, prepare_local_airflow, sandbox_app
-from fortnox_etl.sandbox.generator import Company, CompanySpec, generate_company, years_through
+from fortnox_etl.sandbox.generator import Company, CompanySpec, client_file_text, generate_company, years_through
 from fortnox_etl.sandbox.running import RunningSandbox
 from worker_hostname import WORKER_NAME_VARIABLE
 
@@ -225,10 +225,7 @@ def stop(service: subprocess.Popen, grace_seconds: float = 20) -> None:
 
 def write_clients_file(path: Path, companies: list[Company]) -> Path:
     """The client file of generated companies, keyed c00, c01, ... in their order."""
-    path.write_text("clients:\n" + "".join(
-        f"  - {{key: c{i:02d}, name: {c.spec.name!r}, organisation_number: '{c.spec.organisation_number}', "
-        f"fiscal_year_start_month: {c.spec.fiscal_year_start_month}}}\n" for i, c in enumerate(companies)),
-        encoding="utf-8")
+    path.write_text(client_file_text(companies), encoding="utf-8")
     return path
 
 

@@ -290,6 +290,15 @@ def generate_companies(seed: int, count: int, size: str = "S", first_year: int =
     return [generate_company(spec) for spec in specs]
 
 
+def client_file_text(companies: list[Company], key_digits: int = 2) -> str:
+    """config/clients.yaml for generated companies, keyed c00, c01, ... (`key_digits` wide) in their order, each
+    line noting the company's size."""
+    return "clients:\n" + "".join(
+        f"  - {{key: c{index:0{key_digits}d}, name: {company.spec.name!r}, organisation_number: "
+        f"'{company.spec.organisation_number}', fiscal_year_start_month: {company.spec.fiscal_year_start_month}}}"
+        f"  # {company.spec.size}\n" for index, company in enumerate(companies))
+
+
 def organisation_number_with_check_digit(first_nine: str) -> str:
     """NNNNNN-NNNN whose last digit is the Luhn check digit of the first nine (weights 2,1,2,… from the left)."""
     total = 0
