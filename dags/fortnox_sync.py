@@ -37,7 +37,7 @@ CLIENTS = {client.key: client for client in load_clients(CLIENTS_FILE)}
 # backfill over a date range re-imports exactly those months.
 MONTHLY = CronDataIntervalTimetable("0 0 1 * *", timezone="Europe/Stockholm")
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=SWEDISH_TIME)
-# Optional, and checked by the run's task first (PeriodError, in words): Airflow's trigger form marks a param
+# Optional, and checked first thing by the run's task (PeriodError, in words): Airflow's trigger form marks a param
 # with a type that does not admit null as required (and then greys out the Backfill button), and a schema
 # pattern comes back as a raw JSON-schema error. Airflow validates the default against the schema in every
 # client's DAG, checking the schema against its draft's metaschema first: draft 7's is the cheapest.
