@@ -24,6 +24,12 @@ from sandbox_helpers import ACME, NORRSKEN, app_connection
 POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+
+def pytest_collection_modifyitems(items) -> None:
+    """The files that start Airflow's services first, so that make test's two workers (a file each at a time)
+    take the long files at the start and end together. The sort is stable and the same for a file's tests."""
+    items.sort(key=lambda item: item.get_closest_marker("airflow_services") is None)
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def staging(request, tmp_path) -> ConnectionSettings:
     """The fortnox_staging connection: a fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""

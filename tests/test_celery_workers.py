@@ -56,6 +56,8 @@ from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine, staging_url
 from sync_helpers import staging_snapshot
 
+pytestmark = pytest.mark.airflow_services
+
 CLIENTS = 10
 WORKERS = ("worker-a", "worker-b")
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"

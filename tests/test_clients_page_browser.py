@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 import requests
 from playwright.sync_api import expect
 
@@ -27,6 +28,8 @@ from fortnox_etl.sandbox.generator import CompanySpec, generate_company, years_t
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine
 from test_export_dag import CLOSING_FILE
+
+pytestmark = pytest.mark.airflow_services
 
 ACME = Client("acme", "Acme Bygg & Montage AB", "556677-8899")
 NORRSKEN = Client("norrsken", "Norrskens Café & Bageri AB", "559123-4561")

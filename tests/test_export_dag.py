@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from airflow.dag_processing.dagbag import DagBag
 
@@ -22,6 +23,8 @@ from fortnox_etl.fortnox.token_store import TOKEN_KEY_VARIABLE
 from fortnox_etl.period import Period
 from fortnox_etl.staging.database import create_schema, create_staging_engine
 from sandbox_helpers import app_connection
+
+pytestmark = pytest.mark.airflow_services
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"

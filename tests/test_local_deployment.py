@@ -20,6 +20,8 @@ from sqlalchemy.exc import OperationalError
 from fortnox_etl.staging.database import staging_url
 from test_cli_connect import connection_json
 
+pytestmark = pytest.mark.airflow_services
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

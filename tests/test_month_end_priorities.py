@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 import time
 
+import pytest
+
 from airflow_services import (
     EXPORT_PREFIX,
     EXPORT_TASK,
@@ -27,6 +29,8 @@ from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
 from fortnox_etl.sandbox.generator import generate_companies
 from fortnox_etl.sandbox.running import RunningSandbox
+
+pytestmark = pytest.mark.airflow_services
 
 CLIENTS = 5
 UPKEEP = "fortnox_tokens"
