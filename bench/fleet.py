@@ -5,12 +5,13 @@
 What runs: N generated clients, each its own Fortnox tenant, sizes mixed as a bureau's are (every
 `--medium-every`-th client an M company of about 5,000 vouchers a year, the rest S of about 200), served
 by a Fortnox sandbox (rate limit on) in a process of its own, so that its CPU is kept out of the figures;
-all of them connected. Airflow as `make up` runs it (src/fortnox_etl/local_deployment): metadata and
+all of them connected, and every `--exporting-every`-th (default 10th) with a closing voucher approved in its
+outbox, dated the month's last day, as a bureau's month-end has a few to post. Airflow as `make up` runs it (src/fortnox_etl/local_deployment): metadata and
 staging on PostgreSQL in databases made afresh at each run, the scheduler, the DAG processor and the API
 server; with `--executor celery` the CeleryExecutor and two `airflow celery worker` processes (Redis at
 127.0.0.1:6379 as broker, the metadata database as result backend). The clients' DAGs are unpaused upon
-creation: the scheduler makes each sync DAG's latest scheduled month, each successful sync triggers the
-client's export (the books asset), and the daily token upkeep runs once. The bench waits for all of them.
+creation: the scheduler makes each sync DAG's latest scheduled month, each successful sync of a client with a
+voucher waiting triggers the client's export, and the daily token upkeep runs once. The bench waits for all of them.
 
 Figures (out/bench/fleet.json) and how each is taken:
 - `seconds`: from the first task instance queued to the last one ended (queued_dttm, end_date of every
@@ -25,8 +26,8 @@ Figures (out/bench/fleet.json) and how each is taken:
   Limits: a supervisor that ends during the run hands its tasks' CPU to its parent (counted as Airflow's:
   the bench says so when it happens); a process that leaves the trees without being reaped inside them is
   not counted; PostgreSQL's and Redis's own CPU is not counted at all (servers shared with the machine).
-- `baseline_core_seconds`: the same steps for the same clients (the sync, the export, the
-  token upkeep; the package's functions called as the tasks call them) in one plain Python process
+- `baseline_core_seconds`: the same steps for the same clients (the sync, the export where a voucher waits,
+  the token upkeep; the package's functions called as the tasks call them) in one plain Python process
   without Airflow, against the same sandbox and a fresh staging database: that process's CPU from
   getrusage of the waited child, interpreter start and imports included (paid once, not per task).
 - `overhead_core_seconds`: airflow + task - baseline, all that running the work through Airflow adds.
@@ -45,6 +46,7 @@ figure is noisy; the core-seconds less so than the wall time.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import contextlib
 import json
 import os
@@ -74,6 +76,7 @@ from fortnox_etl.period import SWEDISH_TIME  # noqa: E402
 WORK_DIR = PROJECT_ROOT / "var" / "bench" / "fleet"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 TARGET_MINUTES_1000 = 20
+CLOSING_FILE = PROJECT_ROOT / "examples" / "closing_vouchers_acme.csv"
 CELERY_WORKERS = 2
 SAMPLE_SECONDS = 0.5
 COMPOSE_ENVIRONMENT = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())["x-airflow"]["environment"]
@@ -125,11 +128,13 @@ class _Period:
 
 
 def run_baseline(args: argparse.Namespace) -> None:
-    """The baseline mode of this script: each client's sync, export and token upkeep, one after another, as the
-    tasks call them (airflow_support.SyncPeriod, VoucherExportOperator, renew_connection)."""
+    """The baseline mode of this script: each client's sync and export (if a voucher waits), one after another,
+    then the token upkeep of them all, as the tasks call them (airflow_support.SyncPeriod, VoucherExportOperator,
+    confirm_connections_of)."""
     from fortnox_etl.config import ConnectionSettings
-    from fortnox_etl.connections.token_upkeep import renew_and_confirm
+    from fortnox_etl.connections.token_upkeep import confirm_every_connection
     from fortnox_etl.export import posting
+    from fortnox_etl.export.outbox import Outbox
     from fortnox_etl.fortnox.client_context import ClientContext
     from fortnox_etl.period_end import client_steps
     from fortnox_etl.period_end.checks import PeriodChecksFailed
@@ -138,7 +143,6 @@ def run_baseline(args: argparse.Namespace) -> None:
     clients = load_clients(Path(args.baseline))
     first = ClientContext.create(clients[0], ConnectionSettings.from_env)
     create_schema(first.engine)  # as the token upkeep's first task does
-    first.engine.dispose()
     for client in clients:
         ctx = ClientContext.create(client, ConnectionSettings.from_env)
         context = {"params": {"period": args.period}, "data_interval_start": None, "dag_run": None, "ti": _Period(),
@@ -148,15 +152,43 @@ def run_baseline(args: argparse.Namespace) -> None:
         except PeriodChecksFailed:
             pass  # the task fails in Airflow too, and the client's export does not run
         else:
-            posting.export_approved(ctx)
-        renew_and_confirm(ctx)
+            if Outbox(ctx.engine, client.key).waiting_for_export():
+                posting.export_approved(ctx)
         ctx.engine.dispose()
+    confirm_every_connection(first, clients)
+    first.engine.dispose()
 
 
-def baseline(clients_file: Path, period: str, base_url: str, paths: DemoPaths) -> dict:
+def exporting_clients(clients: list, every: int) -> list:
+    """The clients with a closing voucher to post: every `every`-th, counted from the second (an S company)."""
+    return clients[1::every]
+
+
+def approve_closing_vouchers(staging: dict, clients: list, period: str) -> None:
+    """Each client's closing voucher (the example file's), dated the period's last day, added and approved."""
+    from fortnox_etl.config import STAGING_CONN_ID, ConnectionSettings
+    from fortnox_etl.export.outbox import Outbox
+    from fortnox_etl.export.voucher_files import read_drafts
+    from fortnox_etl.period import Period
+    from fortnox_etl.staging.database import create_staging_engine, staging_url
+
+    engine = create_staging_engine(staging_url(ConnectionSettings.from_json(STAGING_CONN_ID, staging)))
+    try:
+        last_day = Period.parse(period).last_day
+        for client in clients:
+            outbox = Outbox(engine, client.key)
+            outbox.approve(outbox.add([replace(draft, date=last_day) for draft in read_drafts(CLOSING_FILE)],
+                                      "fleet benchmark"), "fleet benchmark")
+    finally:
+        engine.dispose()
+
+
+def baseline(clients_file: Path, period: str, base_url: str, paths: DemoPaths, exporting_every: int) -> dict:
     """The baseline run in a child process, against a fresh staging database with the clients connected anew."""
     chosen = databases.choose(paths)
-    env = prepare_local_airflow(sandbox_app(base_url), load_clients(clients_file), paths, chosen.staging)
+    clients = load_clients(clients_file)
+    env = prepare_local_airflow(sandbox_app(base_url), clients, paths, chosen.staging)
+    approve_closing_vouchers(chosen.staging, exporting_clients(clients, exporting_every), period)
     before_requests = sandbox_requests(base_url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -276,8 +308,17 @@ def metadata_rows(url: str, query: str) -> list:
         engine.dispose()
 
 
-def wait_for_the_month(url: str, clients: int, timeout: float) -> list:
-    """Every client's sync run ended, the export of each successful one and the token upkeep too; the dag runs."""
+def scheduled_month():
+    """The month the sync DAGs' scheduler makes a run of: the last whole month in Swedish time."""
+    from fortnox_etl.period import Period
+
+    return Period.containing(dt.datetime.now(SWEDISH_TIME).date().replace(day=1) - dt.timedelta(days=1))
+
+
+def wait_for_the_month(url: str, clients: int, exporting: list, timeout: float) -> list:
+    """Every client's sync run ended, the export each successful sync of an `exporting` client started, and the
+    token upkeep too; the dag runs."""
+    export_after = {f"fortnox_sync__{client.key}" for client in exporting}
     deadline = time.monotonic() + timeout
     said = ""
     while time.monotonic() < deadline:
@@ -291,7 +332,7 @@ def wait_for_the_month(url: str, clients: int, timeout: float) -> list:
             print(progress, flush=True)
             said = progress
         if (len(syncs) == clients and len(ended) == len(runs)
-                and len(exports) == sum(run.state == "success" for run in syncs)
+                and len(exports) == sum(run.state == "success" and run.dag_id in export_after for run in syncs)
                 and any(run.dag_id == "fortnox_tokens" for run in runs)):
             return runs
         time.sleep(2)
@@ -334,7 +375,7 @@ def run_fleet(args: argparse.Namespace) -> dict:
               flush=True)
         base_paths = DemoPaths(airflow_home=WORK_DIR / "baseline", var_dir=WORK_DIR / "baseline" / "var",
                                out_dir=WORK_DIR / "baseline" / "out")
-        plain = baseline(clients_file, run["period"], base_url, base_paths)
+        plain = baseline(clients_file, run["period"], base_url, base_paths, args.exporting_every)
     finally:
         services.stop_all(sandbox_paths, grace_seconds=5)
     return {**run, "baseline_core_seconds": round(plain["core_seconds"], 1),
@@ -359,6 +400,8 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
             raise SystemExit("the fleet benchmark needs PostgreSQL (set FORTNOX_ETL_POSTGRES to its address)")
         print(f"{chosen.description}; connecting {len(clients)} clients through the sandbox's consent page", flush=True)
         local = prepare_local_airflow(sandbox_app(base_url), clients, paths, chosen.staging)
+        exporting = exporting_clients(clients, args.exporting_every)
+        approve_closing_vouchers(chosen.staging, exporting, str(scheduled_month()))
         executor = {"local": LOCAL_EXECUTOR, "celery": "CeleryExecutor"}[args.executor]
         env = {**up.services_environment(local, chosen, executor),
                "AIRFLOW__CORE__PARALLELISM": str(args.parallelism), "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
@@ -383,7 +426,8 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
         start = trees.snapshot()
         print("Airflow is up; the clients' DAGs are unpaused: waiting for the month ...", flush=True)
         with trees:
-            runs = wait_for_the_month(chosen.metadata_url, len(clients), args.timeout or 300 + 20 * len(clients))
+            runs = wait_for_the_month(chosen.metadata_url, len(clients), exporting,
+                                      args.timeout or 300 + 20 * len(clients))
             end = trees.snapshot()
         airflow_core, task_core, supervisors_ended = core_seconds(start, end)
         fleet_requests = sandbox_requests(base_url) - connect_requests
@@ -395,6 +439,7 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
     seconds = figures.pop("seconds")
     return {
         "clients": len(clients), "medium_clients": sum(1 for i in range(len(clients)) if i % args.medium_every == 0),
+        "exporting_clients": len(exporting),
         "executor": args.executor, "parallelism": args.parallelism,
         "period": period.astimezone(SWEDISH_TIME).strftime("%Y-%m"),
         "seconds": round(seconds, 1), **figures,
@@ -411,7 +456,8 @@ def airflow_run(args: argparse.Namespace, paths: DemoPaths, sandbox_paths: DemoP
 
 def report(figures: dict) -> None:
     f = figures
-    print(f"\nFleet month-end: {f['clients']} clients ({f['medium_clients']} M, the rest S), period {f['period']}, "
+    print(f"\nFleet month-end: {f['clients']} clients ({f['medium_clients']} M, the rest S; "
+          f"{f['exporting_clients']} with a voucher to post), period {f['period']}, "
           f"{f['executor']} executor, parallelism {f['parallelism']}")
     print(f"  {f['tasks']} task instances ({', '.join(f'{n} {s}' for s, n in sorted(f['task_states'].items()))}); "
           f"runs not successful: {', '.join(f['failed_runs']) or 'none'}")
@@ -441,6 +487,8 @@ def main() -> None:
     parser.add_argument("--executor", choices=("local", "celery"), default="local")
     parser.add_argument("--parallelism", type=int, default=4, help="Airflow's core.parallelism (make up's: 4)")
     parser.add_argument("--medium-every", type=int, default=10, metavar="K", help="every K-th client an M company")
+    parser.add_argument("--exporting-every", type=int, default=10, metavar="K",
+                        help="every K-th client with a closing voucher to post")
     parser.add_argument("--timeout", type=float, help="seconds to wait for the month (default 300 + 20 per client)")
     parser.add_argument("--serve-sandbox", metavar="CLIENTS_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

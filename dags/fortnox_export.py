@@ -3,7 +3,8 @@
 
 Posts the client's **approved** outbox vouchers (closing entries: tax, periodiseringsfond,
 överavskrivningar, accruals, the result transfer) into its Fortnox, each exactly once. Runs when
-the client's sync finishes and whenever you trigger it.
+a sync of the client leaves vouchers waiting in its outbox (drafts to approve, approved ones to post) and whenever
+you trigger it.
 
 Its one task, `approve_and_post_vouchers`, first asks about the drafts added with `fortnox-etl vouchers
 add`, if any wait, in Airflow's *Required actions*: the form lists every draft with its rows and a choice
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, get_parsing_context
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, VoucherExportOperator, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, VoucherExportOperator, vouchers_waiting_asset
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -46,7 +47,7 @@ def fortnox_export(client: Client) -> DAG:
         dag_display_name=f"{client.name}: Fortnox export",  # the DAG list shows the company; the id stays the key
         description=f"Approved closing vouchers → Fortnox for {client.name} ({client.organisation_number})",
         doc_md=__doc__,
-        schedule=[books_asset(client.key)],  # after each sync of the client
+        schedule=[vouchers_waiting_asset(client.key)],  # after a sync of the client that left vouchers waiting
         start_date=START_DATE,
         catchup=False,
         is_paused_upon_creation=False,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_parsing_context
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, SyncPeriod, books_asset
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, SyncPeriod, after_sync_alias
 from fortnox_etl.config import Client, load_clients
 from fortnox_etl.period import SWEDISH_TIME
 
@@ -71,8 +71,8 @@ def fortnox_sync(client: Client) -> DAG:
         params={"period": PERIOD},
         default_args=DEFAULT_ARGS,
     ) as sync_dag:
-        # One task: the period is done when its checks pass; then the client's export DAG runs (the books asset).
-        SyncPeriod.for_client(client, outlets=[books_asset(client.key)])
+        # One task: the period is done when its checks pass; then the client's export DAG runs if vouchers wait.
+        SyncPeriod.for_client(client, outlets=[after_sync_alias(client.key)])
     return sync_dag
 
 

@@ -3,9 +3,11 @@
 
 Every day, renews each client's Fortnox connection whose refresh token would expire within 10 days
 (Fortnox's last 45 days from their last use) and confirms every connection with one request to Fortnox.
-One mapped task instance per client, named by the client: a red one is a client whose connection does not
-work (revoked, expired, a licence withdrawn); its log's last line says why and what to do. A connection
-that must be reconnected, or that still expires within 10 days, is told (notifications: README).
+`confirm_connections` does every client in one task, a line each in its log; a client it failed for gets
+a mapped task instance of `renew`, named by the client, which tries again: a red one is a client whose
+connection does not work (revoked, expired, a licence withdrawn), and its log's last line says why and what
+to do. A connection that must be reconnected, or that still expires within 10 days, is told
+(notifications: README). On a day when every connection works, `renew` has nothing to do (skipped).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, renew_connection, staging_engine
+from fortnox_etl.airflow_support import FORTNOX_RETRY_POLICY, NOTIFY_ON_FAILURE, confirm_connections_of, renew_connection
 from fortnox_etl.config import Client, load_clients
 
 CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve().parents[1] / "config" / "clients.yaml"))
@@ -39,14 +41,12 @@ CLIENTS_FILE = Path(os.environ.get("FORTNOX_ETL_CLIENTS", Path(__file__).resolve
                   "priority_weight": 20, "weight_rule": "absolute"},
 )
 def fortnox_tokens():
-    # The clients are read when the DAG runs, not at every parse of this file, and one task is mapped
-    # over them: the DAG processor builds two operators, whatever the number of clients.
+    # The clients are read when the DAG runs, not at every parse of this file. A working connection costs a
+    # line in one task's log, not a task of its own: at a thousand clients a task each would be a thousand
+    # task processes a day, each costing more than its two requests to Fortnox.
     @task
-    def list_clients() -> list[dict]:
-        from fortnox_etl.staging.database import create_schema
-
-        create_schema(staging_engine())  # once, before the clients' renewals
-        return [dataclasses.asdict(client) for client in load_clients(CLIENTS_FILE)]
+    def confirm_connections() -> list[dict]:
+        return [dataclasses.asdict(client) for client in confirm_connections_of(load_clients(CLIENTS_FILE))]
 
     @task(map_index_template="{{ client_key }}")
     def renew(client: dict) -> bool:
@@ -54,7 +54,7 @@ def fortnox_tokens():
         context["client_key"] = client["key"]  # names the task instance in the UI
         return renew_connection(Client(**client), context)
 
-    renew.expand(client=list_clients())
+    renew.expand(client=confirm_connections())
 
 
 fortnox_tokens()

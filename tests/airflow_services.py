@@ -124,15 +124,16 @@ def task_instances(api: requests.Session, env: dict, dag_id: str = "~") -> list[
                    params={"limit": 1000}).json()["task_instances"]
 
 
-def month_done(api: requests.Session, env: dict, clients: list[Client]) -> bool:
-    """Every client's sync run of the month finished, the export each successful one started finished too,
-    and the token upkeep's run."""
+def month_done(api: requests.Session, env: dict, clients: list[Client], exporting: list[Client]) -> bool:
+    """Every client's sync run of the month finished, the export run each successful sync of the `exporting`
+    clients (those with vouchers waiting) started finished too, and the token upkeep's run."""
     runs = dag_runs(api, env)
     syncs = [run for run in runs if run["dag_id"].startswith(SYNC_PREFIX)]
     exports = [run for run in runs if run["dag_id"].startswith(EXPORT_PREFIX)]
-    synced = sum(run["state"] == "success" for run in syncs)
-    return (len(syncs) == len(clients) and len(exports) == synced and any(run["dag_id"] == "fortnox_tokens" for run in runs)
-            and all(run["state"] in FINISHED for run in runs))
+    started_exports = sum(run["state"] == "success" and run["dag_id"] in {f"{SYNC_PREFIX}{c.key}" for c in exporting}
+                          for run in syncs)
+    return (len(syncs) == len(clients) and len(exports) == started_exports
+            and any(run["dag_id"] == "fortnox_tokens" for run in runs) and all(run["state"] in FINISHED for run in runs))
 
 
 def with_logins(env: dict, folder: Path, users: dict[str, tuple[str, str]]) -> dict:

@@ -1,5 +1,5 @@
-"""The export DAG under Airflow: its tasks, and with a real scheduler and API server, a sync that
-triggers the export, drafts approved in the UI (human-in-the-loop) and every approved voucher posted."""
+"""The export DAG under Airflow: its tasks, and with a real scheduler and API server, a sync that leaves drafts
+waiting triggers the export, drafts approved in the UI (human-in-the-loop) and every approved voucher posted."""
 from __future__ import annotations
 
 import dataclasses
@@ -40,10 +40,10 @@ def test_every_client_has_an_export_dag_run_by_its_sync_that_asks_before_posting
     assert export.options == ["Approve", "Reject"] and export.defaults == ["Approve"]
     assert export.subject == "Post draft vouchers to the Fortnox of Acme Bygg & Montage AB?"
     assert export.response_timeout == dt.timedelta(days=3)
-    assert [asset.uri for asset in dag.timetable.asset_condition.objects] == ["fortnox://books/acme"]
+    assert [asset.uri for asset in dag.timetable.asset_condition.objects] == ["fortnox://vouchers-waiting/acme"]
     sync_dag = DagBag(str(DAGS / "fortnox_sync.py")).dags["fortnox_sync__acme"]
-    assert [asset.uri for task in sync_dag.tasks for asset in task.outlets] == ["fortnox://books/acme"], \
-        "the sync announces the client's books when its period is done"
+    assert [alias.name for task in sync_dag.tasks for alias in task.outlets] == ["fortnox_after_sync__acme"], \
+        "the sync names the asset (through its alias) only when vouchers wait: tests/test_celery_workers.py"
 
 
 def test_a_worker_running_an_export_builds_only_its_clients_dag(monkeypatch):

@@ -206,7 +206,7 @@ def test_under_airflow_a_client_that_must_reconnect_is_told_once_by_the_failure_
     [post] = posts
     assert post["event"] == "reconnect_needed" and post["dag_id"] == "fortnox_tokens" and post["task_id"] == "renew"
     assert post["words"] == "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'"
-    assert "/dags/fortnox_tokens/runs/" in post["link"] and "/tasks/renew/mapped/1" in post["link"]
+    assert "/dags/fortnox_tokens/runs/" in post["link"] and "/tasks/renew/mapped/0" in post["link"]  # norrsken, the one handed on
     [mail] = mailbox[1]
     assert mail["subject"] == post["subject"] and "fortnox-etl connect norrsken" in mail.get_body(("html",)).get_content()
 

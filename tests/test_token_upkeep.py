@@ -1,5 +1,6 @@
 """Keeping connections alive: renew only what would expire within 10 days, fail plainly on the rest,
-and the fortnox_tokens DAG under Airflow: one task per client, a client that must reconnect fails at once."""
+every client's upkeep in one go, a failed one handed on, and the fortnox_tokens DAG under Airflow: a client whose
+connection failed gets a task of its own, and one that must reconnect fails at once."""
 from __future__ import annotations
 
 import subprocess
@@ -18,7 +19,7 @@ from fortnox_etl.fortnox.errors import MissingScopeOrLicence, ReconnectNeeded
 from fortnox_etl.fortnox.token_store import TokenStore
 from fortnox_etl.staging.database import create_schema, create_staging_engine
 from fortnox_etl.staging.task_errors import last_task_errors
-from fortnox_etl.connections.token_upkeep import renew_and_confirm, renew_if_expiring
+from fortnox_etl.connections.token_upkeep import confirm_every_connection, renew_and_confirm, renew_if_expiring
 
 DAY = 86400
 
@@ -79,6 +80,19 @@ def test_the_daily_upkeep_finds_a_withdrawn_licence_although_the_tokens_are_fine
     assert reason in last_error and "Det finns ingen aktiv licens" in last_error
 
 
+def test_every_connection_is_confirmed_in_one_go_and_the_failed_ones_are_handed_on(make_context, clients, caplog):
+    acme, norrsken = make_context(clients[0]), make_context(clients[1], connect=False)
+    the_next_day(acme, clients[0].key)
+    caplog.set_level(logging.INFO, logger="fortnox_etl")
+    # Any client's context serves all: the staging database and the bureau's app are shared.
+    assert confirm_every_connection(norrsken, [clients[1], clients[0]]) == [clients[1]]
+    assert "client acme: the Fortnox connection is confirmed (GET /3/financialyears answered)" in caplog.text
+    assert ("client norrsken: the connection's upkeep failed (ReconnectNeeded: client norrsken is not connected to "
+            "Fortnox: run 'fortnox-etl connect norrsken'); it is tried again in a task of its own, renew [norrsken]"
+            ) in caplog.text
+    assert "1 of 2 Fortnox connections confirmed; 1 tried again one by one: norrsken" in caplog.text
+
+
 def test_a_client_never_connected_must_connect(make_context, clients):
     ctx = make_context(clients[1], connect=False)
     create_schema(ctx.engine)
@@ -98,6 +112,7 @@ def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_r
     assert "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'" in output
     assert "client acme: the Fortnox connection is confirmed (GET /3/financialyears answered) and good for 45 more days" \
         in output
+    assert "1 of 2 Fortnox connections confirmed; 1 tried again one by one: norrsken" in output
     assert "retrying cannot help" in output, "the retry policy failed the task at once"
     # The operator's words are the failed task's last line before Airflow's traceback, and are kept for the clients page.
     words = "client norrsken is not connected to Fortnox: run 'fortnox-etl connect norrsken'"
@@ -106,4 +121,4 @@ def test_the_tokens_dag_fails_only_the_client_that_must_reconnect_and_does_not_r
     assert words in lines[failed_at - 1] and "error" in lines[failed_at - 1].lower(), lines[failed_at - 3:failed_at + 1]
     [kept] = last_task_errors(create_staging_engine(str(paths.staging_db)))["norrsken"]
     assert (kept.dag_id, kept.task_id, kept.map_index, kept.try_number, kept.message) == (
-        "fortnox_tokens", "renew", 1, 1, words)
+        "fortnox_tokens", "renew", 0, 1, words)  # the one client handed on

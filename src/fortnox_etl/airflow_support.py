@@ -1,5 +1,6 @@
 """What the DAG files share that needs Airflow: the operators of the client DAGs, the retry policy of
-every Fortnox task, the connection lookup (a task's, and the command line's) and the client's books asset.
+every Fortnox task, the connection lookup (a task's, and the command line's) and the asset that runs a client's
+export.
 The only module of the package that imports Airflow; DAG files import it, and the command line when it
 asks Airflow for a connection.
 
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import (
     Asset,
+    AssetAlias,
     BaseNotifier,
     BaseOperator,
     BaseOperatorLink,
@@ -56,9 +58,15 @@ add_masker(mask_secret)
 log = logging.getLogger(__name__)
 
 
-def books_asset(client_key: str) -> Asset:
-    """The client's synced books: the sync DAG updates it when a period is done, the export DAG runs on it."""
-    return Asset(name=f"fortnox_books__{client_key}", uri=f"fortnox://books/{client_key}")
+def vouchers_waiting_asset(client_key: str) -> Asset:
+    """A period of the client synced with vouchers waiting in its outbox: the export DAG runs on it."""
+    return Asset(name=f"fortnox_vouchers_waiting__{client_key}", uri=f"fortnox://vouchers-waiting/{client_key}")
+
+
+def after_sync_alias(client_key: str) -> AssetAlias:
+    """The sync task's outlet: it names the asset above only when vouchers wait, so that a month-end's syncs of
+    clients with nothing to post start no export run (a task process each, and nothing to do)."""
+    return AssetAlias(name=f"fortnox_after_sync__{client_key}")
 
 
 def airflow_connection(conn_id: str) -> ConnectionSettings:
@@ -171,7 +179,24 @@ class SyncPeriod(BaseOperator):
         from fortnox_etl.period_end import client_steps
 
         with failures_in_words(self.client.key, context):
-            return client_steps.sync_period(client_context(self.client), context)
+            ctx = client_context(self.client)
+            done = client_steps.sync_period(ctx, context)
+            start_export_if_vouchers_wait(ctx, context)
+            return done
+
+
+def start_export_if_vouchers_wait(ctx, context) -> None:
+    """After a period is done: the client's export runs if its outbox holds anything to ask about or post."""
+    from fortnox_etl.export.outbox import Outbox
+
+    key = ctx.client.key
+    waiting = Outbox(ctx.engine, key).waiting_for_export()
+    if not waiting:
+        log.info("client %s: no vouchers wait in the outbox; the export does not run", key)
+        return
+    context["outlet_events"][after_sync_alias(key)].add(vouchers_waiting_asset(key), extra={"vouchers": waiting})
+    log.info("client %s: %d voucher(s) wait in the outbox (drafts to approve, approved ones to post): the export "
+             "runs next", key, waiting)
 
 
 # Fail at once on what only a person can fix; back off and retry on what time fixes.
@@ -379,9 +404,26 @@ def _run_period(context):
         return None
 
 
+def confirm_connections_of(clients: list[Client]) -> list[Client]:
+    """The daily upkeep's first task (fortnox_tokens): every client's connection renewed if due and confirmed,
+    in this one process; the clients it failed for are returned, for a task each (renew_connection)."""
+    from fortnox_etl.connections.token_upkeep import confirm_every_connection
+    from fortnox_etl.staging.database import create_schema
+
+    if not clients:
+        return []
+    ctx = client_context(clients[0])
+    try:
+        create_schema(ctx.engine)
+        return confirm_every_connection(ctx, clients)
+    finally:
+        ctx.engine.dispose()
+
+
 def renew_connection(client: Client, context) -> bool:
-    """The daily upkeep of one client's connection (fortnox_tokens), told as the client's; a refresh token that
-    still expires within the renewal window afterwards (the renewal failed) is told once that day."""
+    """The daily upkeep of one client's connection (fortnox_tokens) after it failed in confirm_connections, told
+    as the client's; a refresh token that still expires within the renewal window afterwards (the renewal
+    failed) is told once that day."""
     from fortnox_etl.connections.token_upkeep import renew_and_confirm
 
     context["fortnox_client"] = client  # the failure notifier names the client of this mapped task

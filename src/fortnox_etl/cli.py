@@ -363,7 +363,7 @@ def _vouchers_approve(args: argparse.Namespace, operator: _Books) -> None:
     client = find_client(operator.clients, args.client)
     Outbox(operator.engine, client.key).approve(args.ids, args.by)
     print(f"approved for posting to {client.key}'s Fortnox by {args.by}: {' '.join(args.ids)}; "
-          f"the export DAG fortnox_export__{client.key} posts them")
+          f"the export DAG fortnox_export__{client.key} posts them after the client's next sync, or now if you trigger it")
 
 
 def _vouchers_reject(args: argparse.Namespace, operator: _Books) -> None:

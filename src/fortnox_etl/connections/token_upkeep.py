@@ -2,10 +2,12 @@
 revoke the integration or lose a licence at any time: the daily upkeep renews and confirms each connection."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
 
+from fortnox_etl.config import Client
 from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import MissingScopeOrLicence, ReconnectNeeded, WrongCompany
 from fortnox_etl.fortnox.token_store import TokenStore
@@ -63,6 +65,25 @@ def renew_and_confirm(ctx: ClientContext, within_days: int = RENEW_WITHIN_DAYS) 
     log.info("client %s: the Fortnox connection is confirmed (GET %s answered) and %s", key, CONFIRMING_REQUEST,
              good_for)
     return renewed
+
+
+def confirm_every_connection(ctx: ClientContext, clients: list[Client]) -> list[Client]:
+    """The daily upkeep of every client's connection, one after another in one task (`ctx` is any client's:
+    the staging database and the bureau's app are shared). Returns the clients whose upkeep failed, whatever
+    the cause, each to be tried again in a task of its own that retries, stays red and tells: one client's
+    failure never keeps the others from being renewed."""
+    failed = []
+    for client in clients:
+        try:
+            renew_and_confirm(dataclasses.replace(ctx, client=client))
+        except Exception as error:
+            failed.append(client)
+            log.warning("client %s: the connection's upkeep failed (%s: %s); it is tried again in a task of its "
+                        "own, renew [%s], whose log says what to do", client.key, type(error).__name__, error,
+                        client.key)
+    log.info("%d of %d Fortnox connections confirmed%s", len(clients) - len(failed), len(clients),
+             f"; {len(failed)} tried again one by one: {', '.join(c.key for c in failed)}" if failed else "")
+    return failed
 
 
 def keep_tokens_alive(ctx: ClientContext) -> None:

@@ -200,6 +200,11 @@ class Outbox:
                 if not states or voucher["state"] in states
             ]
 
+    def waiting_for_export(self) -> int:
+        """How many vouchers an export run would ask about (drafts), post (approved) or settle (posting)."""
+        with self.engine.connect() as connection:
+            return connection.execute(text(sql("outbox/count_waiting")), {"client_key": self.client_key}).scalar_one()
+
     def voucher(self, outbox_id: str) -> OutboxVoucher:
         found = next((v for v in self.vouchers() if v.outbox_id == outbox_id), None)
         if found is None:
