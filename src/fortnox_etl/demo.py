@@ -77,11 +77,14 @@ def local_connections(app: oauth.FortnoxApp, paths: DemoPaths, staging: dict | N
 # Airflow's LocalExecutor holding a slot per task, so that priority weights decide at month-end (its module says why).
 LOCAL_EXECUTOR = "fortnox_etl.airflow_local_executor.LocalExecutor"
 # Task processes start with the package imported (fortnox_etl.task_imports): the LocalExecutor's workers come
-# from a forkserver that imported it, Celery's pool processes from a worker that did.
+# from a forkserver that imported it, Celery's pool processes from a worker that did. A task's calls to the
+# API server wait up to 30 s, not 5: at a month-end start the API server shares the cores with the scheduler,
+# the DAG processor and the first tasks, and a task whose start call timed out failed its try.
 TASK_PROCESS_SETTINGS = {
     "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
     "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": "airflow.sdk.execution_time.task_runner,fortnox_etl.task_imports",
     "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "fortnox_etl.celery_settings.CELERY_CONFIG",
+    "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
 }
 
 
