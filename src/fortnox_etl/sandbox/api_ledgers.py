@@ -108,6 +108,12 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         tenant_id: (_by_invoice(company.ledger.customer_payments), _by_invoice(company.ledger.supplier_payments))
         for tenant_id, company in state.companies.items()
     }
+    # A payment's invoice, looked up once per record: a list of payments must not scan every invoice for each.
+    invoice_of = {
+        tenant_id: (_first_by(company.ledger.customer_invoices, lambda i: i.invoice_number),
+                    _first_by(company.ledger.supplier_invoices, lambda i: i.given_number))
+        for tenant_id, company in state.companies.items()
+    }
 
     def filter_param(request: Request, allowed: tuple[str, ...]) -> str | None:
         name = request.query_params.get("filter")
@@ -212,7 +218,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     def invoice_payment_record(request: Request, caller: Caller, payment: Payment) -> dict:
         ledger = caller.company.ledger
-        invoice = next(i for i in ledger.customer_invoices if i.invoice_number == payment.invoice_number)
+        invoice = invoice_of[caller.company.spec.tenant_id][0][payment.invoice_number]
         return {
             "@url": f"{base_url(request)}/3/invoicepayments/{payment.number}",
             "Amount": ore_to_amount(payment.amount_ore),
@@ -364,7 +370,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     def supplier_payment_record(request: Request, caller: Caller, payment: Payment) -> dict:
         ledger = caller.company.ledger
-        invoice = next(i for i in ledger.supplier_invoices if i.given_number == payment.invoice_number)
+        invoice = invoice_of[caller.company.spec.tenant_id][1][payment.invoice_number]
         return {
             "@url": f"{base_url(request)}/3/supplierinvoicepayments/{payment.number}",
             "Amount": ore_to_amount(payment.amount_ore),
@@ -448,6 +454,14 @@ def _by_invoice(payments: list[Payment]) -> defaultdict[int, list[Payment]]:
     for payment in payments:
         grouped[payment.invoice_number].append(payment)
     return grouped
+
+
+def _first_by(invoices: list, number: Callable[[object], int]) -> dict[int, object]:
+    """Each number's first invoice, as a scan of the list would find it."""
+    found: dict[int, object] = {}
+    for invoice in invoices:
+        found.setdefault(number(invoice), invoice)
+    return found
 
 
 def _voucher_fields(voucher: VoucherRef | None) -> dict:
