@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 
 import fastapi
 from fastapi import Request
@@ -122,15 +123,17 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         return name
 
     def listed(request: Request, plural: str, fields: tuple[str, ...],
-               records: list[tuple[datetime | None, str | None, dict]]) -> dict:
-        """A page of records given as (last modified, date or None, full record): by date range and lastmodified."""
+               records: list[tuple[datetime | None, str | None, Callable[[], dict]]]) -> dict:
+        """A page of records given as (last modified, date or None, what makes the full record): by date range and
+        lastmodified. Only the page's records are made: a list of many pages is asked for once per page."""
         from_date, to_date = date_param(request, "fromdate"), date_param(request, "todate")
         since = last_modified_param(request)
-        return page(request, plural, [
-            {name: record[name] for name in fields}
-            for modified, day, record in records
+        answer = page(request, plural, [
+            make for modified, day, make in records
             if (day is None or in_date_range(day, from_date, to_date)) and modified_since(modified, since)
         ])
+        answer[plural] = [{name: record[name] for name in fields} for record in (make() for make in answer[plural])]
+        return answer
 
     def single(wrapper: str, records: list, key: Callable[[object], str], wanted: str, build, missing: str, code: int) -> dict:
         event = next((event for event in records if key(event) == wanted), None)
@@ -140,11 +143,13 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     # --- customer ledger ---
 
-    def invoice_record(request: Request, caller: Caller, invoice: CustomerInvoice) -> tuple[dict, _Status]:
+    def invoice_status(caller: Caller, invoice: CustomerInvoice) -> _Status:
+        return _Status(invoice, payments_of[caller.company.spec.tenant_id][0][invoice.invoice_number], state.today())
+
+    def invoice_record(request: Request, caller: Caller, invoice: CustomerInvoice, status: _Status) -> dict:
         ledger = caller.company.ledger
-        status = _Status(invoice, payments_of[caller.company.spec.tenant_id][0][invoice.invoice_number], state.today())
         voucher = ledger.vouchers.get(("CustomerInvoice", invoice.invoice_number))
-        record = {
+        return {
             "@url": f"{base_url(request)}/3/invoices/{invoice.invoice_number}",
             "Address1": "", "Address2": "",
             "Balance": ore_to_amount(status.balance_ore),
@@ -199,22 +204,23 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             "WayOfDelivery": "",
             "ZipCode": "",
         }
-        return record, status
 
     @app.get("/3/invoices")
     def invoices(request: Request, caller: Caller = invoice_scope):
         wanted = filter_param(request, INVOICE_FILTERS)
         records = []
         for invoice in caller.company.ledger.customer_invoices:
-            record, status = invoice_record(request, caller, invoice)
+            status = invoice_status(caller, invoice)
             if status.matches(wanted):
-                records.append((invoice.modified, record["InvoiceDate"], record))
+                records.append((invoice.modified, invoice.invoice_date.isoformat(),
+                                partial(invoice_record, request, caller, invoice, status)))
         return listed(request, "Invoices", INVOICE_LIST_FIELDS, records)
 
     @app.get("/3/invoices/{document_number}")
     def invoice(request: Request, document_number: str, caller: Caller = invoice_scope):
         return single("Invoice", caller.company.ledger.customer_invoices, lambda i: str(i.invoice_number), document_number,
-                      lambda i: invoice_record(request, caller, i)[0], "Kan inte hitta fakturan.", CODE_DOCUMENT_NOT_FOUND)
+                      lambda i: invoice_record(request, caller, i, invoice_status(caller, i)), "Kan inte hitta fakturan.",
+                      CODE_DOCUMENT_NOT_FOUND)
 
     def invoice_payment_record(request: Request, caller: Caller, payment: Payment) -> dict:
         ledger = caller.company.ledger
@@ -246,7 +252,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def invoice_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
         return listed(request, "InvoicePayments", list_fields(state, PAYMENT_LIST_FIELDS, PAYMENT_DOCUMENTED_LIST_FIELDS), [
-            (payment.modified, payment.payment_date.isoformat(), invoice_payment_record(request, caller, payment))
+            (payment.modified, payment.payment_date.isoformat(), partial(invoice_payment_record, request, caller, payment))
             for payment in caller.company.ledger.customer_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number
         ])
@@ -280,7 +286,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     @app.get("/3/customers")
     def customers(request: Request, caller: Caller = customer_scope):
         return listed(request, "Customers", CUSTOMER_LIST_FIELDS, [
-            (None, None, customer_record(request, customer)) for customer in caller.company.ledger.customers
+            (None, None, partial(customer_record, request, customer)) for customer in caller.company.ledger.customers
         ])
 
     @app.get("/3/customers/{customer_number}")
@@ -294,10 +300,11 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
 
     # --- supplier ledger ---
 
-    def supplier_invoice_record(request: Request, caller: Caller, invoice: SupplierInvoice) -> tuple[dict, _Status]:
+    def supplier_invoice_status(caller: Caller, invoice: SupplierInvoice) -> _Status:
+        return _Status(invoice, payments_of[caller.company.spec.tenant_id][1][invoice.given_number], state.today())
+
+    def supplier_invoice_record(request: Request, caller: Caller, invoice: SupplierInvoice, status: _Status) -> dict:
         ledger = caller.company.ledger
-        payments = payments_of[caller.company.spec.tenant_id][1][invoice.given_number]
-        status = _Status(invoice, payments, state.today())
         voucher = ledger.vouchers.get(("SupplierInvoice", invoice.given_number))
         vouchers = [_voucher_link(voucher, "SUPPLIERINVOICE")] if voucher else []
         vouchers += [
@@ -310,7 +317,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
                  "CostCenter": invoice.cost_center, "Project": invoice.project}]
         if invoice.vat_ore:
             rows.append({"Account": 2641, "Code": "VAT", "Credit": 0, "Debit": ore_to_amount(invoice.vat_ore)})
-        record = {
+        return {
             "@url": f"{base_url(request)}/3/supplierinvoices/{invoice.given_number}",
             "AccountingMethod": "ACCRUAL",
             "AdministrationFee": "0",
@@ -346,24 +353,24 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             **_voucher_fields(voucher),
             "Vouchers": vouchers,
         }
-        return record, status
 
     @app.get("/3/supplierinvoices")
     def supplier_invoices(request: Request, caller: Caller = supplierinvoice_scope):
         wanted = filter_param(request, SUPPLIER_INVOICE_FILTERS)
         records = []
         for invoice in caller.company.ledger.supplier_invoices:
-            record, status = supplier_invoice_record(request, caller, invoice)
+            status = supplier_invoice_status(caller, invoice)
             if status.matches(wanted):
-                records.append((invoice.modified, record["InvoiceDate"], record))
+                records.append((invoice.modified, invoice.invoice_date.isoformat(),
+                                partial(supplier_invoice_record, request, caller, invoice, status)))
         return listed(request, "SupplierInvoices", list_fields(
             state, SUPPLIER_INVOICE_LIST_FIELDS, SUPPLIER_INVOICE_DOCUMENTED_LIST_FIELDS), records)
 
     @app.get("/3/supplierinvoices/{given_number}")
     def supplier_invoice(request: Request, given_number: str, caller: Caller = supplierinvoice_scope):
         found = single("SupplierInvoice", caller.company.ledger.supplier_invoices, lambda i: str(i.given_number), given_number,
-                       lambda i: supplier_invoice_record(request, caller, i)[0], "Kan inte hitta leverantörsfakturan.",
-                       CODE_DOCUMENT_NOT_FOUND)
+                       lambda i: supplier_invoice_record(request, caller, i, supplier_invoice_status(caller, i)),
+                       "Kan inte hitta leverantörsfakturan.", CODE_DOCUMENT_NOT_FOUND)
         del found["SupplierInvoice"]["Cancel"]
         del found["SupplierInvoice"]["AuthorizerName"]
         return found
@@ -397,7 +404,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def supplier_payments(request: Request, caller: Caller = payment_scope):
         invoice_number = request.query_params.get("invoicenumber")
         return listed(request, "SupplierInvoicePayments", list_fields(state, PAYMENT_LIST_FIELDS, PAYMENT_DOCUMENTED_LIST_FIELDS), [
-            (payment.modified, payment.payment_date.isoformat(), supplier_payment_record(request, caller, payment))
+            (payment.modified, payment.payment_date.isoformat(), partial(supplier_payment_record, request, caller, payment))
             for payment in caller.company.ledger.supplier_payments
             if invoice_number is None or str(payment.invoice_number) == invoice_number
         ])
@@ -437,7 +444,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def suppliers(request: Request, caller: Caller = supplier_scope):
         ledger = caller.company.ledger
         return listed(request, "Suppliers", SUPPLIER_LIST_FIELDS, [
-            (None, None, supplier_record(request, ledger, supplier)) for supplier in ledger.suppliers
+            (None, None, partial(supplier_record, request, ledger, supplier)) for supplier in ledger.suppliers
         ])
 
     @app.get("/3/suppliers/{supplier_number}")
