@@ -92,11 +92,13 @@ def create_schema(engine: Engine) -> None:
             run_sql(connection, "schema_lock/wait_for_schema_lock")
         files = [f"schema/{path.stem}" for path in sorted((SQL_DIR / "schema").glob("*.sql"))]
         _rebuild_tables_now_text(connection, files)
+        # One inspector for the whole pass: it keeps what it has read, and each view and each table's columns are
+        # read once (a table's columns before its ADD COLUMNs, each of which adds a column of its own).
+        found = inspect(connection)
         for name in files:
             for statement in statements(name):
                 view = _CREATE_VIEW.match(statement)
                 if view is not None:
-                    found = inspect(connection)
                     if view.group(1) in found.get_view_names():
                         if _same_columns(connection, found, view.group(1), statement[view.end():]):
                             continue
@@ -104,7 +106,7 @@ def create_schema(engine: Engine) -> None:
                     elif found.has_table(view.group(1)):  # a table from before it became a view
                         connection.execute(text(f"DROP TABLE {view.group(1)}"))
                 added = _ADD_COLUMN.match(statement)
-                if added is not None and added.group(2) in _column_names(connection, added.group(1)):
+                if added is not None and added.group(2) in {column["name"] for column in found.get_columns(added.group(1))}:
                     continue
                 connection.execute(text(statement.rstrip(";")))
 
@@ -124,6 +126,11 @@ def _rebuild_tables_now_text(connection: Connection, files: list[str]) -> None:
     again."""
     found = inspect(connection)
     existing = set(found.get_table_names())
+    declared = {match.group(1) for name in files for s in statements(name) if (match := _CREATE_TABLE.match(s))}
+    # Every table's columns in one query, not one query (PostgreSQL: several) a table.
+    present = sorted(declared & existing)
+    columns = {table: found_columns for (_schema, table), found_columns
+               in found.get_multi_columns(filter_names=present).items()} if present else {}
     stale = []
     for name in files:
         file_statements = statements(name)
@@ -132,7 +139,7 @@ def _rebuild_tables_now_text(connection: Connection, files: list[str]) -> None:
             if created is None or created.group(1) not in existing:
                 continue
             table = created.group(1)
-            numeric = {column["name"] for column in found.get_columns(table) if isinstance(column["type"], Integer)}
+            numeric = {column["name"] for column in columns[table] if isinstance(column["type"], Integer)}
             now_text = {column: kind for column, kind in _TEXT_COLUMN.findall(statement) if column in numeric}
             if now_text:
                 added = [s for s in file_statements if (match := _ADD_COLUMN.match(s)) and match.group(1) == table]
