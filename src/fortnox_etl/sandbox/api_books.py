@@ -101,12 +101,9 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         fields = list_fields(state, ACCOUNT_LIST_FIELDS, ACCOUNT_DOCUMENTED_LIST_FIELDS)
         with state.books_lock:
             chart = [dict(account) for account in caller.company.accounts[year_id]]
-        return page(request, "Accounts", [
-            {"@url": f"{base}/3/accounts/{account['Number']}?financialyear={year_id}",
-             **{name: account[name] for name in fields}}
-            for account in chart
-            if modified_since(account.get("_modified"), since)
-        ])
+        return page(request, "Accounts", [account for account in chart if modified_since(account.get("_modified"), since)],
+                    lambda account: {"@url": f"{base}/3/accounts/{account['Number']}?financialyear={year_id}",
+                                     **{name: account[name] for name in fields}})
 
     @app.get("/3/accounts/{number}")
     def account(request: Request, number: int, caller: Caller = bookkeeping):

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
 
 from fortnox_etl.sandbox.generator import Company
 
@@ -77,7 +79,10 @@ def public(record: dict) -> dict:
     }
 
 
-def page(request: Request, plural: str, items: list[dict]) -> dict:
+def page(request: Request, plural: str, items: list, make: Callable[[object], dict] | None = None) -> JSONResponse:
+    """The page asked for of a list answer. Only the page's items are made into records (`make`): a list of many
+    pages is asked for once per page. The answer is encoded as FastAPI encodes a returned dict, without its walk
+    through every value first (jsonable_encoder): the records hold nothing but JSON's own types."""
     limit = int_param(request, "limit", DEFAULT_LIMIT)
     current = int_param(request, "page", 1)
     offset = int_param(request, "offset", 0)
@@ -87,14 +92,15 @@ def page(request: Request, plural: str, items: list[dict]) -> dict:
         raise FortnoxError.bad_request("Ogiltig parameter: page eller offset.")
     remaining = items[offset:]
     start = (current - 1) * limit
-    return {
+    shown = remaining[start:start + limit]
+    return JSONResponse({
         "MetaInformation": {
             "@TotalResources": len(items),
             "@TotalPages": math.ceil(len(remaining) / limit),
             "@CurrentPage": current,
         },
-        plural: remaining[start:start + limit],
-    }
+        plural: shown if make is None else [make(item) for item in shown],
+    })
 
 
 def int_param(request: Request, name: str, default: int) -> int:

@@ -12,6 +12,7 @@ from functools import partial
 
 import fastapi
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from fortnox_etl.sandbox.api_common import (
     CODE_CUSTOMER_NOT_FOUND,
@@ -123,17 +124,20 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         return name
 
     def listed(request: Request, plural: str, fields: tuple[str, ...],
-               records: list[tuple[datetime | None, str | None, Callable[[], dict]]]) -> dict:
+               records: list[tuple[datetime | None, str | None, Callable[[], dict]]]) -> JSONResponse:
         """A page of records given as (last modified, date or None, what makes the full record): by date range and
-        lastmodified. Only the page's records are made: a list of many pages is asked for once per page."""
+        lastmodified."""
         from_date, to_date = date_param(request, "fromdate"), date_param(request, "todate")
         since = last_modified_param(request)
-        answer = page(request, plural, [
+
+        def list_entry(make: Callable[[], dict]) -> dict:
+            record = make()
+            return {name: record[name] for name in fields}
+
+        return page(request, plural, [
             make for modified, day, make in records
             if (day is None or in_date_range(day, from_date, to_date)) and modified_since(modified, since)
-        ])
-        answer[plural] = [{name: record[name] for name in fields} for record in (make() for make in answer[plural])]
-        return answer
+        ], list_entry)
 
     def single(wrapper: str, records: list, key: Callable[[object], str], wanted: str, build, missing: str, code: int) -> dict:
         event = next((event for event in records if key(event) == wanted), None)

@@ -67,7 +67,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
         with state.books_lock:
             year_vouchers = list(company.vouchers[year_id])
         return page(request, "Vouchers", [
-            {"@url": voucher_url(base, voucher), **{name: voucher[name] for name in fields}}
+            voucher
             for voucher in year_vouchers
             if (series is None or voucher["VoucherSeries"] == series)
             and in_date_range(voucher["TransactionDate"], from_date, to_date)
@@ -75,7 +75,7 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
             and (cost_center is None or any(
                 row["CostCenter"] == cost_center and not row["Removed"] for row in voucher["VoucherRows"]
             ))
-        ])
+        ], lambda voucher: {"@url": voucher_url(base, voucher), **{name: voucher[name] for name in fields}})
 
     @app.get("/3/vouchers")
     def vouchers(request: Request, caller: Caller = bookkeeping):
