@@ -144,8 +144,19 @@ def stage_sie_year(connection: Connection, partition: dict, sie: SieFile, vouche
                      "unit": sie.units.get(row["account"])} for row in accounts]
     for statement, rows in (("insert_raw_accounts", accounts), *chart_rows(partition, sie).items()):
         if rows:
-            connection.execute(text(sql(f"load/{statement}")), rows)
+            _insert_rows(connection, statement, rows)
     return StagedSie(len(accounts), voucher_count, row_count, staged)
+
+
+def _insert_rows(connection: Connection, statement: str, rows: list[dict]) -> None:
+    """Rows of a load/insert_raw_* statement: by one COPY on PostgreSQL (a year's balances run to thousands of
+    rows, and an executemany sends and binds each on its own), by executemany on SQLite."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(text(sql(f"load/{statement}")), rows)
+        return
+    columns = tuple(re.findall(r"\w+", _INSERT.search(sql(f"load/{statement}")).group(2)))
+    lines = "".join(_copy_line(tuple(row[column] for column in columns)) for row in rows)
+    _copy_block(connection.connection.driver_connection.cursor(), (_copy_statement(statement, columns), lines))
 
 
 def _insert_vouchers(connection: Connection, partition: dict, vouchers: Iterable[Voucher],
