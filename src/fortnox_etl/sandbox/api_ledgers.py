@@ -150,8 +150,9 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def invoice_status(caller: Caller, invoice: CustomerInvoice, today: date) -> _Status:
         return _Status(invoice, payments_of[caller.company.spec.tenant_id][0][invoice.invoice_number], today)
 
-    def invoice_record(request: Request, caller: Caller, invoice: CustomerInvoice, status: _Status) -> dict:
+    def invoice_record(request: Request, caller: Caller, invoice: CustomerInvoice, today: date) -> dict:
         ledger = caller.company.ledger
+        status = invoice_status(caller, invoice, today)
         voucher = ledger.vouchers.get(("CustomerInvoice", invoice.invoice_number))
         return {
             "@url": f"{base_url(request)}/3/invoices/{invoice.invoice_number}",
@@ -213,18 +214,17 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def invoices(request: Request, caller: Caller = invoice_scope):
         wanted = filter_param(request, INVOICE_FILTERS)
         today = state.today()  # once for the whole list: the clock's reading costs more than an invoice's status
-        records = []
-        for invoice in caller.company.ledger.customer_invoices:
-            status = invoice_status(caller, invoice, today)
-            if status.matches(wanted):
-                records.append((invoice.modified, invoice.invoice_date.isoformat(),
-                                partial(invoice_record, request, caller, invoice, status)))
-        return listed(request, "Invoices", INVOICE_LIST_FIELDS, records)
+        # Each invoice's status is worked out for the filter, if one is asked for, and for the page's records.
+        return listed(request, "Invoices", INVOICE_LIST_FIELDS, [
+            (invoice.modified, invoice.invoice_date.isoformat(), partial(invoice_record, request, caller, invoice, today))
+            for invoice in caller.company.ledger.customer_invoices
+            if wanted is None or invoice_status(caller, invoice, today).matches(wanted)
+        ])
 
     @app.get("/3/invoices/{document_number}")
     def invoice(request: Request, document_number: str, caller: Caller = invoice_scope):
         return single("Invoice", caller.company.ledger.customer_invoices, lambda i: str(i.invoice_number), document_number,
-                      lambda i: invoice_record(request, caller, i, invoice_status(caller, i, state.today())),
+                      lambda i: invoice_record(request, caller, i, state.today()),
                       "Kan inte hitta fakturan.", CODE_DOCUMENT_NOT_FOUND)
 
     def invoice_payment_record(request: Request, caller: Caller, payment: Payment) -> dict:
@@ -308,8 +308,9 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def supplier_invoice_status(caller: Caller, invoice: SupplierInvoice, today: date) -> _Status:
         return _Status(invoice, payments_of[caller.company.spec.tenant_id][1][invoice.given_number], today)
 
-    def supplier_invoice_record(request: Request, caller: Caller, invoice: SupplierInvoice, status: _Status) -> dict:
+    def supplier_invoice_record(request: Request, caller: Caller, invoice: SupplierInvoice, today: date) -> dict:
         ledger = caller.company.ledger
+        status = supplier_invoice_status(caller, invoice, today)
         voucher = ledger.vouchers.get(("SupplierInvoice", invoice.given_number))
         vouchers = [_voucher_link(voucher, "SUPPLIERINVOICE")] if voucher else []
         vouchers += [
@@ -363,20 +364,18 @@ def add_routes(app: fastapi.FastAPI, state) -> None:
     def supplier_invoices(request: Request, caller: Caller = supplierinvoice_scope):
         wanted = filter_param(request, SUPPLIER_INVOICE_FILTERS)
         today = state.today()
-        records = []
-        for invoice in caller.company.ledger.supplier_invoices:
-            status = supplier_invoice_status(caller, invoice, today)
-            if status.matches(wanted):
-                records.append((invoice.modified, invoice.invoice_date.isoformat(),
-                                partial(supplier_invoice_record, request, caller, invoice, status)))
         return listed(request, "SupplierInvoices", list_fields(
-            state, SUPPLIER_INVOICE_LIST_FIELDS, SUPPLIER_INVOICE_DOCUMENTED_LIST_FIELDS), records)
+            state, SUPPLIER_INVOICE_LIST_FIELDS, SUPPLIER_INVOICE_DOCUMENTED_LIST_FIELDS), [
+            (invoice.modified, invoice.invoice_date.isoformat(),
+             partial(supplier_invoice_record, request, caller, invoice, today))
+            for invoice in caller.company.ledger.supplier_invoices
+            if wanted is None or supplier_invoice_status(caller, invoice, today).matches(wanted)
+        ])
 
     @app.get("/3/supplierinvoices/{given_number}")
     def supplier_invoice(request: Request, given_number: str, caller: Caller = supplierinvoice_scope):
         found = single("SupplierInvoice", caller.company.ledger.supplier_invoices, lambda i: str(i.given_number), given_number,
-                       lambda i: supplier_invoice_record(request, caller, i,
-                                                         supplier_invoice_status(caller, i, state.today())),
+                       lambda i: supplier_invoice_record(request, caller, i, state.today()),
                        "Kan inte hitta leverantörsfakturan.", CODE_DOCUMENT_NOT_FOUND)
         del found["SupplierInvoice"]["Cancel"]
         del found["SupplierInvoice"]["AuthorizerName"]
