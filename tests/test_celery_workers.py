@@ -48,7 +48,8 @@ from airflow_services import (
 from fortnox_etl.config import STAGING_CONN_ID, Client, ConnectionSettings, load_clients
 from fortnox_etl.demo import DemoPaths, prepare_local_airflow, sandbox_app
 from fortnox_etl.export.outbox import POSTED, POSTING, Draft, Outbox
-from fortnox_etl.export.posting import LEASE_SECONDS
+from fortnox_etl.export.posting import lease_seconds
+from fortnox_etl.fortnox.api import READ_TIMEOUT_VARIABLE, TIMEOUT
 from fortnox_etl.fortnox.rate_limit import REQUESTS_PER_WINDOW, WINDOW_SECONDS
 from fortnox_etl.export.voucher_files import read_drafts
 from fortnox_etl.sandbox.faults import Fault, FaultPlan
@@ -57,7 +58,7 @@ from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine, staging_url
 from sync_helpers import staging_snapshot
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=450)
 
 CLIENTS = 10
 WORKERS = ("worker-a", "worker-b")
@@ -67,6 +68,11 @@ QUEUE = "default"  # Airflow's queue for every task ([operators] default_queue):
 # Airflow's global setting; the DAG is unchanged): without it the export's exponential back-off would have the
 # killed-export test wait up to four minutes more for a retry after the crashed export's lease.
 MAX_RETRY_DELAY_SECONDS = 60
+# The sandbox answers within a second (seven tenths with the tests' slow fault), so the tasks give up on an answer
+# after 8 s instead of Fortnox's 60, and the export's lease, which outlasts a POST, is 68 s instead of two minutes:
+# the killed export's first retry, a minute after its try failed, finds it run out instead of waiting another minute.
+READ_TIMEOUT_SECONDS = 8
+EXPORT_LEASE_SECONDS = lease_seconds((TIMEOUT[0], READ_TIMEOUT_SECONDS))
 # What Fortnox's API answers the export's requests with (POST /3/vouchers and single-voucher reads aside): any other
 # path in a tenant's requests is the sync's.
 EXPORT_ALSO_ASKS = ("/3/companyinformation", "/3/financialyears", "/3/settings/lockedperiod", "/3/voucherseries",
@@ -115,7 +121,8 @@ def fleet(tmp_path_factory, postgres_databases):
             outbox.approve(outbox.add(read_drafts(CLOSING_FILE), "anna"), "bertil")
         metadata = postgres_databases("airflow_test").render_as_string(hide_password=False)
         env = celery_environment({**services_environment(local, metadata), "FORTNOX_ETL_CLIENTS": str(clients_file),
-                                  "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": str(MAX_RETRY_DELAY_SECONDS)}, key_prefix)
+                                  "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": str(MAX_RETRY_DELAY_SECONDS),
+                                  READ_TIMEOUT_VARIABLE: str(READ_TIMEOUT_SECONDS)}, key_prefix)
         started = time.monotonic()
         with running_airflow(env, folder / "airflow-processes.log", celery_workers=WORKERS) as workers:
             api = api_session(env)
@@ -330,7 +337,7 @@ def test_a_worker_killed_in_the_middle_of_an_export_costs_a_try_and_every_vouche
         assert outbox.voucher(outbox_id).state == POSTED, outbox.voucher(outbox_id)
         assert times_booked(fleet, client, outbox_id) == 1, f"{outbox_id} is in Fortnox once"
     sent_after_kill = voucher_posts(fortnox_requests(fleet, tenant))[earlier_posts + len(sent_before_kill):]
-    assert sent_after_kill[0]["at"] >= sent_before_kill[-1]["at"] + LEASE_SECONDS - 1, \
+    assert sent_after_kill[0]["at"] >= sent_before_kill[-1]["at"] + EXPORT_LEASE_SECONDS - 1, \
         "no voucher sent while the dead export's last POST could still be in Fortnox's hands"
     settled = [t["note"] for t in outbox.transitions()
                if t["to_state"] in (POSTING, POSTED) and "interrupted" in (t["note"] or "")]

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, text
 
 from fortnox_etl.config import same_organisation
 from fortnox_etl.export.outbox import APPROVED, FAILED, POSTED, POSTING, Outbox, OutboxVoucher, now
-from fortnox_etl.fortnox.api import FortnoxApi
+from fortnox_etl.fortnox.api import TIMEOUT, FortnoxApi
 from fortnox_etl.fortnox.client_context import ClientContext
 from fortnox_etl.fortnox.errors import (
     YEAR_FIELDS,
@@ -47,9 +47,17 @@ from fortnox_etl.sie.import_source import FORTNOX, active_import_source
 from fortnox_etl.staging.database import run_sql, sql
 
 log = logging.getLogger(__name__)
-# Renewed before every POST attempt and longer than one can take (10 s to connect, 60 s to answer):
-# an export that died is taken over two minutes later at the earliest, never while its POST may be in flight.
-LEASE_SECONDS = 120
+
+
+def lease_seconds(timeout: tuple[float, float] = TIMEOUT) -> int:
+    """Renewed before every POST attempt and longer than one can take (by default 10 s to connect, 60 s to answer,
+    so two minutes): an export that died is taken over after that at the earliest, never while its POST may be in
+    flight."""
+    return round(sum(timeout)) + 50
+
+
+LEASE_SECONDS = lease_seconds()
+
 # At most this many single-voucher reads per search for a voucher whose outcome is unknown (each counts against
 # Fortnox's rate limit); a search that stops there goes on from where it stopped in the next export.
 MAX_SEARCH_READS = 100
