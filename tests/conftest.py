@@ -26,9 +26,15 @@ POSTGRES_ADMIN_URL = os.environ.get("FORTNOX_ETL_TEST_POSTGRES", "postgresql+psy
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """The files that start Airflow's services first, so that make test's two workers (a file each at a time)
-    take the long files at the start and end together. The sort is stable and the same for a file's tests."""
-    items.sort(key=lambda item: item.get_closest_marker("airflow_services") is None)
+    """The files that start Airflow's services first, the longest first (their marker's `seconds`), so that
+    make test's two workers (a file each at a time) take the long files at the start and end together. The sort is
+    stable and the same for a file's tests. pytest-xdist keeps this order only with --no-loadscope-reorder
+    (pyproject's addopts); by default it would hand out the files with the most tests first."""
+    def longest_first(item) -> float:
+        marker = item.get_closest_marker("airflow_services")
+        return -marker.kwargs.get("seconds", 1) if marker else 0
+
+    items.sort(key=longest_first)
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def staging(request, tmp_path) -> ConnectionSettings:

@@ -11,7 +11,7 @@ from airflow_services import acme_for_airflow, airflow, running_airflow
 from fortnox_etl.staging.database import create_staging_engine
 from sync_helpers import staging_snapshot
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=80)
 
 DAG_ID = "fortnox_sync__acme"
 BACKFILL = ("2025-04-01T00:00:00+02:00", "2025-06-01T00:00:00+02:00")  # interval starts, Swedish time

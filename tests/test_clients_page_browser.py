@@ -29,7 +29,7 @@ from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine
 from test_export_dag import CLOSING_FILE
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=90)
 
 ACME = Client("acme", "Acme Bygg & Montage AB", "556677-8899")
 NORRSKEN = Client("norrsken", "Norrskens Café & Bageri AB", "559123-4561")

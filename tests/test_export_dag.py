@@ -24,7 +24,7 @@ from fortnox_etl.period import Period
 from fortnox_etl.staging.database import create_schema, create_staging_engine
 from sandbox_helpers import app_connection
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=140)
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 CLOSING_FILE = Path(__file__).resolve().parents[1] / "examples" / "closing_vouchers_acme.csv"

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from fortnox_etl.staging.database import staging_url
 from test_cli_connect import connection_json
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=280)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

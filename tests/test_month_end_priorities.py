@@ -35,7 +35,7 @@ from fortnox_etl.sandbox.generator import generate_companies
 from fortnox_etl.sandbox.running import RunningSandbox
 from fortnox_etl.staging.database import create_staging_engine
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=190)
 
 CLIENTS = 5
 UPKEEP = "fortnox_tokens"

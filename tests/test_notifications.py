@@ -30,7 +30,7 @@ from fortnox_etl.fortnox.errors import FortnoxUnavailable, ReconnectNeeded
 from fortnox_etl.period_end.checks import PeriodChecksFailed
 from fortnox_etl.sandbox import sie_export
 
-pytestmark = pytest.mark.airflow_services
+pytestmark = pytest.mark.airflow_services(seconds=200)
 
 LOG_URL = "http://airflow.byran.se/dags/fortnox_sync__acme/runs/scheduled__2025-12/tasks/sync_period?try_number=4"
 
