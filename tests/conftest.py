@@ -36,6 +36,7 @@ def pytest_collection_modifyitems(items) -> None:
 
     items.sort(key=longest_first)
 
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def staging(request, tmp_path) -> ConnectionSettings:
     """The fortnox_staging connection: a fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""

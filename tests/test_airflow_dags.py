@@ -15,6 +15,9 @@ from fortnox_etl.demo import DemoPaths, prepare_local_airflow, run_airflow
 from fortnox_etl.sie.reader import read_sie
 from fortnox_etl.sie.rules import rule_violations
 
+# Not Airflow's services, but a whole client sync through `airflow dags test`, some 100 s: among the long files.
+pytestmark = pytest.mark.airflow_services(seconds=110)
+
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 # The sync's one task and the tasks it waits for (none): README, "A thousand clients", says why one.
 SYNC_TASKS = {"sync_period": set()}
