@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fortnox_etl.demo import LOCAL_EXECUTOR, TASK_PROCESS_SETTINGS
+from fortnox_etl.demo import LOCAL_EXECUTOR, SCHEDULER_SETTINGS, TASK_PROCESS_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
@@ -147,10 +147,11 @@ def test_the_celery_executor_is_the_default_with_redis_and_workers_that_scale(co
     assert "volumes" not in compose["services"]["redis"], "nothing in the broker needs keeping"
 
 
-def test_task_processes_start_with_the_package_imported_as_on_this_machine(compose):
+def test_task_processes_and_the_scheduler_are_set_as_on_this_machine(compose):
     for name in AIRFLOW_SERVICES:
         environment = compose["services"][name]["environment"]
         assert {key: environment.get(key) for key in TASK_PROCESS_SETTINGS} == TASK_PROCESS_SETTINGS, name
+        assert {key: environment.get(key) for key in SCHEDULER_SETTINGS} == SCHEDULER_SETTINGS, name
     for module in TASK_PROCESS_SETTINGS["AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD"].split(","):
         importlib.import_module(module)  # the forkserver would pass over one it cannot import, unsaid
     module, name = TASK_PROCESS_SETTINGS["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"].rsplit(".", 1)
