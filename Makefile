@@ -24,7 +24,7 @@ down:
 	@if [ -x $(BIN)/fortnox-etl ]; then $(BIN)/fortnox-etl down; else echo "nothing of make up is running"; fi
 
 # Two pytest workers, a test file each at a time: the long tests mostly wait on Airflow's scheduler and workers,
-# so two keep both cores busy (about 20 minutes with issue 17's Celery and crowding tests).
+# so two keep both cores busy (about 19.5 minutes with issue 17's Celery and crowding tests).
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
