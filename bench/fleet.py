@@ -71,7 +71,7 @@ from _sandbox_client import write_figures  # noqa: E402
 from fortnox_etl.config import PROJECT_ROOT, load_clients  # noqa: E402
 from fortnox_etl.demo import LOCAL_EXECUTOR, DemoPaths, prepare_local_airflow, run_airflow, sandbox_app  # noqa: E402
 from fortnox_etl.local_deployment import databases, services, up  # noqa: E402
-from fortnox_etl.period import SWEDISH_TIME  # noqa: E402
+from fortnox_etl.period import SWEDISH_TIME, period_for_run  # noqa: E402
 
 WORK_DIR = PROJECT_ROOT / "var" / "bench" / "fleet"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -309,10 +309,9 @@ def metadata_rows(url: str, query: str) -> list:
 
 
 def scheduled_month():
-    """The month the sync DAGs' scheduler makes a run of: the last whole month in Swedish time."""
-    from fortnox_etl.period import Period
-
-    return Period.containing(dt.datetime.now(SWEDISH_TIME).date().replace(day=1) - dt.timedelta(days=1))
+    """The month the sync DAGs' scheduler makes a run of: the last whole month in Swedish time, as a run without
+    a period or data interval takes it."""
+    return period_for_run(None, None, dt.datetime.now(SWEDISH_TIME).date())
 
 
 def wait_for_the_month(url: str, clients: int, exporting: list, timeout: float) -> list:
